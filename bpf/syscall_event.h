@@ -1,0 +1,53 @@
+/* Event layout shared by the BPF programs (bpf/) and the ring-buffer consumer (native/).
+ * Both sides include this header, so the layout cannot drift. Fixed-width types only:
+ * the BPF side gets them from vmlinux.h, the native side from <linux/types.h>. */
+#ifndef BPFTRACE_TS_SYSCALL_EVENT_H
+#define BPFTRACE_TS_SYSCALL_EVENT_H
+
+#define TASK_COMM_LEN 16
+#define SYSCALL_ARG_COUNT 6
+/* Room for syscall numbers 0..511 in the -e filter bitmap (x86_64 tops out near 470). */
+#define SYSCALL_BITMAP_WORDS 8
+/* Processes the target set can hold (launched/attached processes and their followed children). */
+#define MAX_TARGETS 16384
+
+enum event_kind {
+	EVENT_ENTER = 0,       /* sys_enter: args valid */
+	EVENT_EXIT = 1,        /* sys_exit: ret valid */
+};
+
+/* Values of the targets map (key: tgid). */
+enum target_state {
+	TARGET_TRACED = 1,
+	/* A launched command between fork and its execve: nothing is traced until the
+	 * execve enters, so the trace starts exactly at the command's first call. */
+	TARGET_AWAIT_EXEC = 2,
+};
+
+/* Slots of the per-CPU counters map. */
+enum counter_slot {
+	COUNTER_LOST_EVENTS = 0,      /* ring buffer full: event dropped */
+	COUNTER_TARGETS_FULL = 1,     /* a child could not join the full targets map */
+	COUNTER_SLOTS = 2,
+};
+
+struct event_header {
+	__u64 ts_ns;                  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 tid;
+	__u32 tgid;
+	__s32 nr;                     /* syscall number */
+	__u32 kind;                   /* enum event_kind */
+};
+
+struct enter_event {
+	struct event_header h;
+	char comm[TASK_COMM_LEN];
+	__u64 args[SYSCALL_ARG_COUNT];
+};
+
+struct exit_event {
+	struct event_header h;
+	__s64 ret;
+};
+
+#endif

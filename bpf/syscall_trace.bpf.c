@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/* Streams every traced system call's entry and exit into one BPF ring buffer.
+ *
+ * Each syscall pair exists in three attach flavours and user space loads exactly one set:
+ * tp_btf (BTF raw tracepoint: direct register loads, cheapest), raw_tp (probe reads), and
+ * the classic raw_syscalls tracepoint (needs tracefs). They share the prologue below,
+ * which runs for every syscall on the host, so it stays tiny and rejects early:
+ * our own tgid, then the target set, then the syscall bitmap, and only then the ring. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "syscall_event.h"
+
+#define NR_execve 59
+#define NR_execveat 322
+
+/* Set by user space before load; the verifier prunes the branches they disable. */
+const volatile __u32 tracer_tgid = 0;
+const volatile bool trace_all = false;
+const volatile bool filter_syscalls = false;
+const volatile __u64 syscall_bitmap[SYSCALL_BITMAP_WORDS] = {};
+const volatile bool filter_comm = false;
+const volatile __u64 comm_filter[2] = {};
+/* Wake the consumer only when this much is pending; a user-space timer catches the rest.
+ * A wakeup per event costs the traced program more than the event itself. */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+const volatile __u64 ring_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_TARGETS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u8);  /* enum target_state */
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *value = bpf_map_lookup_elem(&counters, &slot);
+
+	if (value)
+		*value += 1; /* per-CPU slot, and these programs do not nest on a CPU */
+}
+
+static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
+{
+	if (tgid == tracer_tgid)
+		return false;
+	if (!trace_all) {
+		__u8 *state = bpf_map_lookup_elem(&targets, &tgid);
+
+		if (!state)
+			return false;
+		if (*state == TARGET_AWAIT_EXEC) {
+			if (!entering || (nr != NR_execve && nr != NR_execveat))
+				return false;
+			*state = TARGET_TRACED;
+		}
+	}
+	if (filter_syscalls) {
+		if ((unsigned long)nr >= SYSCALL_BITMAP_WORDS * 64)
+			return false;
+		if (!(syscall_bitmap[nr >> 6] & (1ULL << (nr & 63))))
+			return false;
+	}
+	if (filter_comm) {
+		__u64 comm[2] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (comm[0] != comm_filter[0] || comm[1] != comm_filter[1])
+			return false;
+	}
+	return true;
+}
+
+/* Force a wakeup only when the pending data crosses the threshold (once per crossing),
+ * or when the ring is half full and the consumer must hurry. */
+static __always_inline __u64 wakeup_flag(__u64 size)
+{
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if ((pending >= wakeup_bytes && pending < wakeup_bytes + size) || pending >= ring_bytes / 2)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct enter_event *reserve_enter(long nr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct enter_event *e;
+
+	if (!wanted(pid_tgid >> 32, nr, true))
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_LOST_EVENTS);
+		return NULL;
+	}
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.tid = (__u32)pid_tgid;
+	e->h.tgid = pid_tgid >> 32;
+	e->h.nr = nr;
+	e->h.kind = EVENT_ENTER;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void emit_exit(long nr, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct exit_event *e;
+
+	if (!wanted(pid_tgid >> 32, nr, false))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_LOST_EVENTS);
+		return;
+	}
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.tid = (__u32)pid_tgid;
+	e->h.tgid = pid_tgid >> 32;
+	e->h.nr = nr;
+	e->h.kind = EVENT_EXIT;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+}
+
+/* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
+{
+	struct enter_event *e = reserve_enter(nr);
+
+	if (!e)
+		return 0;
+	e->args[0] = regs->di;
+	e->args[1] = regs->si;
+	e->args[2] = regs->dx;
+	e->args[3] = regs->r10;
+	e->args[4] = regs->r8;
+	e->args[5] = regs->r9;
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_tp_btf, struct pt_regs *regs, long ret)
+{
+	emit_exit(regs->orig_ax, ret);
+	return 0;
+}
+
+/* --- raw_tp: same hook, untyped context, registers need probe reads --- */
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
+{
+	struct enter_event *e = reserve_enter(nr);
+
+	if (!e)
+		return 0;
+	e->args[0] = BPF_CORE_READ(regs, di);
+	e->args[1] = BPF_CORE_READ(regs, si);
+	e->args[2] = BPF_CORE_READ(regs, dx);
+	e->args[3] = BPF_CORE_READ(regs, r10);
+	e->args[4] = BPF_CORE_READ(regs, r8);
+	e->args[5] = BPF_CORE_READ(regs, r9);
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw_tp, struct pt_regs *regs, long ret)
+{
+	emit_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	return 0;
+}
+
+/* --- classic tracepoint: the kernel has already copied the arguments out --- */
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
+{
+	struct enter_event *e = reserve_enter(ctx->id);
+
+	if (!e)
+		return 0;
+	for (int i = 0; i < SYSCALL_ARG_COUNT; i++)
+		e->args[i] = ctx->args[i];
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int sys_exit_tracepoint(struct trace_event_raw_sys_exit *ctx)
+{
+	emit_exit(ctx->id, ctx->ret);
+	return 0;
+}
+
+/* --- following children: loaded only when a target set is in use and --no-inherit is off --- */
+
+static __always_inline void adopt_child(__u32 parent_tgid, __u32 child_tgid)
+{
+	__u8 *state, traced = TARGET_TRACED;
+
+	if (parent_tgid == child_tgid) /* a new thread: its tgid is already covered */
+		return;
+	state = bpf_map_lookup_elem(&targets, &parent_tgid);
+	if (!state || *state != TARGET_TRACED)
+		return;
+	if (bpf_map_update_elem(&targets, &child_tgid, &traced, BPF_ANY))
+		count(COUNTER_TARGETS_FULL);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(task_fork_tp_btf, struct task_struct *parent, struct task_struct *child)
+{
+	adopt_child(parent->tgid, child->tgid);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(task_fork_raw_tp, struct task_struct *parent, struct task_struct *child)
+{
+	adopt_child(BPF_CORE_READ(parent, tgid), BPF_CORE_READ(child, tgid));
+	return 0;
+}
+
+/* The classic tracepoint names only the child's tid, not whether it is a new thread, so a
+ * new thread's tid is adopted as if it were a process. Harmless: no process has that tgid
+ * while the thread lives, and forget_exiting_task() removes it when the thread exits. */
+SEC("tracepoint/sched/sched_process_fork")
+int task_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
+{
+	adopt_child(bpf_get_current_pid_tgid() >> 32, ctx->child_pid);
+	return 0;
+}
+
+/* Remove a process from the target set when its last thread exits, keeping the map
+ * bounded by live processes. The hook runs in the exiting task in every flavour. */
+static __always_inline void forget_exiting_task(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&targets, &tgid);
+	else if (tid != tgid)
+		bpf_map_delete_elem(&targets, &tid); /* a thread adopted by the classic fork hook */
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(task_exit_tp_btf)
+{
+	forget_exiting_task();
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(task_exit_raw_tp)
+{
+	forget_exiting_task();
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int task_exit_tracepoint(void *ctx)
+{
+	forget_exiting_task();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

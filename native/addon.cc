@@ -1,0 +1,51 @@
+// The bpftrace-ts native addon: the eBPF trace session, and the batch encoder exposed for tests.
+#include <napi.h>
+
+#include "batch_encoder.h"
+#include "trace_session.h"
+
+namespace {
+
+// encodeBatch(events) -> Buffer: encodes synthetic events with the production encoder, so
+// tests can check that the generated TypeScript decoder reads back what was written.
+// Each event: {kind: 0|1|2, tsNs, tid, pid, nr, comm, args: number[6], ret}.
+Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
+{
+	Napi::Array events = info[0].As<Napi::Array>();
+	uint64_t start_ns = 1'000'000'000;
+	BatchBuilder builder(start_ns);
+	for (uint32_t i = 0; i < events.Length(); i++) {
+		Napi::Object o = events.Get(i).As<Napi::Object>();
+		uint32_t kind = o.Get("kind").As<Napi::Number>().Uint32Value();
+		event_header h = {start_ns + uint64_t(o.Get("tsNs").As<Napi::Number>().Int64Value()),
+		                  o.Get("tid").As<Napi::Number>().Uint32Value(),
+		                  o.Get("pid").As<Napi::Number>().Uint32Value(),
+		                  o.Get("nr").As<Napi::Number>().Int32Value(), kind == 1 ? EVENT_EXIT : EVENT_ENTER};
+		if (kind == 1) {
+			exit_event e = {h, o.Get("ret").As<Napi::Number>().Int64Value()};
+			builder.add_exit(e);
+		} else {
+			enter_event e = {};
+			e.h = h;
+			std::string comm = o.Get("comm").As<Napi::String>().Utf8Value();
+			comm.copy(e.comm, TASK_COMM_LEN - 1);
+			Napi::Array args = o.Get("args").As<Napi::Array>();
+			for (uint32_t a = 0; a < SYSCALL_ARG_COUNT; a++)
+				e.args[a] = uint64_t(args.Get(a).As<Napi::Number>().Int64Value());
+			builder.add_enter(e, kind == 2 ? EventKind::InProgress : EventKind::Enter);
+		}
+	}
+	std::string encoded = builder.finish(start_ns + 5'000'000, 7, 3);
+	return Napi::Buffer<char>::Copy(info.Env(), encoded.data(), encoded.size());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports)
+{
+	exports.Set("TraceSession", TraceSession::Define(env));
+	exports.Set("encodeBatch", Napi::Function::New(env, EncodeBatch));
+	return exports;
+}
+
+} // namespace
+
+NODE_API_MODULE(bpftrace_ts, Init)

@@ -1,0 +1,123 @@
+#include "batch_encoder.h"
+
+#include <cstring>
+
+namespace {
+
+// Field numbers of message Batch in proto/batch.proto.
+enum BatchField : uint32_t {
+	kBaseTsNs = 1, kFlushTsNs = 2, kLostEvents = 3, kUntrackedChildren = 4,
+	kKind = 5, kTsDeltaNs = 6, kTid = 7, kNr = 8,
+	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
+	kRet = 17, kComms = 18,
+};
+enum WireType : uint32_t { kVarint = 0, kLengthDelimited = 2 };
+
+void put_varint(std::string &out, uint64_t v)
+{
+	while (v >= 0x80) {
+		out.push_back(static_cast<char>(v | 0x80));
+		v >>= 7;
+	}
+	out.push_back(static_cast<char>(v));
+}
+
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+
+void put_tag(std::string &out, uint32_t field, WireType type) { put_varint(out, (field << 3) | type); }
+
+void put_uint(std::string &out, uint32_t field, uint64_t v)
+{
+	if (v == 0) return; // proto3 default: omitted
+	put_tag(out, field, kVarint);
+	put_varint(out, v);
+}
+
+// A packed repeated field: tag, byte length, then the varints.
+template <typename T, typename Encode>
+void put_packed(std::string &out, uint32_t field, const std::vector<T> &values, Encode encode)
+{
+	if (values.empty()) return;
+	std::string body;
+	body.reserve(values.size() * 3);
+	for (const T &v : values) put_varint(body, encode(v));
+	put_tag(out, field, kLengthDelimited);
+	put_varint(out, body.size());
+	out += body;
+}
+
+auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
+auto as_zigzag = [](int64_t v) { return zigzag(v); };
+
+} // namespace
+
+void BatchBuilder::add_common(const event_header &h, EventKind kind)
+{
+	if (kind_.empty()) {
+		base_ts_ns_ = static_cast<int64_t>(h.ts_ns - start_ns_);
+		last_ts_ns_ = h.ts_ns;
+	}
+	kind_.push_back(static_cast<uint32_t>(kind));
+	ts_delta_.push_back(static_cast<int64_t>(h.ts_ns - last_ts_ns_));
+	last_ts_ns_ = h.ts_ns;
+	tid_.push_back(h.tid);
+	nr_.push_back(static_cast<uint32_t>(h.nr));
+}
+
+uint32_t BatchBuilder::comm_index(const char *comm)
+{
+	if (last_comm_index_ != UINT32_MAX && memcmp(comm, last_comm_, TASK_COMM_LEN) == 0)
+		return last_comm_index_;
+	std::string name(comm, strnlen(comm, TASK_COMM_LEN));
+	uint32_t index = 0;
+	while (index < comms_.size() && comms_[index] != name) index++;
+	if (index == comms_.size()) comms_.push_back(std::move(name));
+	memcpy(last_comm_, comm, TASK_COMM_LEN);
+	last_comm_index_ = index;
+	return index;
+}
+
+void BatchBuilder::add_enter(const enter_event &e, EventKind kind)
+{
+	add_common(e.h, kind);
+	pid_.push_back(e.h.tgid);
+	comm_index_.push_back(comm_index(e.comm));
+	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(static_cast<int64_t>(e.args[i]));
+}
+
+void BatchBuilder::add_exit(const exit_event &e)
+{
+	add_common(e.h, EventKind::Exit);
+	ret_.push_back(e.ret);
+}
+
+std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events, uint64_t untracked_children)
+{
+	std::string out;
+	out.reserve(kind_.size() * 40 + 64);
+	put_uint(out, kBaseTsNs, zigzag(base_ts_ns_));
+	put_uint(out, kFlushTsNs, zigzag(static_cast<int64_t>(flush_ns - start_ns_)));
+	put_uint(out, kLostEvents, lost_events);
+	put_uint(out, kUntrackedChildren, untracked_children);
+	put_packed(out, kKind, kind_, as_unsigned);
+	put_packed(out, kTsDeltaNs, ts_delta_, as_zigzag);
+	put_packed(out, kTid, tid_, as_unsigned);
+	put_packed(out, kNr, nr_, as_unsigned);
+	put_packed(out, kPid, pid_, as_unsigned);
+	put_packed(out, kCommIndex, comm_index_, as_unsigned);
+	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) put_packed(out, kArg0 + i, args_[i], as_zigzag);
+	put_packed(out, kRet, ret_, as_zigzag);
+	for (const std::string &comm : comms_) {
+		put_tag(out, kComms, kLengthDelimited);
+		put_varint(out, comm.size());
+		out += comm;
+	}
+
+	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_}) column->clear();
+	for (auto &column : args_) column.clear();
+	ts_delta_.clear();
+	ret_.clear();
+	comms_.clear();
+	last_comm_index_ = UINT32_MAX;
+	return out;
+}

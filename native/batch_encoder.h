@@ -1,0 +1,39 @@
+// Builds one protobuf Batch (proto/batch.proto) column by column as events are drained.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <linux/types.h>
+#include "syscall_event.h"
+
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2 };
+
+class BatchBuilder {
+public:
+	// start_ns: CLOCK_MONOTONIC of the trace start; every time in the batch is relative to it.
+	explicit BatchBuilder(uint64_t start_ns) : start_ns_(start_ns) {}
+
+	void add_enter(const enter_event &e, EventKind kind = EventKind::Enter);
+	void add_exit(const exit_event &e);
+	size_t size() const { return kind_.size(); }
+	bool empty() const { return kind_.empty(); }
+
+	// Encodes the batch, then resets the builder for the next one.
+	std::string finish(uint64_t flush_ns, uint64_t lost_events, uint64_t untracked_children);
+
+private:
+	void add_common(const event_header &h, EventKind kind);
+	uint32_t comm_index(const char *comm);
+
+	uint64_t start_ns_;
+	uint64_t last_ts_ns_ = 0;
+	int64_t base_ts_ns_ = 0;
+	std::vector<uint32_t> kind_, tid_, nr_, pid_, comm_index_;
+	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_;
+	std::vector<std::string> comms_;
+	// Consecutive events mostly come from one task: remember the last comm to skip the search.
+	char last_comm_[TASK_COMM_LEN] = {};
+	uint32_t last_comm_index_ = UINT32_MAX;
+};

@@ -1,0 +1,218 @@
+#include "bpf_tracer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "native_error.h"
+#include "syscall_trace.skel.h"
+
+namespace {
+
+// libbpf reports through a global print callback; collect its messages for the attempt
+// in progress so a failure can say what the verifier or loader said.
+std::mutex log_mutex;
+std::string *log_sink = nullptr;
+bool log_info = false;
+
+int collect_libbpf_message(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !log_info) || !log_sink) return 0;
+	char line[1024];
+	vsnprintf(line, sizeof(line), format, args);
+	if (log_sink->size() < 64 * 1024) *log_sink += line;
+	return 0;
+}
+
+struct LogCapture {
+	LogCapture(std::string &sink, bool info) : lock(log_mutex)
+	{
+		log_sink = &sink;
+		log_info = info;
+		libbpf_set_print(collect_libbpf_message);
+	}
+	~LogCapture() { log_sink = nullptr; }
+	std::lock_guard<std::mutex> lock;
+};
+
+// The last few lines of libbpf's output: where the verifier says what it rejected.
+std::string tail_lines(const std::string &text, int lines)
+{
+	size_t pos = text.size();
+	while (pos > 0 && text[pos - 1] == '\n') pos--;
+	size_t end = pos;
+	while (lines-- > 0 && pos != std::string::npos && pos > 0) pos = text.rfind('\n', pos - 1);
+	std::string tail = text.substr(pos == std::string::npos ? 0 : pos + 1, end - (pos == std::string::npos ? 0 : pos + 1));
+	std::replace(tail.begin(), tail.end(), '\n', ' ');
+	return tail;
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+// Classic tracepoints are found through tracefs, which may not be mounted.
+void ensure_tracefs()
+{
+	if (path_exists("/sys/kernel/tracing/events")) return;
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr);
+}
+
+struct ModePrograms {
+	bpf_program *sys_enter, *sys_exit, *task_fork, *task_exit;
+};
+
+ModePrograms programs_of(syscall_trace *skel, AttachMode mode)
+{
+	auto &p = skel->progs;
+	switch (mode) {
+	case AttachMode::TpBtf: return {p.sys_enter_tp_btf, p.sys_exit_tp_btf, p.task_fork_tp_btf, p.task_exit_tp_btf};
+	case AttachMode::RawTp: return {p.sys_enter_raw_tp, p.sys_exit_raw_tp, p.task_fork_raw_tp, p.task_exit_raw_tp};
+	case AttachMode::Tracepoint:
+		return {p.sys_enter_tracepoint, p.sys_exit_tracepoint, p.task_fork_tracepoint, p.task_exit_tracepoint};
+	}
+	return {};
+}
+
+std::string errno_text(int err) { return std::string(strerror(err)); }
+
+} // namespace
+
+const char *attach_mode_name(AttachMode mode)
+{
+	switch (mode) {
+	case AttachMode::TpBtf: return "tp_btf";
+	case AttachMode::RawTp: return "raw_tp";
+	case AttachMode::Tracepoint: return "tracepoint";
+	}
+	return "?";
+}
+
+std::optional<AttachMode> attach_mode_from_name(const std::string &name)
+{
+	for (AttachMode m : {AttachMode::TpBtf, AttachMode::RawTp, AttachMode::Tracepoint})
+		if (name == attach_mode_name(m)) return m;
+	return std::nullopt;
+}
+
+BpfTracer::BpfTracer(const TracerConfig &config)
+{
+	if (!path_exists("/sys/kernel/btf/vmlinux"))
+		throw NativeError("the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the eBPF backend needs CONFIG_DEBUG_INFO_BTF", ENOENT);
+
+	std::vector<AttachMode> modes;
+	if (config.forced_mode) modes.push_back(*config.forced_mode);
+	else modes = {AttachMode::TpBtf, AttachMode::RawTp, AttachMode::Tracepoint};
+
+	std::string failures;
+	int last_err = 0;
+	for (AttachMode mode : modes) {
+		std::string why;
+		if (try_mode(config, mode, why)) {
+			mode_ = mode;
+			return;
+		}
+		last_err = errno;
+		log_ += std::string(attach_mode_name(mode)) + ": " + why + "\n";
+		failures += (failures.empty() ? "" : "; ") + std::string(attach_mode_name(mode)) + ": " + why;
+		if (last_err == EPERM || last_err == EACCES) break; // no flavour will do better
+	}
+	if (last_err == EPERM || last_err == EACCES)
+		throw NativeError("no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + failures, last_err);
+	throw NativeError("cannot load the BPF programs: " + failures, last_err ? last_err : EINVAL);
+}
+
+bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::string &why)
+{
+	std::string attempt_log;
+	LogCapture capture(attempt_log, config.verbose);
+	auto fail = [&](const std::string &what, int err) {
+		why = what + ": " + errno_text(err);
+		std::string tail = tail_lines(attempt_log, 3);
+		if (!tail.empty()) why += " (libbpf: " + tail + ")";
+		log_ += attempt_log;
+		detach();
+		errno = err;
+		return false;
+	};
+
+	if (mode == AttachMode::Tracepoint) ensure_tracefs();
+	skel_ = syscall_trace__open();
+	if (!skel_) return fail("open", errno);
+
+	auto *ro = skel_->rodata;
+	ro->tracer_tgid = static_cast<__u32>(getpid());
+	ro->trace_all = config.trace_all;
+	ro->filter_syscalls = config.filter_syscalls;
+	for (uint32_t nr : config.syscalls)
+		if (nr < SYSCALL_BITMAP_WORDS * 64) ro->syscall_bitmap[nr / 64] |= 1ULL << (nr % 64);
+	if (!config.comm.empty()) {
+		ro->filter_comm = true;
+		char comm[TASK_COMM_LEN] = {};
+		strncpy(comm, config.comm.c_str(), TASK_COMM_LEN - 1);
+		memcpy((void *)ro->comm_filter, comm, sizeof(comm));
+	}
+	ro->ring_bytes = config.ring_bytes;
+	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, config.ring_bytes / 8);
+	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(config.ring_bytes));
+
+	// Load only this flavour; the fork/exit hooks only when a target set exists.
+	bpf_program *prog;
+	bpf_object__for_each_program(prog, skel_->obj) bpf_program__set_autoload(prog, false);
+	ModePrograms wanted = programs_of(skel_, mode);
+	std::vector<bpf_program *> to_attach = {wanted.sys_enter, wanted.sys_exit};
+	if (!config.trace_all) {
+		to_attach.push_back(wanted.task_exit);
+		if (config.follow_children) to_attach.push_back(wanted.task_fork);
+	}
+	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
+
+	if (int err = syscall_trace__load(skel_)) return fail("load", -err);
+	for (bpf_program *p : to_attach) {
+		bpf_link *link = bpf_program__attach(p);
+		if (!link) return fail(std::string("attach ") + bpf_program__name(p), errno);
+		links_.push_back(link);
+	}
+	log_ += attempt_log;
+	return true;
+}
+
+BpfTracer::~BpfTracer() { detach(); }
+
+void BpfTracer::detach()
+{
+	for (bpf_link *link : links_) bpf_link__destroy(link);
+	links_.clear();
+	syscall_trace__destroy(skel_);
+	skel_ = nullptr;
+}
+
+void BpfTracer::add_target(uint32_t tgid, target_state state)
+{
+	__u8 value = static_cast<__u8>(state);
+	if (bpf_map__update_elem(skel_->maps.targets, &tgid, sizeof(tgid), &value, sizeof(value), BPF_ANY))
+		throw NativeError("cannot add process " + std::to_string(tgid) + " to the target set: " + errno_text(errno), errno);
+}
+
+uint64_t BpfTracer::counter(counter_slot slot) const
+{
+	static const int cpus = libbpf_num_possible_cpus();
+	std::vector<__u64> values(static_cast<size_t>(cpus > 0 ? cpus : 1));
+	__u32 key = slot;
+	if (bpf_map__lookup_elem(skel_->maps.counters, &key, sizeof(key), values.data(), values.size() * sizeof(__u64), 0))
+		return 0;
+	uint64_t total = 0;
+	for (__u64 v : values) total += v;
+	return total;
+}
+
+bpf_map *BpfTracer::events() const { return skel_->maps.events; }

@@ -1,0 +1,57 @@
+// Loads the BPF programs of bpf/syscall_trace.bpf.c, attaches them, and owns them until
+// destroyed: destruction detaches everything, so nothing of ours stays in the kernel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <linux/types.h>
+#include "syscall_event.h"
+
+struct syscall_trace;
+struct bpf_map;
+struct bpf_link;
+
+// Attach flavours, cheapest first; user space tries them in this order.
+enum class AttachMode { TpBtf, RawTp, Tracepoint };
+const char *attach_mode_name(AttachMode mode);
+std::optional<AttachMode> attach_mode_from_name(const std::string &name);
+
+struct TracerConfig {
+	bool trace_all = false;          // -a: no target set
+	bool follow_children = true;     // add children of targets to the set
+	bool filter_syscalls = false;
+	std::vector<uint32_t> syscalls;  // numbers traced when filter_syscalls
+	std::string comm;                // only tasks with this comm, if not empty
+	uint64_t ring_bytes = 0;         // power of two, multiple of the page size
+	std::optional<AttachMode> forced_mode;
+	bool verbose = false;            // keep libbpf's informational messages too
+};
+
+class BpfTracer {
+public:
+	explicit BpfTracer(const TracerConfig &config); // throws NativeError
+	~BpfTracer();
+	BpfTracer(const BpfTracer &) = delete;
+	BpfTracer &operator=(const BpfTracer &) = delete;
+
+	AttachMode mode() const { return mode_; }
+	// What was tried and libbpf's messages, for -v.
+	const std::string &log() const { return log_; }
+	// Adds a process to the target set; throws NativeError when the set is full.
+	void add_target(uint32_t tgid, target_state state);
+	// Sum of one per-CPU counter over all CPUs.
+	uint64_t counter(counter_slot slot) const;
+	bpf_map *events() const;
+
+private:
+	bool try_mode(const TracerConfig &config, AttachMode mode, std::string &why);
+	void detach();
+
+	syscall_trace *skel_ = nullptr;
+	std::vector<bpf_link *> links_;
+	AttachMode mode_ = AttachMode::TpBtf;
+	std::string log_;
+};

@@ -1,0 +1,25 @@
+// Starts a command held just before its execve, so the tracer can put the child's pid in
+// the target set first: then the trace begins exactly at the command's execve.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+class HeldCommand {
+public:
+	// path must already be resolved (no PATH search here: the child may not allocate).
+	HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env);
+	~HeldCommand(); // a command never released is killed and reaped
+	HeldCommand(const HeldCommand &) = delete;
+	HeldCommand &operator=(const HeldCommand &) = delete;
+
+	pid_t pid() const { return pid_; }
+	// Lets the child exec; throws NativeError if execve failed (the child is then reaped).
+	void release();
+
+private:
+	pid_t pid_ = -1;
+	int go_fd_ = -1;     // write end: one byte releases the child
+	int error_fd_ = -1;  // read end: execve's errno, or EOF once exec succeeded
+};

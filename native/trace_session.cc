@@ -1,0 +1,285 @@
+#include "trace_session.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include "held_command.h"
+#include "in_progress_calls.h"
+#include "native_error.h"
+
+namespace {
+
+// A batch closes when it holds this many events, or kFlushInterval after the last flush.
+// The BPF side wakes us only every 256 KiB, so the same timer also collects a quiet trace.
+constexpr size_t kMaxBatchEvents = 8192;
+constexpr uint64_t kFlushIntervalNs = 25'000'000;
+// Batches queued for JavaScript before the drain thread waits (and the ring absorbs the rest).
+constexpr size_t kMaxQueuedBatches = 64;
+
+uint64_t monotonic_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+}
+
+int pidfd_open(pid_t pid)
+{
+	return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
+
+Napi::Error js_error(Napi::Env env, const NativeError &e)
+{
+	Napi::Error error = Napi::Error::New(env, e.what());
+	error.Set("errno", Napi::Number::New(env, e.err));
+	if (e.err) error.Set("code", Napi::String::New(env, strerrorname_np(e.err) ? strerrorname_np(e.err) : ""));
+	return error;
+}
+
+std::vector<std::string> string_array(const Napi::Value &value)
+{
+	std::vector<std::string> out;
+	Napi::Array array = value.As<Napi::Array>();
+	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+	return out;
+}
+
+std::vector<uint32_t> number_array(const Napi::Value &value)
+{
+	std::vector<uint32_t> out;
+	Napi::Array array = value.As<Napi::Array>();
+	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::Number>().Uint32Value());
+	return out;
+}
+
+// Reads the options object built by src/native-addon.ts.
+SessionSpec parse_spec(const Napi::Object &o)
+{
+	SessionSpec spec;
+	TracerConfig &t = spec.tracer;
+	t.trace_all = o.Get("all").ToBoolean();
+	t.follow_children = o.Get("followChildren").ToBoolean();
+	if (o.Get("syscalls").IsArray()) {
+		t.filter_syscalls = true;
+		t.syscalls = number_array(o.Get("syscalls"));
+	}
+	if (o.Get("comm").IsString()) t.comm = o.Get("comm").As<Napi::String>().Utf8Value();
+	t.ring_bytes = o.Get("ringBytes").As<Napi::Number>().Int64Value();
+	t.verbose = o.Get("verbose").ToBoolean();
+	if (o.Get("attachMode").IsString()) {
+		std::string name = o.Get("attachMode").As<Napi::String>().Utf8Value();
+		t.forced_mode = attach_mode_from_name(name);
+		if (!t.forced_mode) throw NativeError("unknown attach mode: " + name, EINVAL);
+	}
+	if (o.Get("command").IsObject()) {
+		Napi::Object c = o.Get("command").As<Napi::Object>();
+		spec.command = CommandSpec{c.Get("path").As<Napi::String>().Utf8Value(), string_array(c.Get("argv")),
+		                           string_array(c.Get("env"))};
+	}
+	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
+	return spec;
+}
+
+} // namespace
+
+Napi::Function TraceSession::Define(Napi::Env env)
+{
+	return DefineClass(env, "TraceSession",
+	                   {InstanceMethod("start", &TraceSession::Start), InstanceMethod("stop", &TraceSession::Stop)});
+}
+
+TraceSession::TraceSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<TraceSession>(info)
+{
+	try {
+		spec_ = parse_spec(info[0].As<Napi::Object>());
+	} catch (const NativeError &e) {
+		throw js_error(info.Env(), e);
+	}
+}
+
+TraceSession::~TraceSession()
+{
+	if (thread_.joinable()) {
+		uint64_t one = 1;
+		if (write(stop_fd_, &one, sizeof(one)) < 0) { /* thread is finishing anyway */ }
+		thread_.join();
+	}
+	if (ring_) ring_buffer__free(ring_);
+	for (int fd : pidfds_) if (fd >= 0) close(fd);
+	if (stop_fd_ >= 0) close(stop_fd_);
+}
+
+Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	if (running_) throw Napi::Error::New(env, "the trace session is already running");
+	try {
+		tracer_ = std::make_unique<BpfTracer>(spec_.tracer);
+		start_ns_ = monotonic_ns();
+		batch_ = std::make_unique<BatchBuilder>(start_ns_);
+		ring_ = ring_buffer__new(bpf_map__fd(tracer_->events()), on_ring_event, this, nullptr);
+		if (!ring_) throw NativeError(std::string("ring buffer: ") + strerror(errno), errno);
+		stop_fd_ = eventfd(0, EFD_CLOEXEC);
+		if (stop_fd_ < 0) throw NativeError(std::string("eventfd: ") + strerror(errno), errno);
+
+		if (spec_.command) {
+			HeldCommand command(spec_.command->path, spec_.command->argv, spec_.command->env);
+			tracer_->add_target(command.pid(), TARGET_AWAIT_EXEC);
+			int pidfd = pidfd_open(command.pid());
+			if (pidfd < 0) throw NativeError(std::string("pidfd_open: ") + strerror(errno), errno);
+			pidfds_.push_back(pidfd);
+			command.release();
+			child_pid_ = command.pid();
+		}
+		for (uint32_t tgid : spec_.pids) {
+			int pidfd = pidfd_open(static_cast<pid_t>(tgid));
+			if (pidfd < 0) throw NativeError("process " + std::to_string(tgid) + ": " + strerror(errno), errno);
+			pidfds_.push_back(pidfd);
+			tracer_->add_target(tgid, TARGET_TRACED);
+			for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
+				batch_->add_enter(e, EventKind::InProgress);
+		}
+	} catch (const NativeError &e) {
+		tracer_.reset(); // detach before reporting
+		throw js_error(env, e);
+	}
+
+	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts batches",
+	                                          kMaxQueuedBatches, 1);
+	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
+	running_ = true;
+	thread_ = std::thread(&TraceSession::drain_loop, this);
+
+	Napi::Object result = Napi::Object::New(env);
+	result.Set("attachMode", attach_mode_name(tracer_->mode()));
+	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
+	result.Set("log", tracer_->log());
+	return result;
+}
+
+Napi::Value TraceSession::Stop(const Napi::CallbackInfo &info)
+{
+	if (running_) {
+		uint64_t one = 1;
+		if (write(stop_fd_, &one, sizeof(one)) < 0)
+			throw Napi::Error::New(info.Env(), std::string("stop: ") + strerror(errno));
+	}
+	return info.Env().Undefined();
+}
+
+int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
+{
+	auto *self = static_cast<TraceSession *>(ctx);
+	const auto *h = static_cast<const event_header *>(data);
+	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event))
+		self->batch_->add_enter(*static_cast<const enter_event *>(data));
+	else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event))
+		self->batch_->add_exit(*static_cast<const exit_event *>(data));
+	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
+	return 0;
+}
+
+void TraceSession::flush()
+{
+	if (batch_->empty()) return;
+	auto *encoded = new std::string(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS),
+	                                               tracer_->counter(COUNTER_TARGETS_FULL)));
+	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
+		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
+		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
+		callback.Call({buffer});
+	});
+	if (status != napi_ok) delete encoded; // JavaScript is shutting down
+}
+
+void TraceSession::drain_loop()
+{
+	int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	auto watch = [&](int fd, uint64_t tag) {
+		epoll_event ev = {};
+		ev.events = EPOLLIN;
+		ev.data.u64 = tag;
+		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	};
+	// Tags: 0 ring buffer, 1 stop request, 2 + i target i exited.
+	watch(ring_buffer__epoll_fd(ring_), 0);
+	watch(stop_fd_, 1);
+	for (size_t i = 0; i < pidfds_.size(); i++) watch(pidfds_[i], 2 + i);
+
+	SessionEnd end;
+	size_t live_targets = pidfds_.size();
+	bool finishing = false;
+	uint64_t last_flush = monotonic_ns();
+	while (!finishing) {
+		uint64_t now = monotonic_ns();
+		uint64_t due = last_flush + kFlushIntervalNs;
+		int timeout_ms = due > now ? int((due - now + 999'999) / 1'000'000) : 0;
+		epoll_event events[8];
+		int n = epoll_wait(epoll_fd, events, 8, timeout_ms);
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = events[i].data.u64;
+			if (tag == 1) {
+				end.reason = "stopped";
+				finishing = true;
+			} else if (tag >= 2) {
+				int &pidfd = pidfds_[tag - 2];
+				epoll_ctl(epoll_fd, EPOLL_CTL_DEL, pidfd, nullptr);
+				close(pidfd);
+				pidfd = -1;
+				live_targets--;
+				if (spec_.command && tag == 2) {
+					int status = 0;
+					if (waitpid(child_pid_, &status, 0) == child_pid_) {
+						if (WIFEXITED(status)) end.exit_code = WEXITSTATUS(status);
+						if (WIFSIGNALED(status)) end.term_signal = WTERMSIG(status);
+					}
+					end.reason = "command-exited";
+					finishing = true;
+				} else if (live_targets == 0) {
+					end.reason = "targets-exited";
+					finishing = true;
+				}
+			}
+		}
+		ring_buffer__consume(ring_);
+		if (finishing || monotonic_ns() - last_flush >= kFlushIntervalNs) {
+			flush();
+			last_flush = monotonic_ns();
+		}
+	}
+	close(epoll_fd);
+	// Everything the targets did is in the ring by now: take it, then detach.
+	ring_buffer__consume(ring_);
+	flush();
+	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
+	end.untracked_children = tracer_->counter(COUNTER_TARGETS_FULL);
+	tracer_.reset();
+	finish(end);
+}
+
+void TraceSession::finish(SessionEnd end)
+{
+	auto *owned = new SessionEnd(std::move(end));
+	napi_status status = on_end_.BlockingCall(owned, [](Napi::Env env, Napi::Function callback, SessionEnd *e) {
+		Napi::Object info = Napi::Object::New(env);
+		info.Set("reason", e->reason);
+		info.Set("exitCode", e->exit_code >= 0 ? Napi::Number::New(env, e->exit_code) : env.Null());
+		info.Set("signal", e->term_signal ? Napi::String::New(env, sigabbrev_np(e->term_signal)) : env.Null());
+		info.Set("lostEvents", Napi::Number::New(env, double(e->lost_events)));
+		info.Set("untrackedChildren", Napi::Number::New(env, double(e->untracked_children)));
+		delete e;
+		callback.Call({info});
+	});
+	if (status != napi_ok) delete owned;
+	on_batch_.Release();
+	on_end_.Release();
+	running_ = false;
+}

@@ -1,0 +1,66 @@
+// One trace: loads and attaches the BPF programs, starts or adopts the targets, and drains
+// the ring buffer on its own thread into protobuf batches handed to JavaScript.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <napi.h>
+#include "batch_encoder.h"
+#include "bpf_tracer.h"
+
+struct ring_buffer;
+
+struct CommandSpec {
+	std::string path;
+	std::vector<std::string> argv, env;
+};
+
+struct SessionSpec {
+	TracerConfig tracer;
+	std::optional<CommandSpec> command;
+	std::vector<uint32_t> pids; // tgids to attach to
+};
+
+// How the drain thread ended, reported after the last batch.
+struct SessionEnd {
+	std::string reason;          // "command-exited", "targets-exited", "stopped"
+	int exit_code = -1;          // the launched command's, when it exited
+	int term_signal = 0;         // the signal that killed it, if one did
+	uint64_t lost_events = 0, untracked_children = 0;
+};
+
+class TraceSession : public Napi::ObjectWrap<TraceSession> {
+public:
+	static Napi::Function Define(Napi::Env env);
+	TraceSession(const Napi::CallbackInfo &info);
+	~TraceSession() override;
+
+private:
+	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode, childPid, log}
+	Napi::Value Start(const Napi::CallbackInfo &info);
+	// JS: stop(): drain what is queued, detach, then onEnd.
+	Napi::Value Stop(const Napi::CallbackInfo &info);
+
+	void drain_loop();
+	static int on_ring_event(void *ctx, void *data, size_t size);
+	void flush();
+	void finish(SessionEnd end);
+
+	SessionSpec spec_;
+	std::unique_ptr<BpfTracer> tracer_;
+	ring_buffer *ring_ = nullptr;
+	uint64_t start_ns_ = 0;
+	std::unique_ptr<BatchBuilder> batch_;
+	pid_t child_pid_ = -1;
+	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited
+	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish
+	Napi::ThreadSafeFunction on_batch_, on_end_;
+	std::thread thread_;
+	std::atomic<bool> running_{false};
+};
