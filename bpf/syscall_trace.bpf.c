@@ -199,8 +199,13 @@ int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 
 	if (!e)
 		return 0;
-	for (int i = 0; i < SYSCALL_ARG_COUNT; i++)
-		e->args[i] = ctx->args[i];
+	/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
+	e->args[0] = ctx->args[0];
+	e->args[1] = ctx->args[1];
+	e->args[2] = ctx->args[2];
+	e->args[3] = ctx->args[3];
+	e->args[4] = ctx->args[4];
+	e->args[5] = ctx->args[5];
 	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
 	return 0;
 }

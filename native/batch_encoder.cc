@@ -62,6 +62,7 @@ void BatchBuilder::add_common(const event_header &h, EventKind kind)
 	last_ts_ns_ = h.ts_ns;
 	tid_.push_back(h.tid);
 	nr_.push_back(static_cast<uint32_t>(h.nr));
+	pid_.push_back(h.tgid);
 }
 
 uint32_t BatchBuilder::comm_index(const char *comm)
@@ -80,7 +81,6 @@ uint32_t BatchBuilder::comm_index(const char *comm)
 void BatchBuilder::add_enter(const enter_event &e, EventKind kind)
 {
 	add_common(e.h, kind);
-	pid_.push_back(e.h.tgid);
 	comm_index_.push_back(comm_index(e.comm));
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(static_cast<int64_t>(e.args[i]));
 }

@@ -25,9 +25,15 @@ bool log_info = false;
 int collect_libbpf_message(enum libbpf_print_level level, const char *format, va_list args)
 {
 	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !log_info) || !log_sink) return 0;
-	char line[1024];
-	vsnprintf(line, sizeof(line), format, args);
-	if (log_sink->size() < 64 * 1024) *log_sink += line;
+	va_list measure;
+	va_copy(measure, args);
+	int length = vsnprintf(nullptr, 0, format, measure);
+	va_end(measure);
+	if (length <= 0 || log_sink->size() > 256 * 1024) return 0;
+	std::string message(size_t(length) + 1, '\0');
+	vsnprintf(message.data(), message.size(), format, args);
+	message.pop_back();
+	*log_sink += message;
 	return 0;
 }
 
@@ -42,10 +48,12 @@ struct LogCapture {
 	std::lock_guard<std::mutex> lock;
 };
 
-// The last few lines of libbpf's output: where the verifier says what it rejected.
+// The last few lines of the verifier's log if libbpf printed one (they say what it
+// rejected), else of libbpf's own messages.
 std::string tail_lines(const std::string &text, int lines)
 {
-	size_t pos = text.size();
+	size_t pos = text.find("-- END PROG LOAD LOG --");
+	if (pos == std::string::npos) pos = text.size();
 	while (pos > 0 && text[pos - 1] == '\n') pos--;
 	size_t end = pos;
 	while (lines-- > 0 && pos != std::string::npos && pos > 0) pos = text.rfind('\n', pos - 1);
@@ -122,11 +130,12 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 			return;
 		}
 		last_err = errno;
+		// EPERM is a missing capability; EACCES comes from the verifier and is worth a fallback.
 		log_ += std::string(attach_mode_name(mode)) + ": " + why + "\n";
 		failures += (failures.empty() ? "" : "; ") + std::string(attach_mode_name(mode)) + ": " + why;
-		if (last_err == EPERM || last_err == EACCES) break; // no flavour will do better
+		if (last_err == EPERM) break; // no flavour will do better
 	}
-	if (last_err == EPERM || last_err == EACCES)
+	if (last_err == EPERM)
 		throw NativeError("no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + failures, last_err);
 	throw NativeError("cannot load the BPF programs: " + failures, last_err ? last_err : EINVAL);
 }

@@ -30,6 +30,7 @@ ssize_t read_retry(int fd, void *buf, size_t len)
 } // namespace
 
 HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env)
+    : path_(path)
 {
 	int go[2], error[2];
 	if (pipe2(go, O_CLOEXEC)) throw NativeError(std::string("pipe: ") + strerror(errno), errno);
@@ -89,7 +90,7 @@ void HeldCommand::release()
 	if (n == sizeof(exec_errno)) {
 		waitpid(pid_, nullptr, 0);
 		pid_ = -1;
-		throw NativeError(std::string("cannot execute the command: ") + strerror(exec_errno), exec_errno);
+		throw NativeError("cannot execute '" + path_ + "': " + strerror(exec_errno), exec_errno);
 	}
 }
 

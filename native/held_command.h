@@ -19,6 +19,7 @@ public:
 	void release();
 
 private:
+	std::string path_;
 	pid_t pid_ = -1;
 	int go_fd_ = -1;     // write end: one byte releases the child
 	int error_fd_ = -1;  // read end: execve's errno, or EOF once exec succeeded

@@ -189,7 +189,11 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 
 void TraceSession::flush()
 {
-	if (batch_->empty()) return;
+	// After activity, one empty batch (a quiet tick) tells JavaScript which calls are still
+	// blocked; after that an idle trace sends nothing.
+	bool quiet = batch_->empty();
+	if (quiet && last_flush_was_quiet_) return;
+	last_flush_was_quiet_ = quiet;
 	auto *encoded = new std::string(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS),
 	                                               tracer_->counter(COUNTER_TARGETS_FULL)));
 	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {

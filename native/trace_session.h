@@ -57,6 +57,7 @@ private:
 	ring_buffer *ring_ = nullptr;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
+	bool last_flush_was_quiet_ = true;
 	pid_t child_pid_ = -1;
 	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited
 	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Generates the protobuf decoder for proto/batch.proto with protobufjs-cli:
+// static JavaScript into dist/generated/ (loaded at run time) and its TypeScript
+// declarations into src/generated/ (for type checking). Run by `npm run build`.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const proto = path.join(root, 'proto', 'batch.proto');
+const js = path.join(root, 'dist', 'generated', 'batch.js');
+const dts = path.join(root, 'src', 'generated', 'batch.d.ts');
+
+fs.mkdirSync(path.dirname(js), { recursive: true });
+execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--force-number', '--no-verify',
+  '--no-convert', '--no-delimited', '--no-create', '--no-beautify', '-o', js, proto], { stdio: 'inherit' });
+execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });

@@ -1,0 +1,126 @@
+// Pairs each thread's sys_enter with its sys_exit to make calls with durations, in the
+// order the kernel queued the events. A call still blocked when a batch closes is
+// reported as started, so a hung program shows at once what it waits in.
+import { EventKind, type Batch } from './batch-decoder';
+import { NR_EXIT, NR_EXIT_GROUP } from './syscall-table';
+
+export type CallState =
+  | 'returned'    // entry and exit seen (or only the exit: entrySeen false)
+  | 'started'     // still blocked: shown now, completed later by a 'returned' with announced
+  | 'no-return'   // exit and exit_group never return
+  | 'unfinished'; // no exit seen: the trace ended, the thread vanished, or the exit was lost
+
+export interface SyscallCall {
+  state: CallState;
+  /** ns since the trace started: entry time, or the attach time for a call already in
+   * progress then, or the exit time when the entry was not seen. */
+  tsNs: number;
+  durNs: number | null;
+  pid: number;
+  tid: number;
+  comm: string;
+  nr: number;
+  /** Raw register values; null when the entry was not seen. */
+  args: number[] | null;
+  ret: number | null;
+  /** A 'started' line was already printed for this call. */
+  announced: boolean;
+}
+
+export interface PairerOptions {
+  /** A call pending this long when a batch closes is announced as started; null never. */
+  announceAfterNs: number | null;
+  /** Bound on calls awaiting their exit (one per thread in a call). */
+  maxPending: number;
+  /** Name of a thread whose exit arrived without its entry. */
+  commOf(tid: number): string;
+}
+
+export class CallPairer {
+  private readonly pending = new Map<number, SyscallCall>();
+  /** Pending calls evicted because the table was full. */
+  evicted = 0;
+  /** sys_enter and sys_exit events received from the kernel. */
+  eventsSeen = 0;
+
+  constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions) {}
+
+  addBatch(batch: Batch): void {
+    const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret } = batch;
+    const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
+    let ts = batch.baseTsNs;
+    let enter = 0;
+    let exit = 0;
+    for (let i = 0; i < kind.length; i++) {
+      ts += tsDeltaNs[i];
+      if (kind[i] !== EventKind.IN_PROGRESS) this.eventsSeen++;
+      if (kind[i] === EventKind.EXIT) {
+        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++]);
+      } else {
+        const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
+        this.onEnter(ts, tid[i], pid[i], nr[i], comms[commIndex[enter]] ?? '?', args, kind[i] === EventKind.IN_PROGRESS);
+        enter++;
+      }
+    }
+    this.announceBlocked(batch.flushTsNs);
+  }
+
+  /** The trace is over: every call still pending is unfinished, oldest first. */
+  finish(): void {
+    const rest = [...this.pending.values()].sort((a, b) => a.tsNs - b.tsNs);
+    this.pending.clear();
+    for (const call of rest) this.emit({ ...call, state: 'unfinished' });
+  }
+
+  private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[], inProgress: boolean): void {
+    const previous = this.pending.get(tid);
+    if (previous) {
+      // A thread enters a call only after leaving the last one: that exit was lost, or the
+      // thread was replaced by an execve in another thread.
+      this.pending.delete(tid);
+      this.emit({ ...previous, state: 'unfinished' });
+    }
+    const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false };
+    if (nr === NR_EXIT || nr === NR_EXIT_GROUP) {
+      call.state = 'no-return';
+      this.emit(call);
+      return;
+    }
+    if (this.pending.size >= this.options.maxPending) this.evictOldest();
+    this.pending.set(tid, call);
+    if (inProgress && this.options.announceAfterNs !== null) this.announce(call);
+  }
+
+  private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number): void {
+    const call = this.pending.get(tid);
+    if (call && call.nr === nr && call.tsNs <= tsNs) {
+      this.pending.delete(tid);
+      call.state = 'returned';
+      call.durNs = tsNs - call.tsNs;
+      call.ret = ret;
+      this.emit(call);
+      return;
+    }
+    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? this.options.commOf(tid), nr, args: null, ret, announced: false });
+  }
+
+  private announceBlocked(nowNs: number): void {
+    const after = this.options.announceAfterNs;
+    if (after === null) return;
+    for (const call of this.pending.values()) if (!call.announced && nowNs - call.tsNs >= after) this.announce(call);
+  }
+
+  private announce(call: SyscallCall): void {
+    call.announced = true;
+    this.emit({ ...call, state: 'started' });
+  }
+
+  private evictOldest(): void {
+    const oldest = this.pending.keys().next();
+    if (oldest.done) return;
+    const call = this.pending.get(oldest.value);
+    this.pending.delete(oldest.value);
+    this.evicted++;
+    if (call) this.emit({ ...call, state: 'unfinished' });
+  }
+}

@@ -1,0 +1,111 @@
+// bpftrace-ts [options] [-- command [args...]]
+import { Command, CommanderError, Option } from 'commander';
+import { resolveCommand } from './command-path';
+import type { AttachMode } from './native-addon';
+import { parseSyscallFilter } from './syscall-filter';
+import { parsePidList, resolveTargets } from './targets';
+import { runTrace, type TraceOptions } from './trace-run';
+import { UsageError, UserError } from './usage-error';
+
+interface CliOptions {
+  pid?: string;
+  all?: boolean;
+  expr?: string;
+  failure?: boolean;
+  duration?: string;
+  output?: string;
+  format: string;
+  maxEvents?: string;
+  comm?: string;
+  inherit: boolean;
+  bufferSize: string;
+  verbose?: boolean;
+  attach?: AttachMode;
+}
+
+const DEFAULT_BUFFER_MIB = '32';
+
+function program(): Command {
+  return new Command()
+    .name('bpftrace-ts')
+    .usage('[options] [-- command [args...]]')
+    .description('Trace the system calls of a command, of running processes (-p) or of the whole host (-a), with eBPF.')
+    .option('-p, --pid <list>', 'attach to these processes (comma-separated pids), all their threads')
+    .option('-a, --all', 'trace every process on the host (never bpftrace-ts itself)')
+    .option('-e, --expr <list>', 'syscalls to trace: names, globs (*stat*), classes (%file %network %process %memory %signal %ipc %desc ...), !name to exclude')
+    .option('--failure', 'show only failed calls')
+    .option('--duration <ms>', 'show only calls that took at least this many milliseconds')
+    .option('-o, --output <file>', 'write the trace to this file instead of stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['perf', 'json']).default('perf'))
+    .option('--max-events <n>', 'stop after this many calls were shown')
+    .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
+    .option('--no-inherit', 'do not follow children of traced processes')
+    .option('--buffer-size <MiB>', 'ring buffer size, a power of two', DEFAULT_BUFFER_MIB)
+    .option('-v, --verbose', 'say how the tracer attached')
+    .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
+    .argument('[command...]', 'command to launch and trace')
+    .passThroughOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+}
+
+function positiveNumber(text: string, what: string, integer: boolean): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (integer && (!Number.isInteger(value) || value === 0)))
+    throw new UsageError(`${what} must be a ${integer ? 'positive integer' : 'non-negative number'}, not '${text}'`);
+  return value;
+}
+
+function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
+  const modes = [command.length > 0, cli.pid !== undefined, cli.all === true].filter(Boolean).length;
+  if (modes === 0) throw new UsageError('nothing to trace: give a command after --, -p PID or -a');
+  if (modes > 1) throw new UsageError('give only one of: a command, -p PID, -a');
+
+  const bufferMiB = positiveNumber(cli.bufferSize, '--buffer-size', true);
+  if ((bufferMiB & (bufferMiB - 1)) !== 0 || bufferMiB > 1024)
+    throw new UsageError(`--buffer-size must be a power of two from 1 to 1024 MiB, not '${cli.bufferSize}'`);
+  const options: TraceOptions = {
+    all: cli.all === true,
+    syscalls: cli.expr !== undefined ? parseSyscallFilter(cli.expr) : undefined,
+    failureOnly: cli.failure === true,
+    minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
+    output: cli.output,
+    format: cli.format === 'json' ? 'json' : 'perf',
+    maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
+    comm: cli.comm,
+    inherit: cli.inherit,
+    bufferBytes: bufferMiB << 20,
+    verbose: cli.verbose === true,
+    attachMode: cli.attach,
+  };
+  if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
+    throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
+  // Checked last: resolving reads /proc and the file system.
+  if (cli.pid !== undefined) options.pids = resolveTargets(parsePidList(cli.pid));
+  if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command };
+  return options;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const cli = program();
+  try {
+    cli.parse(argv, { from: 'user' });
+    return await runTrace(traceOptions(cli.opts<CliOptions>(), cli.args));
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      process.stderr.write(`bpftrace-ts: ${error.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`bpftrace-ts: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`bpftrace-ts: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+// The typed face of the native addon (native/addon.cc), built by cmake-js into build/Release.
+import path from 'node:path';
+
+export type AttachMode = 'tp_btf' | 'raw_tp' | 'tracepoint';
+
+export interface SessionSpec {
+  all: boolean;
+  followChildren: boolean;
+  /** Syscall numbers to trace; undefined traces all. */
+  syscalls?: number[];
+  comm?: string;
+  ringBytes: number;
+  verbose: boolean;
+  attachMode?: AttachMode;
+  command?: { path: string; argv: string[]; env: string[] };
+  /** Thread group ids to attach to. */
+  pids?: number[];
+}
+
+export interface SessionStarted {
+  attachMode: AttachMode;
+  childPid: number | null;
+  log: string;
+}
+
+export interface SessionEnd {
+  reason: 'command-exited' | 'targets-exited' | 'stopped';
+  exitCode: number | null;
+  signal: string | null;
+  lostEvents: number;
+  untrackedChildren: number;
+}
+
+/** An error from the addon: the message plus the errno it carries, when there is one. */
+export interface NativeError extends Error {
+  errno?: number;
+  code?: string;
+}
+
+export interface NativeTraceSession {
+  start(onBatch: (batch: Buffer) => void, onEnd: (end: SessionEnd) => void): SessionStarted;
+  stop(): void;
+}
+
+export interface TestEvent {
+  kind: 0 | 1 | 2;
+  tsNs: number;
+  tid: number;
+  pid: number;
+  nr: number;
+  comm?: string;
+  args?: number[];
+  ret?: number;
+}
+
+interface Addon {
+  TraceSession: new (spec: SessionSpec) => NativeTraceSession;
+  encodeBatch(events: TestEvent[]): Buffer;
+}
+
+let addon: Addon | undefined;
+
+export function loadAddon(): Addon {
+  addon ??= require(path.join(__dirname, '..', 'build', 'Release', 'bpftrace_ts.node')) as Addon;
+  return addon;
+}

@@ -1,0 +1,55 @@
+// Where trace lines go: stdout or the -o file, written synchronously in chunks so a slow
+// reader slows the drain (and the kernel counts what it then drops) instead of Node
+// buffering without bound.
+import fs from 'node:fs';
+
+const FLUSH_BYTES = 64 * 1024;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** The reader went away (EPIPE): stop tracing quietly. */
+export class OutputClosedError extends Error {}
+
+export class OutputSink {
+  private pending = '';
+
+  private constructor(private readonly fd: number, private readonly ownsFd: boolean) {}
+
+  static stdout(): OutputSink {
+    return new OutputSink(1, false);
+  }
+
+  /** Creates or truncates path, readable by its owner only: traces can hold secrets. */
+  static file(path: string): OutputSink {
+    return new OutputSink(fs.openSync(path, 'w', 0o600), true);
+  }
+
+  write(line: string): void {
+    this.pending += line + '\n';
+    if (this.pending.length >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const data = Buffer.from(this.pending);
+    this.pending = '';
+    let offset = 0;
+    while (offset < data.length) {
+      try {
+        offset += fs.writeSync(this.fd, data, offset, data.length - offset);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(sleepCell, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
+          continue;
+        }
+        if (code === 'EPIPE') throw new OutputClosedError('output closed');
+        throw error;
+      }
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.ownsFd) fs.closeSync(this.fd);
+  }
+}

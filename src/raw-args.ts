@@ -1,0 +1,102 @@
+// Names raw syscall values from the generated table: which argument is which, and whether
+// a register holds a pointer, a signed or an unsigned number of which width. Decoding of
+// flags, strings and structs is the decoders' job; this is what the raw value means.
+import { ERRNOS } from './generated/errno';
+import { syscallInfo } from './syscall-table';
+
+type ValueKind = 'pointer' | 's32' | 'u32' | 's64' | 'u64' | 'hex' | 'octal';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly kind: ValueKind;
+}
+
+const SIGNED_32 = new Set(['int', 'const int', 'pid_t', 'key_t', 'clockid_t', 'const clockid_t', 'timer_t', 'mqd_t', 'key_serial_t', 'rwf_t']);
+const UNSIGNED_32 = new Set(['unsigned int', 'unsigned', 'u32', 'const u32', '__u32', 'const __u32', 'uid_t', 'gid_t', 'qid_t', 'umode_t']);
+const SIGNED_64 = new Set(['long', 'off_t', 'loff_t']);
+const POINTER_TYPEDEFS = new Set(['cap_user_header_t', 'cap_user_data_t']);
+const FLAG_NAME = /flags|mask|prot|^how$|^options$/;
+const ADDRESS_NAME = /addr$|^start$|^brk$/;
+const FD_NAME = /fd$/;
+
+function kindOf(type: string, name: string): ValueKind {
+  if (type.includes('*') || POINTER_TYPEDEFS.has(type) || (ADDRESS_NAME.test(name) && type === 'unsigned long')) return 'pointer';
+  if (type === 'umode_t') return 'octal';
+  if (FLAG_NAME.test(name)) return 'hex';
+  if (FD_NAME.test(name)) return 's32'; // an fd of -1 reads better than 4294967295
+  if (SIGNED_32.has(type)) return 's32';
+  if (UNSIGNED_32.has(type)) return 'u32';
+  if (SIGNED_64.has(type)) return 's64';
+  return 'u64';
+}
+
+const specCache = new Map<number, readonly ArgSpec[]>();
+const UNKNOWN_ARGS: readonly ArgSpec[] = ['arg0', 'arg1', 'arg2', 'arg3', 'arg4', 'arg5'].map((name) => ({ name, kind: 'hex' as const }));
+
+/** The named arguments of syscall nr; six anonymous ones when the table has no list. */
+export function argSpecs(nr: number): readonly ArgSpec[] {
+  let specs = specCache.get(nr);
+  if (!specs) {
+    const args = syscallInfo(nr)?.args;
+    specs = args && args.length > 0 ? args.map((a) => ({ name: a.name, kind: kindOf(a.type, a.name) })) : syscallInfo(nr) ? [] : UNKNOWN_ARGS;
+    specCache.set(nr, specs);
+  }
+  return specs;
+}
+
+function unsigned64(value: number): bigint {
+  return BigInt.asUintN(64, BigInt(value));
+}
+
+/** Decimal digits of an integral value; past 2^53 String() would print a rounded form. */
+function decimal(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+}
+
+/** A raw value as text, the way perf trace shows undecoded arguments. */
+export function formatValue(kind: ValueKind, value: number): string {
+  switch (kind) {
+    case 'pointer': return value === 0 ? 'NULL' : '0x' + unsigned64(value).toString(16);
+    case 'hex': return '0x' + (value >= 0 ? value.toString(16) : unsigned64(value).toString(16));
+    case 'octal': return value === 0 ? '0' : '0' + (value >>> 0).toString(8);
+    case 's32': return String(value | 0);
+    case 'u32': return String(value >>> 0);
+    case 's64': return decimal(value);
+    case 'u64': return value >= 0 ? decimal(value) : unsigned64(value).toString();
+  }
+}
+
+/** A raw value as JSON: numbers where exact, pointers as "0x..." strings. */
+export function jsonValue(kind: ValueKind, value: number): string {
+  switch (kind) {
+    case 'pointer': return '"0x' + unsigned64(value).toString(16) + '"';
+    case 's32': return String(value | 0);
+    case 'u32': case 'octal': return String(value >>> 0);
+    case 'hex': case 'u64': return value >= 0 ? decimal(value) : '"' + unsigned64(value).toString() + '"';
+    case 's64': return decimal(value);
+  }
+}
+
+/** Syscalls whose successful result is an address. */
+const RETURNS_ADDRESS = new Set([9 /* mmap */, 12 /* brk */, 25 /* mremap */, 30 /* shmat */]);
+const MAX_ERRNO = 4095;
+const NR_BRK = 12; // returns the break, never -errno
+
+/** The errno of a failed call, or null if it succeeded. */
+export function errnoOf(nr: number, ret: number): number | null {
+  return ret < 0 && ret >= -MAX_ERRNO && nr !== NR_BRK ? -ret : null;
+}
+
+export function errnoName(errno: number): string {
+  return ERRNOS[errno]?.name ?? `E${errno}`;
+}
+
+/** `= 26`, `= 0x7f...`, `= -1 ENOENT (No such file or directory)` without the `= `. */
+export function formatReturn(nr: number, ret: number): string {
+  const errno = errnoOf(nr, ret);
+  if (errno !== null) {
+    const info = ERRNOS[errno];
+    return info ? `-1 ${info.name} (${info.message})` : `-1 E${errno} (Unknown error ${errno})`;
+  }
+  return RETURNS_ADDRESS.has(nr) ? '0x' + unsigned64(ret).toString(16) : String(ret);
+}

@@ -1,0 +1,162 @@
+// One trace from start to exit status: starts the native session, turns its batches into
+// calls, filters and formats them, and reports the end.
+import fs from 'node:fs';
+import os from 'node:os';
+import { decodeBatch } from './batch-decoder';
+import { CallPairer, type SyscallCall } from './call-pairer';
+import { formatJsonLine } from './format-json';
+import { formatPerfLine } from './format-perf';
+import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
+import { OutputClosedError, OutputSink } from './output-sink';
+import { errnoOf } from './raw-args';
+import { UserError } from './usage-error';
+
+export interface TraceOptions {
+  /** Resolved path and argv of a command to launch. */
+  command?: { path: string; argv: string[] };
+  /** Thread group ids to attach to. */
+  pids?: number[];
+  all: boolean;
+  syscalls?: number[];
+  failureOnly: boolean;
+  minDurationNs: number | null;
+  output?: string;
+  format: 'perf' | 'json';
+  maxEvents?: number;
+  comm?: string;
+  inherit: boolean;
+  bufferBytes: number;
+  verbose: boolean;
+  attachMode?: AttachMode;
+}
+
+/** A call blocked this long when a batch closes is shown as started. */
+const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
+/** Calls awaiting their exit, at most: one per thread in a call. */
+const MAX_PENDING_CALLS = 65536;
+
+function commOfThread(tid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${tid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return '?';
+  }
+}
+
+function exitStatus(end: SessionEnd): number {
+  if (end.reason !== 'command-exited') return 0;
+  if (end.exitCode !== null) return end.exitCode;
+  const signal = end.signal ? os.constants.signals[`SIG${end.signal}` as keyof typeof os.constants.signals] : undefined;
+  return signal ? 128 + signal : 1;
+}
+
+function openSink(path: string | undefined): OutputSink {
+  if (!path) return OutputSink.stdout();
+  try {
+    return OutputSink.file(path);
+  } catch (error) {
+    throw new UserError(`cannot write '${path}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, open .*$/, '')}`);
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`bpftrace-ts: ${line}\n`);
+}
+
+export function runTrace(options: TraceOptions): Promise<number> {
+  const sink = openSink(options.output);
+  const format = options.format === 'json' ? formatJsonLine : formatPerfLine;
+  const spec: SessionSpec = {
+    all: options.all,
+    followChildren: options.inherit,
+    syscalls: options.syscalls,
+    comm: options.comm,
+    ringBytes: options.bufferBytes,
+    verbose: options.verbose,
+    attachMode: options.attachMode,
+    command: options.command && {
+      ...options.command,
+      env: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    },
+    pids: options.pids,
+  };
+
+  let printed = 0;
+  let stopping = false;
+  let outputClosed = false;
+  let failure: Error | undefined;
+  const session = new (loadAddon().TraceSession)(spec);
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    session.stop();
+  };
+
+  const show = (call: SyscallCall): void => {
+    if (outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return;
+    if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return;
+    if (options.minDurationNs !== null && call.state !== 'started' &&
+        !(call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs)) return;
+    const line = format(call);
+    if (line === null) return;
+    sink.write(line);
+    if (call.state !== 'started' && options.maxEvents !== undefined && ++printed >= options.maxEvents) stop();
+  };
+  const pairer = new CallPairer(show, {
+    announceAfterNs: options.failureOnly ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
+    maxPending: MAX_PENDING_CALLS,
+    commOf: commOfThread,
+  });
+
+  const fail = (error: unknown): void => {
+    if (error instanceof OutputClosedError) outputClosed = true;
+    else failure ??= error as Error;
+    stop();
+  };
+
+  return new Promise<number>((resolve) => {
+    const onBatch = (bytes: Buffer): void => {
+      try {
+        pairer.addBatch(decodeBatch(bytes));
+        sink.flush();
+      } catch (error) {
+        fail(error);
+      }
+    };
+    const onEnd = (end: SessionEnd): void => {
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, stop);
+      try {
+        if (!outputClosed) pairer.finish();
+        sink.close();
+      } catch (error) {
+        fail(error);
+      }
+      if (failure) {
+        log(`error: ${failure.message}`);
+        resolve(1);
+        return;
+      }
+      let summary = `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
+      if (end.untrackedChildren > 0) summary += `, ${end.untrackedChildren} children not followed (target set full)`;
+      if (pairer.evicted > 0) summary += `, ${pairer.evicted} calls evicted from the pending table`;
+      log(summary);
+      resolve(exitStatus(end));
+    };
+
+    let attachMode = '';
+    let started: ReturnType<typeof session.start>;
+    try {
+      started = session.start(onBatch, onEnd);
+      attachMode = started.attachMode;
+    } catch (error) {
+      sink.close();
+      throw new UserError((error as NativeError).message);
+    }
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+    if (options.verbose) {
+      log(`backend bpf, attached with ${started.attachMode}, ring buffer ${options.bufferBytes / (1 << 20)} MiB` +
+        (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
+      for (const line of started.log.split('\n').filter(Boolean)) log(`libbpf: ${line}`);
+    }
+  });
+}

@@ -1,0 +1,43 @@
+// The addon's protobuf encoder and the decoder generated from proto/batch.proto agree.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { loadAddon } = require('../dist/native-addon');
+const { decodeBatch, EventKind } = require('../dist/batch-decoder');
+
+test('batches decode to the values that were encoded', () => {
+  const events = [
+    { kind: 2, tsNs: 5000, tid: 101, pid: 100, nr: 0, comm: 'blocked', args: [0, 140737488347136, 4096, 0, 0, 0] },
+    { kind: 0, tsNs: 1000, tid: 100, pid: 100, nr: 257, comm: 'cat', args: [-100, 94000000000000, 524288, 0, -1, 2 ** 52] },
+    { kind: 1, tsNs: 1500, tid: 100, pid: 100, nr: 257, ret: 3 },
+    { kind: 0, tsNs: 2000, tid: 102, pid: 100, nr: 1, comm: 'worker thread 1', args: [1, 7, 64, 0, 0, 0] },
+    { kind: 1, tsNs: 2600, tid: 102, pid: 100, nr: 1, ret: -9 },
+    { kind: 0, tsNs: 3000, tid: 100, pid: 100, nr: 231, comm: 'cat', args: [0, 0, 0, 0, 0, 0] },
+  ];
+  const batch = decodeBatch(loadAddon().encodeBatch(events));
+
+  assert.is(batch.lostEvents, 7);
+  assert.is(batch.untrackedChildren, 3);
+  assert.is(batch.flushTsNs, 5000000);
+  assert.equal(batch.kind, [EventKind.IN_PROGRESS, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER]);
+  let ts = batch.baseTsNs;
+  const times = batch.tsDeltaNs.map((d) => (ts += d));
+  assert.equal(times, events.map((e) => e.tsNs));
+  assert.equal(batch.tid, events.map((e) => e.tid));
+  assert.equal(batch.pid, events.map((e) => e.pid));
+  assert.equal(batch.nr, events.map((e) => e.nr));
+  assert.equal(batch.ret, [3, -9]);
+  const enters = events.filter((e) => e.kind !== 1);
+  assert.equal(batch.commIndex.map((i) => batch.comms[i]), enters.map((e) => e.comm));
+  assert.is(batch.comms.length, 3, 'each name once per batch');
+  const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
+  enters.forEach((e, k) => assert.equal(columns.map((c) => c[k]), e.args, `args of enter ${k}`));
+});
+
+test('an empty batch is a quiet tick with its flush time', () => {
+  const batch = decodeBatch(loadAddon().encodeBatch([]));
+  assert.is(batch.kind.length, 0);
+  assert.is(batch.flushTsNs, 5000000);
+});
+
+test.run();

@@ -1,0 +1,77 @@
+// Shared by the tests: builds the C fixtures, runs the tracer, reads its traces.
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const TRACER = path.join(ROOT, 'bin', 'bpftrace-ts');
+const FIXTURE_BUILD = path.join(ROOT, 'test', 'build');
+
+/** Compiles test/fixtures/NAME.c once per change; returns the binary's path. */
+function fixture(name) {
+  const source = path.join(__dirname, 'fixtures', `${name}.c`);
+  const binary = path.join(FIXTURE_BUILD, name);
+  fs.mkdirSync(FIXTURE_BUILD, { recursive: true });
+  if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs)
+    execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', binary, source]);
+  return binary;
+}
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'bpftrace-ts-test-'));
+}
+
+/**
+ * Starts the tracer; resolves when it exits with {status, signal, stdout, stderr}.
+ * `started` (optional) is called with the child process right after spawn.
+ */
+function runTracer(args, { timeoutMs = 60000, started, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TRACER, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tracer timed out: ${args.join(' ')}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+    if (started) started(child);
+  });
+}
+
+/** The JSON Lines trace in file, parsed. */
+function readJson(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** Resolves once predicate() is true, checking every 20 ms; rejects after timeoutMs. */
+function waitFor(predicate, what, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      let ok = false;
+      try { ok = predicate(); } catch { ok = false; }
+      if (ok) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+/** The summary line's numbers: "bpftrace-ts: 12 events, 0 lost, backend bpf (tp_btf)". */
+function summary(stderr) {
+  const m = /bpftrace-ts: (\d+) events, (\d+) lost, backend bpf \((\w+)\)/.exec(stderr);
+  if (!m) throw new Error(`no summary line in: ${stderr}`);
+  return { events: Number(m[1]), lost: Number(m[2]), attachMode: m[3] };
+}
+
+module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary };

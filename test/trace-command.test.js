@@ -1,0 +1,120 @@
+// `bpftrace-ts -- command`: a new command traced from its execve to its exit.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fixture, tempDir, runTracer, readJson, summary } = require('./helpers');
+
+const dir = tempDir();
+const FILE_SIZE = 12345;
+const file = path.join(dir, 'known-file');
+fs.writeFileSync(file, Buffer.alloc(FILE_SIZE, 'x'));
+
+/** Checks the trace of `cat file` (stdout a pipe, so cat uses read and write). */
+function checkCatTrace(calls, catPid) {
+  assert.ok(calls.length > 10, 'a whole run of cat is traced');
+  assert.is(calls[0].syscall, 'execve', 'the first call is the execve');
+  assert.is(calls[0].ret, 0);
+  assert.is(calls[calls.length - 1].syscall, 'exit_group', 'the last call is exit_group');
+  assert.is(calls[calls.length - 1].ret, null);
+  for (const call of calls) assert.is(call.pid, catPid, 'only the command is traced');
+
+  // The file's read of FILE_SIZE bytes, and from there back to its openat.
+  const readIndex = calls.findIndex((c) => c.syscall === 'read' && c.ret === FILE_SIZE);
+  assert.ok(readIndex > 0, 'the file is read whole');
+  const fd = calls[readIndex].args.fd;
+  const openIndex = calls.map((c, i) => (c.syscall === 'openat' && c.ret === fd && i < readIndex ? i : -1)).filter((i) => i >= 0).pop();
+  assert.ok(openIndex !== undefined, 'openat returned the fd that is read');
+  const rest = calls.slice(openIndex);
+  const order = rest.filter((c) => (c.args?.fd === fd || c.args?.fd === 1) && ['read', 'write', 'close'].includes(c.syscall) || c === calls[openIndex]);
+  const summaryOf = (c) => `${c.syscall}:${c.args?.fd ?? ''}:${c.ret}`;
+  assert.equal(order.slice(0, 5).map(summaryOf), [
+    `openat::${fd}`, `read:${fd}:${FILE_SIZE}`, `write:1:${FILE_SIZE}`, `read:${fd}:0`, `close:${fd}:0`,
+  ]);
+  assert.is(calls[readIndex].args.count >= FILE_SIZE, true);
+  const write = rest.find((c) => c.syscall === 'write');
+  assert.is(write.args.count, FILE_SIZE);
+}
+
+test('cat of a known file: execve first, its open/read/write/close in order, exit_group last', async () => {
+  const out = path.join(dir, 'cat.json');
+  const run = await runTracer(['--format', 'json', '-o', out, '--', 'cat', file]);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout.length, FILE_SIZE, 'the command kept its stdout');
+  const calls = readJson(out);
+  checkCatTrace(calls, calls[0].pid);
+  const s = summary(run.stderr);
+  assert.is(s.lost, 0);
+  assert.is(s.attachMode, 'tp_btf');
+  assert.ok(s.events >= calls.length * 2 - 2, 'events count enters and exits');
+});
+
+for (const mode of ['raw_tp', 'tracepoint']) {
+  test(`the ${mode} fallback traces the same calls`, async () => {
+    const out = path.join(dir, `cat-${mode}.json`);
+    const run = await runTracer(['--attach', mode, '-v', '--format', 'json', '-o', out, '--', 'cat', file]);
+    assert.is(run.status, 0, run.stderr);
+    assert.match(run.stderr, `attached with ${mode}`);
+    const calls = readJson(out);
+    checkCatTrace(calls, calls[0].pid);
+  });
+}
+
+test('json lines carry every documented field', async () => {
+  const out = path.join(dir, 'fields.json');
+  const run = await runTracer(['--format', 'json', '-o', out, '--', 'cat', path.join(dir, 'missing')]);
+  assert.is(run.status, 1, 'cat fails, and its status is ours');
+  const calls = readJson(out);
+  for (const call of calls)
+    assert.equal(Object.keys(call), ['ts_ns', 'dur_ns', 'pid', 'tid', 'comm', 'syscall', 'nr', 'args', 'ret', 'errno']);
+  const failed = calls.find((c) => c.syscall === 'openat' && c.errno === 'ENOENT');
+  assert.ok(failed, 'the missing file fails with ENOENT');
+  assert.is(failed.ret, -2);
+  assert.is(failed.args.dfd, -100);
+  assert.match(failed.args.filename, /^0x[0-9a-f]+$/);
+  assert.ok(failed.dur_ns >= 0 && failed.ts_ns > 0);
+  assert.is(failed.comm, 'cat');
+});
+
+test('perf-style lines: time, duration, comm/tid, named args, result, errno text', async () => {
+  const run = await runTracer(['--', 'cat', path.join(dir, 'missing')]);
+  const lines = run.stdout.split('\n').filter(Boolean);
+  const failed = lines.find((l) => l.includes(' openat(') && l.includes('ENOENT'));
+  assert.match(failed, /^ +\d+\.\d{3} \( *\d+\.\d{3} ms\): cat\/\d+ openat\(dfd: -100, filename: 0x[0-9a-f]+, flags: 0x[0-9a-f]+, mode: 0\) = -1 ENOENT \(No such file or directory\)$/);
+  assert.match(lines[lines.length - 1], /: cat\/\d+ exit_group\(error_code: 1\) = \?$/);
+});
+
+test('the exit status is the command\'s own, also when a signal killed it', async () => {
+  assert.is((await runTracer(['-o', '/dev/null', '--', 'sh', '-c', 'exit 3'])).status, 3);
+  assert.is((await runTracer(['-o', '/dev/null', '--', 'sh', '-c', 'kill -TERM $$'])).status, 128 + 15);
+});
+
+test('a blocking call is shown when it starts and completed as [continued]', async () => {
+  const run = await runTracer(['-e', 'clock_nanosleep', '--', 'sleep', '0.3']);
+  const lines = run.stdout.split('\n').filter(Boolean);
+  assert.is(lines.length, 2, run.stdout);
+  assert.match(lines[0], /\(         \): sleep\/\d+ clock_nanosleep\(.*\) \.\.\.$/);
+  assert.match(lines[1], /\( *\d+\.\d{3} ms\): sleep\/\d+  \.\.\. \[continued\]: clock_nanosleep\(\)\) = 0$/);
+  const ms = Number(/\( *(\d+\.\d{3}) ms\)/.exec(lines[1])[1]);
+  assert.ok(ms >= 300, 'the duration covers the whole sleep');
+});
+
+test('--max-events stops after that many calls', async () => {
+  const out = path.join(dir, 'max-events.json');
+  const run = await runTracer(['--max-events', '5', '--format', 'json', '-o', out, '--', 'cat', file]);
+  assert.is(run.status, 0, run.stderr);
+  const calls = readJson(out);
+  assert.is(calls.length, 5);
+  assert.is(calls[0].syscall, 'execve');
+});
+
+test('the launched command gets default signal dispositions (SIGPIPE is not ignored)', async () => {
+  const statusFile = path.join(dir, 'sigpipe');
+  const run = await runTracer(['-o', '/dev/null', '--', 'sh', '-c', `grep SigIgn /proc/self/status > ${statusFile}`]);
+  assert.is(run.status, 0);
+  assert.match(fs.readFileSync(statusFile, 'utf8'), /SigIgn:\s+0+\n/);
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
