@@ -36,6 +36,12 @@ export interface PairerOptions {
   commOf(tid: number): string;
 }
 
+/** The exit of rt_sigreturn reports syscall -1: the kernel restored orig_ax from the
+ * signal frame. Such an exit belongs to whatever call the thread is in. */
+const NR_RESTORED = 0xffffffff;
+/** How far ahead in a batch to look for the name of a thread whose exit came alone. */
+const COMM_LOOKAHEAD = 64;
+
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
   /** Pending calls evicted because the table was full. */
@@ -55,7 +61,7 @@ export class CallPairer {
       ts += tsDeltaNs[i];
       if (kind[i] !== EventKind.IN_PROGRESS) this.eventsSeen++;
       if (kind[i] === EventKind.EXIT) {
-        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++]);
+        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], () => this.commAhead(batch, i, enter));
       } else {
         const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
         this.onEnter(ts, tid[i], pid[i], nr[i], comms[commIndex[enter]] ?? '?', args, kind[i] === EventKind.IN_PROGRESS);
@@ -91,9 +97,22 @@ export class CallPairer {
     if (inProgress && this.options.announceAfterNs !== null) this.announce(call);
   }
 
-  private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number): void {
+  /** The thread's name from its next entry in this batch: an exit seen without its entry
+   * is often an execve's, and the new name is the one to show. */
+  private commAhead(batch: Batch, exitIndex: number, nextEnter: number): string {
+    const { kind, tid, commIndex, comms } = batch;
+    const end = Math.min(kind.length, exitIndex + COMM_LOOKAHEAD);
+    for (let i = exitIndex + 1; i < end; i++) {
+      if (kind[i] === EventKind.EXIT) continue;
+      if (tid[i] === tid[exitIndex]) return comms[commIndex[nextEnter]] ?? '?';
+      nextEnter++;
+    }
+    return this.options.commOf(tid[exitIndex]);
+  }
+
+  private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number, commOf: () => string): void {
     const call = this.pending.get(tid);
-    if (call && call.nr === nr && call.tsNs <= tsNs) {
+    if (call && (call.nr === nr || nr === NR_RESTORED) && call.tsNs <= tsNs) {
       this.pending.delete(tid);
       call.state = 'returned';
       call.durNs = tsNs - call.tsNs;
@@ -101,7 +120,7 @@ export class CallPairer {
       this.emit(call);
       return;
     }
-    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? this.options.commOf(tid), nr, args: null, ret, announced: false });
+    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false });
   }
 
   private announceBlocked(nowNs: number): void {

@@ -91,12 +91,18 @@ export function errnoName(errno: number): string {
   return ERRNOS[errno]?.name ?? `E${errno}`;
 }
 
-/** `= 26`, `= 0x7f...`, `= -1 ENOENT (No such file or directory)` without the `= `. */
+/** Kernel-internal restart codes (ERESTARTSYS...): the program never sees them, so, as in
+ * strace, the result is shown as "?" with the code. */
+const FIRST_RESTART_ERRNO = 512;
+const LAST_RESTART_ERRNO = 516;
+
+/** `26`, `0x7f...`, `-1 ENOENT (No such file or directory)`, `? ERESTARTSYS (...)`. */
 export function formatReturn(nr: number, ret: number): string {
   const errno = errnoOf(nr, ret);
   if (errno !== null) {
     const info = ERRNOS[errno];
-    return info ? `-1 ${info.name} (${info.message})` : `-1 E${errno} (Unknown error ${errno})`;
+    const value = errno >= FIRST_RESTART_ERRNO && errno <= LAST_RESTART_ERRNO ? '?' : '-1';
+    return info ? `${value} ${info.name} (${info.message})` : `-1 E${errno} (Unknown error ${errno})`;
   }
   return RETURNS_ADDRESS.has(nr) ? '0x' + unsigned64(ret).toString(16) : String(ret);
 }
