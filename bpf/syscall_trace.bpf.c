@@ -113,7 +113,6 @@ static __always_inline struct enter_event *reserve_enter(long nr)
 	e->h.tgid = pid_tgid >> 32;
 	e->h.nr = nr;
 	e->h.kind = EVENT_ENTER;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
 
@@ -144,9 +143,15 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 {
 	struct enter_event *e = reserve_enter(nr);
+	const __u64 *comm;
 
 	if (!e)
 		return 0;
+	/* Two loads through the BTF-typed task instead of the bpf_get_current_comm() helper,
+	 * which costs the traced program ~60 ns per call. */
+	comm = (const __u64 *)bpf_get_current_task_btf()->comm;
+	((__u64 *)e->comm)[0] = comm[0];
+	((__u64 *)e->comm)[1] = comm[1];
 	e->args[0] = regs->di;
 	e->args[1] = regs->si;
 	e->args[2] = regs->dx;
@@ -173,6 +178,7 @@ int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 
 	if (!e)
 		return 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->args[0] = BPF_CORE_READ(regs, di);
 	e->args[1] = BPF_CORE_READ(regs, si);
 	e->args[2] = BPF_CORE_READ(regs, dx);
@@ -199,6 +205,7 @@ int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 
 	if (!e)
 		return 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
 	e->args[0] = ctx->args[0];
 	e->args[1] = ctx->args[1];

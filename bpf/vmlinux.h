@@ -36,6 +36,7 @@ struct signal_struct {
 struct task_struct {
 	int pid;
 	int tgid;
+	char comm[16];
 	struct signal_struct *signal;
 };
 

@@ -105,11 +105,13 @@ TraceSession::TraceSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Tr
 	}
 }
 
+// Runs only once the session has ended (see Ref() in Start), or if it never started; at
+// environment teardown JavaScript is gone, so a drain thread still running is stopped.
 TraceSession::~TraceSession()
 {
 	if (thread_.joinable()) {
 		uint64_t one = 1;
-		if (write(stop_fd_, &one, sizeof(one)) < 0) { /* thread is finishing anyway */ }
+		if (write(stop_fd_, &one, sizeof(one)) < 0) { /* the thread is finishing anyway */ }
 		thread_.join();
 	}
 	if (ring_) ring_buffer__free(ring_);
@@ -157,6 +159,9 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
 	running_ = true;
 	thread_ = std::thread(&TraceSession::drain_loop, this);
+	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining
+	// a thread that waits for the main thread would deadlock. Released in finish().
+	Ref();
 
 	Napi::Object result = Napi::Object::New(env);
 	result.Set("attachMode", attach_mode_name(tracer_->mode()));
@@ -272,7 +277,11 @@ void TraceSession::drain_loop()
 void TraceSession::finish(SessionEnd end)
 {
 	auto *owned = new SessionEnd(std::move(end));
-	napi_status status = on_end_.BlockingCall(owned, [](Napi::Env env, Napi::Function callback, SessionEnd *e) {
+	napi_status status = on_end_.BlockingCall(owned, [this](Napi::Env env, Napi::Function callback, SessionEnd *e) {
+		// The drain thread is past its last call into JavaScript: join it, then let go.
+		thread_.join();
+		running_ = false;
+		Unref();
 		Napi::Object info = Napi::Object::New(env);
 		info.Set("reason", e->reason);
 		info.Set("exitCode", e->exit_code >= 0 ? Napi::Number::New(env, e->exit_code) : env.Null());
@@ -285,5 +294,4 @@ void TraceSession::finish(SessionEnd end)
 	if (status != napi_ok) delete owned;
 	on_batch_.Release();
 	on_end_.Release();
-	running_ = false;
 }

@@ -54,19 +54,33 @@ export class CallPairer {
   addBatch(batch: Batch): void {
     const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret } = batch;
     const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
+    const count = kind.length;
     let ts = batch.baseTsNs;
     let enter = 0;
     let exit = 0;
-    for (let i = 0; i < kind.length; i++) {
+    for (let i = 0; i < count; i++) {
       ts += tsDeltaNs[i];
-      if (kind[i] !== EventKind.IN_PROGRESS) this.eventsSeen++;
-      if (kind[i] === EventKind.EXIT) {
+      const k = kind[i];
+      if (k !== EventKind.IN_PROGRESS) this.eventsSeen++;
+      if (k === EventKind.EXIT) {
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], () => this.commAhead(batch, i, enter));
-      } else {
-        const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
-        this.onEnter(ts, tid[i], pid[i], nr[i], comms[commIndex[enter]] ?? '?', args, kind[i] === EventKind.IN_PROGRESS);
-        enter++;
+        continue;
       }
+      const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
+      const comm = comms[commIndex[enter]] ?? '?';
+      enter++;
+      // Most calls return before any other event of theirs: pair them without the table.
+      const next = i + 1;
+      if (k === EventKind.ENTER && next < count && kind[next] === EventKind.EXIT && tid[next] === tid[i] &&
+          nr[next] === nr[i] && !this.pending.has(tid[i])) {
+        const exitTs = ts + tsDeltaNs[next];
+        this.eventsSeen++;
+        this.emit({ state: 'returned', tsNs: ts, durNs: exitTs - ts, pid: pid[i], tid: tid[i], comm, nr: nr[i], args, ret: ret[exit++], announced: false });
+        ts = exitTs;
+        i = next;
+        continue;
+      }
+      this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, k === EventKind.IN_PROGRESS);
     }
     this.announceBlocked(batch.flushTsNs);
   }

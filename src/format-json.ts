@@ -1,17 +1,37 @@
 // JSON Lines: one object per call (see README, "JSON output").
 import type { SyscallCall } from './call-pairer';
-import { argSpecs, errnoName, errnoOf, jsonValue } from './raw-args';
+import { argSpecs, errnoName, errnoOf, jsonValue, type ArgSpec } from './raw-args';
 import { syscallName } from './syscall-table';
 
-function argsJson(call: SyscallCall): string {
-  const args = call.args;
-  if (!args) return 'null';
-  const specs = argSpecs(call.nr);
-  let text = '{';
-  for (let i = 0; i < specs.length; i++) {
-    if (i > 0) text += ',';
-    text += '"' + specs[i].name + '":' + jsonValue(specs[i].kind, args[i]);
+/** The constant text of a syscall's object: its name and number, its argument keys. */
+interface JsonParts {
+  readonly nameAndNr: string;
+  readonly keys: readonly string[];
+  readonly specs: readonly ArgSpec[];
+}
+
+const partsCache = new Map<number, JsonParts>();
+
+function partsOf(nr: number): JsonParts {
+  let parts = partsCache.get(nr);
+  if (!parts) {
+    const specs = argSpecs(nr);
+    parts = {
+      nameAndNr: ',"syscall":"' + syscallName(nr) + '","nr":' + nr + ',"args":',
+      keys: specs.map((spec, i) => (i === 0 ? '{"' : ',"') + spec.name + '":'),
+      specs,
+    };
+    partsCache.set(nr, parts);
   }
+  return parts;
+}
+
+function argsJson(parts: JsonParts, args: number[] | null): string {
+  if (!args) return 'null';
+  const { keys, specs } = parts;
+  if (keys.length === 0) return '{}';
+  let text = '';
+  for (let i = 0; i < keys.length; i++) text += keys[i] + jsonValue(specs[i].kind, args[i]);
   return text + '}';
 }
 
@@ -20,14 +40,13 @@ export function formatJsonLine(call: SyscallCall): string | null {
   if (call.state === 'started') return null;
   const returned = call.state === 'returned' && call.ret !== null;
   const errno = returned ? errnoOf(call.nr, call.ret as number) : null;
+  const parts = partsOf(call.nr);
   return '{"ts_ns":' + call.tsNs +
     ',"dur_ns":' + (returned && call.durNs !== null ? call.durNs : 'null') +
     ',"pid":' + call.pid +
     ',"tid":' + call.tid +
     ',"comm":' + JSON.stringify(call.comm) +
-    ',"syscall":"' + syscallName(call.nr) +
-    '","nr":' + call.nr +
-    ',"args":' + argsJson(call) +
+    parts.nameAndNr + argsJson(parts, call.args) +
     ',"ret":' + (returned ? call.ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +
     '}';

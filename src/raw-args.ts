@@ -48,6 +48,10 @@ function unsigned64(value: number): bigint {
   return BigInt.asUintN(64, BigInt(value));
 }
 
+function hex(value: number): string {
+  return value >= 0 ? value.toString(16) : unsigned64(value).toString(16);
+}
+
 /** Decimal digits of an integral value; past 2^53 String() would print a rounded form. */
 function decimal(value: number): string {
   return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
@@ -56,8 +60,8 @@ function decimal(value: number): string {
 /** A raw value as text, the way perf trace shows undecoded arguments. */
 export function formatValue(kind: ValueKind, value: number): string {
   switch (kind) {
-    case 'pointer': return value === 0 ? 'NULL' : '0x' + unsigned64(value).toString(16);
-    case 'hex': return '0x' + (value >= 0 ? value.toString(16) : unsigned64(value).toString(16));
+    case 'pointer': return value === 0 ? 'NULL' : '0x' + hex(value);
+    case 'hex': return '0x' + hex(value);
     case 'octal': return value === 0 ? '0' : '0' + (value >>> 0).toString(8);
     case 's32': return String(value | 0);
     case 'u32': return String(value >>> 0);
@@ -69,7 +73,7 @@ export function formatValue(kind: ValueKind, value: number): string {
 /** A raw value as JSON: numbers where exact, pointers as "0x..." strings. */
 export function jsonValue(kind: ValueKind, value: number): string {
   switch (kind) {
-    case 'pointer': return '"0x' + unsigned64(value).toString(16) + '"';
+    case 'pointer': return '"0x' + hex(value) + '"';
     case 's32': return String(value | 0);
     case 'u32': case 'octal': return String(value >>> 0);
     case 'hex': case 'u64': return value >= 0 ? decimal(value) : '"' + unsigned64(value).toString() + '"';
@@ -104,5 +108,5 @@ export function formatReturn(nr: number, ret: number): string {
     const value = errno >= FIRST_RESTART_ERRNO && errno <= LAST_RESTART_ERRNO ? '?' : '-1';
     return info ? `${value} ${info.name} (${info.message})` : `-1 E${errno} (Unknown error ${errno})`;
   }
-  return RETURNS_ADDRESS.has(nr) ? '0x' + unsigned64(ret).toString(16) : String(ret);
+  return RETURNS_ADDRESS.has(nr) ? '0x' + hex(ret) : String(ret);
 }
