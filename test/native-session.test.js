@@ -13,7 +13,7 @@ test('a running session survives JavaScript dropping every reference to it (no d
     (function () {
       const session = new addon.TraceSession({ all: false, followChildren: true, ringBytes: 1 << 20, verbose: false,
         command: { path: '/bin/sleep', argv: ['sleep', '0.3'], env: [] } });
-      session.start(() => {}, (end) => process.stdout.write(`end ${end.reason} ${end.exitCode}`));
+      session.start(() => {}, (end) => process.stdout.write('end ' + end.reason + ' ' + end.exitCode));
     })();
     for (let i = 0; i < 20; i++) setTimeout(() => globalThis.gc(), i * 25);`;
   const run = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 20000 });
