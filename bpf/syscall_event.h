@@ -8,15 +8,20 @@
 #define SYSCALL_ARG_COUNT 6
 /* Room for syscall numbers 0..511 in the -e filter bitmap (x86_64 tops out near 470). */
 #define SYSCALL_BITMAP_WORDS 8
-/* Processes the target set can hold (launched/attached processes and their followed children). */
-#define MAX_TARGETS 16384
+/* The target set is a bitmap indexed by tgid with TARGET_BITS per process, up to the
+ * kernel's PID_MAX_LIMIT on 64-bit: 1 MiB, and it can never be full. */
+#define PID_MAX_LIMIT (1 << 22)
+#define TARGET_BITS 2
+#define TARGETS_PER_WORD (64 / TARGET_BITS)
+#define TARGET_WORDS (PID_MAX_LIMIT / TARGETS_PER_WORD)
+#define TARGET_MASK 3ULL
 
 enum event_kind {
 	EVENT_ENTER = 0,       /* sys_enter: args valid */
 	EVENT_EXIT = 1,        /* sys_exit: ret valid */
 };
 
-/* Values of the targets map (key: tgid). */
+/* A process's TARGET_BITS in the target bitmap. */
 enum target_state {
 	TARGET_TRACED = 1,
 	/* A launched command between fork and its execve: nothing is traced until the
@@ -27,8 +32,7 @@ enum target_state {
 /* Slots of the per-CPU counters map. */
 enum counter_slot {
 	COUNTER_LOST_EVENTS = 0,      /* ring buffer full: event dropped */
-	COUNTER_TARGETS_FULL = 1,     /* a child could not join the full targets map */
-	COUNTER_SLOTS = 2,
+	COUNTER_SLOTS = 1,
 };
 
 struct event_header {

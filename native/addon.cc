@@ -35,7 +35,7 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 			builder.add_enter(e, kind == 2 ? EventKind::InProgress : EventKind::Enter);
 		}
 	}
-	std::string encoded = builder.finish(start_ns + 5'000'000, 7, 3);
+	std::string encoded = builder.finish(start_ns + 5'000'000, 7);
 	return Napi::Buffer<char>::Copy(info.Env(), encoded.data(), encoded.size());
 }
 

@@ -6,7 +6,7 @@ namespace {
 
 // Field numbers of message Batch in proto/batch.proto.
 enum BatchField : uint32_t {
-	kBaseTsNs = 1, kFlushTsNs = 2, kLostEvents = 3, kUntrackedChildren = 4,
+	kBaseTsNs = 1, kFlushTsNs = 2, kLostEvents = 3, /* 4: reserved */
 	kKind = 5, kTsDeltaNs = 6, kTid = 7, kNr = 8,
 	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
 	kRet = 17, kComms = 18,
@@ -91,14 +91,13 @@ void BatchBuilder::add_exit(const exit_event &e)
 	ret_.push_back(e.ret);
 }
 
-std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events, uint64_t untracked_children)
+std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 {
 	std::string out;
 	out.reserve(kind_.size() * 40 + 64);
 	put_uint(out, kBaseTsNs, zigzag(base_ts_ns_));
 	put_uint(out, kFlushTsNs, zigzag(static_cast<int64_t>(flush_ns - start_ns_)));
 	put_uint(out, kLostEvents, lost_events);
-	put_uint(out, kUntrackedChildren, untracked_children);
 	put_packed(out, kKind, kind_, as_unsigned);
 	put_packed(out, kTsDeltaNs, ts_delta_, as_zigzag);
 	put_packed(out, kTid, tid_, as_unsigned);

@@ -21,7 +21,7 @@ public:
 	bool empty() const { return kind_.empty(); }
 
 	// Encodes the batch, then resets the builder for the next one.
-	std::string finish(uint64_t flush_ns, uint64_t lost_events, uint64_t untracked_children);
+	std::string finish(uint64_t flush_ns, uint64_t lost_events);
 
 private:
 	void add_common(const event_header &h, EventKind kind);

@@ -207,9 +207,10 @@ void BpfTracer::detach()
 
 void BpfTracer::add_target(uint32_t tgid, target_state state)
 {
-	__u8 value = static_cast<__u8>(state);
-	if (bpf_map__update_elem(skel_->maps.targets, &tgid, sizeof(tgid), &value, sizeof(value), BPF_ANY))
-		throw NativeError("cannot add process " + std::to_string(tgid) + " to the target set: " + errno_text(errno), errno);
+	if (tgid >= PID_MAX_LIMIT) throw NativeError("process id out of range: " + std::to_string(tgid), EINVAL);
+	// The skeleton maps .bss into our memory; the programs update it with atomics too.
+	__u64 &word = skel_->bss->target_state[tgid / TARGETS_PER_WORD];
+	__atomic_fetch_or(&word, __u64(state) << ((tgid % TARGETS_PER_WORD) * TARGET_BITS), __ATOMIC_SEQ_CST);
 }
 
 uint64_t BpfTracer::counter(counter_slot slot) const

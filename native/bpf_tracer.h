@@ -40,7 +40,7 @@ public:
 	AttachMode mode() const { return mode_; }
 	// What was tried and libbpf's messages, for -v.
 	const std::string &log() const { return log_; }
-	// Adds a process to the target set; throws NativeError when the set is full.
+	// Adds a process to the target set.
 	void add_target(uint32_t tgid, target_state state);
 	// Sum of one per-CPU counter over all CPUs.
 	uint64_t counter(counter_slot slot) const;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 	// Everything the child needs is built before fork: in a multithreaded parent the child
 	// may only make async-signal-safe calls until execve.
 	std::vector<char *> c_argv = c_strings(argv), c_env = c_strings(env);
+	// Until execve the child is a copy of node; name it after the command, so even its
+	// execve line says whose it is (the kernel keeps the first 15 bytes).
+	std::string name = path.substr(path.rfind('/') + 1);
 
 	pid_ = fork();
 	if (pid_ == 0) {
@@ -56,6 +60,7 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 		sigprocmask(SIG_SETMASK, &none, nullptr);
 		// Node marks its stdio close-on-exec; the command inherits our terminal or pipes.
 		for (int fd = 0; fd <= 2; fd++) fcntl(fd, F_SETFD, 0);
+		prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
 		char go_byte;
 		if (read_retry(go[0], &go_byte, 1) != 1) _exit(127); // the tracer went away first
 		execve(path.c_str(), c_argv.data(), c_env.data());

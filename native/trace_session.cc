@@ -199,8 +199,7 @@ void TraceSession::flush()
 	bool quiet = batch_->empty();
 	if (quiet && last_flush_was_quiet_) return;
 	last_flush_was_quiet_ = quiet;
-	auto *encoded = new std::string(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS),
-	                                               tracer_->counter(COUNTER_TARGETS_FULL)));
+	auto *encoded = new std::string(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS)));
 	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
 		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
 		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
@@ -269,7 +268,6 @@ void TraceSession::drain_loop()
 	ring_buffer__consume(ring_);
 	flush();
 	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
-	end.untracked_children = tracer_->counter(COUNTER_TARGETS_FULL);
 	tracer_.reset();
 	finish(end);
 }
@@ -287,7 +285,6 @@ void TraceSession::finish(SessionEnd end)
 		info.Set("exitCode", e->exit_code >= 0 ? Napi::Number::New(env, e->exit_code) : env.Null());
 		info.Set("signal", e->term_signal ? Napi::String::New(env, sigabbrev_np(e->term_signal)) : env.Null());
 		info.Set("lostEvents", Napi::Number::New(env, double(e->lost_events)));
-		info.Set("untrackedChildren", Napi::Number::New(env, double(e->untracked_children)));
 		delete e;
 		callback.Call({info});
 	});

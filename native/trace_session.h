@@ -32,7 +32,7 @@ struct SessionEnd {
 	std::string reason;          // "command-exited", "targets-exited", "stopped"
 	int exit_code = -1;          // the launched command's, when it exited
 	int term_signal = 0;         // the signal that killed it, if one did
-	uint64_t lost_events = 0, untracked_children = 0;
+	uint64_t lost_events = 0;
 };
 
 class TraceSession : public Napi::ObjectWrap<TraceSession> {

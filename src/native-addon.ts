@@ -28,7 +28,6 @@ export interface SessionEnd {
   exitCode: number | null;
   signal: string | null;
   lostEvents: number;
-  untrackedChildren: number;
 }
 
 /** An error from the addon: the message plus the errno it carries, when there is one. */

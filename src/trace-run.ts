@@ -137,7 +137,6 @@ export function runTrace(options: TraceOptions): Promise<number> {
         return;
       }
       let summary = `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
-      if (end.untrackedChildren > 0) summary += `, ${end.untrackedChildren} children not followed (target set full)`;
       if (pairer.evicted > 0) summary += `, ${pairer.evicted} calls evicted from the pending table`;
       log(summary);
       resolve(exitStatus(end));

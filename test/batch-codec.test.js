@@ -17,7 +17,6 @@ test('batches decode to the values that were encoded', () => {
   const batch = decodeBatch(loadAddon().encodeBatch(events));
 
   assert.is(batch.lostEvents, 7);
-  assert.is(batch.untrackedChildren, 3);
   assert.is(batch.flushTsNs, 5000000);
   assert.equal(batch.kind, [EventKind.IN_PROGRESS, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER]);
   let ts = batch.baseTsNs;

@@ -42,8 +42,13 @@ test('a 16-thread program: every thread is seen', async () => {
   assert.is(calls.length, 48);
 });
 
+/** Helpers still running; killed after each test so a failed test cannot hang the run. */
+const helpers = new Set();
+
 function startHelper(marker) {
   const helper = spawn(fixture('signal_helper'), [marker], { stdio: ['ignore', 'pipe', 'inherit'] });
+  helpers.add(helper);
+  helper.on('exit', () => helpers.delete(helper));
   let output = '';
   helper.stdout.on('data', (d) => (output += d));
   const exited = new Promise((resolve) => helper.on('exit', (code, signal) => resolve({ code, signal })));
@@ -111,5 +116,8 @@ test('-a: sees other processes\' calls, never its own', async () => {
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
 });
 
+test.after.each(() => {
+  for (const helper of helpers) helper.kill('SIGKILL');
+});
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();

@@ -4,12 +4,17 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const uvu = path.join(__dirname, '..', 'node_modules', 'uvu', 'bin.js');
+// A hung test must fail the run, not hold CI until its own limit.
+const TIME_LIMIT_MS = 20 * 60 * 1000;
 const result = spawnSync(process.execPath, [uvu, 'test', '\\.test\\.js$', ...process.argv.slice(2)], {
   cwd: path.join(__dirname, '..'),
   stdio: ['ignore', 'pipe', 'inherit'],
   encoding: 'utf8',
+  timeout: TIME_LIMIT_MS,
+  killSignal: 'SIGKILL',
 });
 process.stdout.write(result.stdout ?? '');
+if (result.error) process.stdout.write(`test run stopped: ${result.error.message}\n`);
 const count = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(result.stdout ?? '')?.[1] ?? 0);
 const total = count('Total');
 const passed = count('Passed');

@@ -16,6 +16,7 @@ function checkCatTrace(calls, catPid) {
   assert.ok(calls.length > 10, 'a whole run of cat is traced');
   assert.is(calls[0].syscall, 'execve', 'the first call is the execve');
   assert.is(calls[0].ret, 0);
+  assert.is(calls[0].comm, 'cat', 'named after the command already at its execve');
   assert.is(calls[calls.length - 1].syscall, 'exit_group', 'the last call is exit_group');
   assert.is(calls[calls.length - 1].ret, null);
   for (const call of calls) assert.is(call.pid, catPid, 'only the command is traced');
