@@ -44,11 +44,16 @@ const COMM_LOOKAHEAD = 64;
 
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
+  /** Reused for every call paired within a batch: emit() must not keep the object. */
+  private readonly scratch: SyscallCall = {
+    state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
+  };
   /** Pending calls evicted because the table was full. */
   evicted = 0;
   /** sys_enter and sys_exit events received from the kernel. */
   eventsSeen = 0;
 
+  /** emit receives each call synchronously and must copy what it keeps: the object may be reused. */
   constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions) {}
 
   addBatch(batch: Batch): void {
@@ -66,20 +71,31 @@ export class CallPairer {
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], () => this.commAhead(batch, i, enter));
         continue;
       }
-      const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
       const comm = comms[commIndex[enter]] ?? '?';
-      enter++;
       // Most calls return before any other event of theirs: pair them without the table.
       const next = i + 1;
       if (k === EventKind.ENTER && next < count && kind[next] === EventKind.EXIT && tid[next] === tid[i] &&
           nr[next] === nr[i] && !this.pending.has(tid[i])) {
         const exitTs = ts + tsDeltaNs[next];
+        const call = this.scratch;
+        const args = call.args as number[];
+        for (let a = 0; a < 6; a++) args[a] = columns[a][enter];
+        call.tsNs = ts;
+        call.durNs = exitTs - ts;
+        call.pid = pid[i];
+        call.tid = tid[i];
+        call.comm = comm;
+        call.nr = nr[i];
+        call.ret = ret[exit++];
         this.eventsSeen++;
-        this.emit({ state: 'returned', tsNs: ts, durNs: exitTs - ts, pid: pid[i], tid: tid[i], comm, nr: nr[i], args, ret: ret[exit++], announced: false });
+        enter++;
+        this.emit(call);
         ts = exitTs;
         i = next;
         continue;
       }
+      const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
+      enter++;
       this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, k === EventKind.IN_PROGRESS);
     }
     this.announceBlocked(batch.flushTsNs);

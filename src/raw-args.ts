@@ -48,8 +48,20 @@ function unsigned64(value: number): bigint {
   return BigInt.asUintN(64, BigInt(value));
 }
 
+// Programs pass the same buffers and addresses over and over; Number#toString(16) is
+// slow enough to matter at a million calls, so recent conversions are kept.
+const HEX_CACHE_SIZE = 1024;
+const hexKeys = new Float64Array(HEX_CACHE_SIZE).fill(-1);
+const hexTexts: string[] = new Array<string>(HEX_CACHE_SIZE).fill('');
+
 function hex(value: number): string {
-  return value >= 0 ? value.toString(16) : unsigned64(value).toString(16);
+  if (value < 0) return unsigned64(value).toString(16);
+  const slot = (value / 16) % HEX_CACHE_SIZE | 0; // addresses are mostly 16-byte aligned
+  if (hexKeys[slot] === value) return hexTexts[slot];
+  const text = value.toString(16);
+  hexKeys[slot] = value;
+  hexTexts[slot] = text;
+  return text;
 }
 
 /** Decimal digits of an integral value; past 2^53 String() would print a rounded form. */
