@@ -2,10 +2,10 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
+const { TRACER, fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
 
 const dir = tempDir();
 
@@ -114,6 +114,36 @@ test('-a: sees other processes\' calls, never its own', async () => {
   const calls = readJson(out);
   assert.ok(calls.some((c) => c.comm === 'cat' && c.syscall === 'openat' && c.errno === 'ENOENT'));
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
+});
+
+function ourProgramsLoaded() {
+  return /sys_enter_tp_btf|sys_exit_tp_btf/.test(execFileSync('bpftool', ['prog', 'show'], { encoding: 'utf8' }));
+}
+
+test('the tracer killed with SIGKILL: the command runs on to its end, and nothing of ours stays in the kernel', async () => {
+  const started = path.join(dir, 'started');
+  const done = path.join(dir, 'survived');
+  let tracer;
+  const run = runTracer(['-o', '/dev/null', '--', 'sh', '-c', `touch ${started}; sleep 0.5; echo ok > ${done}`], { started: (child) => (tracer = child) });
+  await waitFor(() => fs.existsSync(started), 'the command to run traced');
+  tracer.kill('SIGKILL');
+  const result = await run;
+  assert.is(result.signal, 'SIGKILL');
+  await waitFor(() => fs.existsSync(done), 'the command to finish on its own');
+  assert.is(fs.readFileSync(done, 'utf8'), 'ok\n');
+  await waitFor(() => !ourProgramsLoaded(), 'the kernel to drop our programs');
+});
+
+test('output closed early: the tracer stops quietly and the command is not harmed', async () => {
+  const done = path.join(dir, 'unharmed');
+  const tracer = spawn(TRACER, ['--', 'sh', '-c', `sleep 0.5; echo ok > ${done}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  tracer.stdout.destroy(); // the reader went away, like "| head -1" after its line
+  let stderr = '';
+  tracer.stderr.on('data', (d) => (stderr += d));
+  const [status] = await new Promise((resolve) => tracer.on('close', (...a) => resolve(a)));
+  assert.is(status, 0, stderr);
+  assert.not.match(stderr, /error|at /);
+  await waitFor(() => fs.existsSync(done), 'the command to finish on its own');
 });
 
 test.after.each(() => {
