@@ -22,10 +22,10 @@ const volatile bool filter_syscalls = false;
 const volatile __u64 syscall_bitmap[SYSCALL_BITMAP_WORDS] = {};
 const volatile bool filter_comm = false;
 const volatile __u64 comm_filter[2] = {};
-/* Wake the consumer only when this much is pending; a user-space timer catches the rest.
- * A wakeup per event costs the traced program more than the event itself. */
+/* Wake the consumer once per this many pending bytes (a power of two); a user-space
+ * timer collects the rest. A wakeup per event costs the traced program more than the
+ * event itself. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
-const volatile __u64 ring_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -103,13 +103,14 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 	return true;
 }
 
-/* Force a wakeup only when the pending data crosses the threshold (once per crossing),
- * or when the ring is half full and the consumer must hurry. */
+/* Force a wakeup when this record made the pending data cross a multiple of
+ * wakeup_bytes: once per wakeup_bytes however far behind the consumer is, never per event
+ * (when it falls behind is exactly when per-event wakeups would hurt most). */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
 	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	if ((pending >= wakeup_bytes && pending < wakeup_bytes + size) || pending >= ring_bytes / 2)
+	if (pending >= wakeup_bytes && (pending & (wakeup_bytes - 1)) < size)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

@@ -170,7 +170,6 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		strncpy(comm, config.comm.c_str(), TASK_COMM_LEN - 1);
 		memcpy((void *)ro->comm_filter, comm, sizeof(comm));
 	}
-	ro->ring_bytes = config.ring_bytes;
 	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, config.ring_bytes / 8);
 	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(config.ring_bytes));
 
