@@ -9,7 +9,7 @@ enum BatchField : uint32_t {
 	kBaseTsNs = 1, kFlushTsNs = 2, kLostEvents = 3, /* 4: reserved */
 	kKind = 5, kTsDeltaNs = 6, kTid = 7, kNr = 8,
 	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
-	kRet = 17, kComms = 18,
+	kRet = 17, kComms = 18, kDurationNs = 19,
 };
 enum WireType : uint32_t { kVarint = 0, kLengthDelimited = 2 };
 
@@ -87,6 +87,13 @@ void BatchBuilder::add_enter(const enter_event &e, EventKind kind)
 
 void BatchBuilder::add_exit(const exit_event &e)
 {
+	if (!kind_.empty() && kind_.back() == uint32_t(EventKind::Enter) && tid_.back() == e.h.tid &&
+	    nr_.back() == uint32_t(e.h.nr) && e.h.ts_ns >= last_ts_ns_) {
+		kind_.back() = uint32_t(EventKind::Call);
+		duration_.push_back(int64_t(e.h.ts_ns - last_ts_ns_));
+		ret_.push_back(e.ret);
+		return;
+	}
 	add_common(e.h, EventKind::Exit);
 	ret_.push_back(e.ret);
 }
@@ -106,6 +113,7 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kCommIndex, comm_index_, as_unsigned);
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) put_packed(out, kArg0 + i, args_[i], as_zigzag);
 	put_packed(out, kRet, ret_, as_zigzag);
+	put_packed(out, kDurationNs, duration_, as_zigzag);
 	for (const std::string &comm : comms_) {
 		put_tag(out, kComms, kLengthDelimited);
 		put_varint(out, comm.size());
@@ -116,6 +124,7 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	for (auto &column : args_) column.clear();
 	ts_delta_.clear();
 	ret_.clear();
+	duration_.clear();
 	comms_.clear();
 	last_comm_index_ = UINT32_MAX;
 	return out;

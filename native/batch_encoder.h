@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include "syscall_event.h"
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2 };
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3 };
 
 class BatchBuilder {
 public:
@@ -16,6 +16,7 @@ public:
 	explicit BatchBuilder(uint64_t start_ns) : start_ns_(start_ns) {}
 
 	void add_enter(const enter_event &e, EventKind kind = EventKind::Enter);
+	// An exit right after its own entry merges with it into one Call record.
 	void add_exit(const exit_event &e);
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
@@ -31,7 +32,7 @@ private:
 	uint64_t last_ts_ns_ = 0;
 	int64_t base_ts_ns_ = 0;
 	std::vector<uint32_t> kind_, tid_, nr_, pid_, comm_index_;
-	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_;
+	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_, duration_;
 	std::vector<std::string> comms_;
 	// Consecutive events mostly come from one task: remember the last comm to skip the search.
 	char last_comm_[TASK_COMM_LEN] = {};

@@ -44,7 +44,7 @@ const COMM_LOOKAHEAD = 64;
 
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
-  /** Reused for every call paired within a batch: emit() must not keep the object. */
+  /** Reused for every CALL record: emit() must not keep the object. */
   private readonly scratch: SyscallCall = {
     state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
   };
@@ -57,43 +57,40 @@ export class CallPairer {
   constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions) {}
 
   addBatch(batch: Batch): void {
-    const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret } = batch;
+    const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret, durationNs } = batch;
     const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
-    const count = kind.length;
     let ts = batch.baseTsNs;
-    let enter = 0;
-    let exit = 0;
-    for (let i = 0; i < count; i++) {
+    let enter = 0; // index into the per-enter columns
+    let exit = 0;  // per-exit
+    let call = 0;  // per-call
+    for (let i = 0; i < kind.length; i++) {
       ts += tsDeltaNs[i];
       const k = kind[i];
-      if (k !== EventKind.IN_PROGRESS) this.eventsSeen++;
       if (k === EventKind.EXIT) {
+        this.eventsSeen++;
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], () => this.commAhead(batch, i, enter));
         continue;
       }
       const comm = comms[commIndex[enter]] ?? '?';
-      // Most calls return before any other event of theirs: pair them without the table.
-      const next = i + 1;
-      if (k === EventKind.ENTER && next < count && kind[next] === EventKind.EXIT && tid[next] === tid[i] &&
-          nr[next] === nr[i] && !this.pending.has(tid[i])) {
-        const exitTs = ts + tsDeltaNs[next];
-        const call = this.scratch;
-        const args = call.args as number[];
+      if (k === EventKind.CALL) {
+        // Entry and exit, already paired by the addon: the common case, kept allocation-free.
+        this.eventsSeen += 2;
+        if (this.pending.size > 0) this.supersede(tid[i]);
+        const record = this.scratch;
+        const args = record.args as number[];
         for (let a = 0; a < 6; a++) args[a] = columns[a][enter];
-        call.tsNs = ts;
-        call.durNs = exitTs - ts;
-        call.pid = pid[i];
-        call.tid = tid[i];
-        call.comm = comm;
-        call.nr = nr[i];
-        call.ret = ret[exit++];
-        this.eventsSeen++;
+        record.tsNs = ts;
+        record.durNs = durationNs[call++];
+        record.pid = pid[i];
+        record.tid = tid[i];
+        record.comm = comm;
+        record.nr = nr[i];
+        record.ret = ret[exit++];
         enter++;
-        this.emit(call);
-        ts = exitTs;
-        i = next;
+        this.emit(record);
         continue;
       }
+      if (k === EventKind.ENTER) this.eventsSeen++;
       const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
       enter++;
       this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, k === EventKind.IN_PROGRESS);
@@ -108,14 +105,17 @@ export class CallPairer {
     for (const call of rest) this.emit({ ...call, state: 'unfinished' });
   }
 
-  private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[], inProgress: boolean): void {
+  /** A thread enters a call only after leaving the last one: if that one is still pending,
+   * its exit was lost, or the thread was replaced by an execve in another thread. */
+  private supersede(tid: number): void {
     const previous = this.pending.get(tid);
-    if (previous) {
-      // A thread enters a call only after leaving the last one: that exit was lost, or the
-      // thread was replaced by an execve in another thread.
-      this.pending.delete(tid);
-      this.emit({ ...previous, state: 'unfinished' });
-    }
+    if (!previous) return;
+    this.pending.delete(tid);
+    this.emit({ ...previous, state: 'unfinished' });
+  }
+
+  private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[], inProgress: boolean): void {
+    this.supersede(tid);
     const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false };
     if (nr === NR_EXIT || nr === NR_EXIT_GROUP) {
       call.state = 'no-return';

@@ -18,19 +18,35 @@ test('batches decode to the values that were encoded', () => {
 
   assert.is(batch.lostEvents, 7);
   assert.is(batch.flushTsNs, 5000000);
-  assert.equal(batch.kind, [EventKind.IN_PROGRESS, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER, EventKind.EXIT, EventKind.ENTER]);
+  // Each exit right after its own entry is merged with it into one CALL record.
+  assert.equal(batch.kind, [EventKind.IN_PROGRESS, EventKind.CALL, EventKind.CALL, EventKind.ENTER]);
+  const records = [events[0], events[1], events[3], events[5]];
   let ts = batch.baseTsNs;
   const times = batch.tsDeltaNs.map((d) => (ts += d));
-  assert.equal(times, events.map((e) => e.tsNs));
-  assert.equal(batch.tid, events.map((e) => e.tid));
-  assert.equal(batch.pid, events.map((e) => e.pid));
-  assert.equal(batch.nr, events.map((e) => e.nr));
+  assert.equal(times, records.map((e) => e.tsNs));
+  assert.equal(batch.tid, records.map((e) => e.tid));
+  assert.equal(batch.pid, records.map((e) => e.pid));
+  assert.equal(batch.nr, records.map((e) => e.nr));
   assert.equal(batch.ret, [3, -9]);
+  assert.equal(batch.durationNs, [500, 600]);
   const enters = events.filter((e) => e.kind !== 1);
   assert.equal(batch.commIndex.map((i) => batch.comms[i]), enters.map((e) => e.comm));
   assert.is(batch.comms.length, 3, 'each name once per batch');
   const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
   enters.forEach((e, k) => assert.equal(columns.map((c) => c[k]), e.args, `args of enter ${k}`));
+});
+
+test('an exit that does not follow its own entry stays an EXIT', () => {
+  const events = [
+    { kind: 0, tsNs: 100, tid: 7, pid: 7, nr: 0, comm: 'a', args: [0, 0, 0, 0, 0, 0] },
+    { kind: 0, tsNs: 200, tid: 8, pid: 8, nr: 1, comm: 'b', args: [0, 0, 0, 0, 0, 0] },
+    { kind: 1, tsNs: 300, tid: 7, pid: 7, nr: 0, ret: 5 },
+    { kind: 1, tsNs: 400, tid: 9, pid: 9, nr: 1, ret: 1 },
+  ];
+  const batch = decodeBatch(loadAddon().encodeBatch(events));
+  assert.equal(batch.kind, [EventKind.ENTER, EventKind.ENTER, EventKind.EXIT, EventKind.EXIT]);
+  assert.equal(batch.ret, [5, 1]);
+  assert.is(batch.durationNs.length, 0);
 });
 
 test('an empty batch is a quiet tick with its flush time', () => {
