@@ -22,8 +22,8 @@ namespace {
 constexpr size_t kMaxBatchEvents = 8192;
 constexpr uint64_t kFlushIntervalNs = 25'000'000;
 // Batches queued for JavaScript before the drain thread waits and the ring absorbs the
-// rest. A call takes ~40 bytes here against ~136 in the kernel's ring, so bursts are
-// better absorbed here: 256 full batches are ~1M calls, ~80 MB.
+// rest. A call takes ~32 bytes here against ~136 in the kernel's ring, so bursts are
+// better absorbed here: 256 full batches hold up to 2M calls, ~65 MB.
 constexpr size_t kMaxQueuedBatches = 256;
 
 uint64_t monotonic_ns()
