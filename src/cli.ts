@@ -21,6 +21,8 @@ interface CliOptions {
   bufferSize: string;
   verbose?: boolean;
   attach?: AttachMode;
+  summary?: boolean;
+  summaryBy: string;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
@@ -41,6 +43,8 @@ function program(): Command {
     .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
     .option('--no-inherit', 'do not follow children of traced processes')
     .option('--buffer-size <MiB>', 'ring buffer size, a power of two', DEFAULT_BUFFER_MIB)
+    .option('-S, --summary', 'after the trace, a table of every syscall\'s calls, errors and latency (perf trace -s)')
+    .addOption(new Option('--summary-by <group>', 'one -S table per process, per thread, or one for all').choices(['process', 'thread', 'none']).default('process'))
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
     .argument('[command...]', 'command to launch and trace')
@@ -78,6 +82,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     bufferBytes: bufferMiB << 20,
     verbose: cli.verbose === true,
     attachMode: cli.attach,
+    summaryBy: cli.summary ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
   };
   if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');

@@ -9,6 +9,7 @@ import { formatPerfLine } from './format-perf';
 import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
 import { OutputClosedError, OutputSink } from './output-sink';
 import { errnoOf } from './raw-args';
+import { SyscallSummary, type SummaryBy } from './syscall-summary';
 import { UserError } from './usage-error';
 
 export interface TraceOptions {
@@ -28,6 +29,8 @@ export interface TraceOptions {
   bufferBytes: number;
   verbose: boolean;
   attachMode?: AttachMode;
+  /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
+  summaryBy?: SummaryBy;
 }
 
 /** A call blocked this long when a batch closes is shown as started. */
@@ -92,7 +95,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
     session.stop();
   };
 
+  const summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
   const show = (call: SyscallCall): void => {
+    summary?.add(call); // every call, whatever the display filters below
     if (outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return;
     if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return;
     if (options.minDurationNs !== null && call.state !== 'started' &&
@@ -126,7 +131,12 @@ export function runTrace(options: TraceOptions): Promise<number> {
     const onEnd = (end: SessionEnd): void => {
       for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, stop);
       try {
-        if (!outputClosed) pairer.finish();
+        if (!outputClosed) {
+          pairer.finish();
+          // JSON Lines hold calls only: a table goes to stderr then.
+          if (summary && options.format === 'json') process.stderr.write(summary.render().join('\n') + '\n');
+          else if (summary) for (const line of summary.render()) sink.write(line);
+        }
         sink.close();
       } catch (error) {
         fail(error);
@@ -136,9 +146,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
         resolve(1);
         return;
       }
-      let summary = `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
-      if (pairer.evicted > 0) summary += `, ${pairer.evicted} calls evicted from the pending table`;
-      log(summary);
+      let totals = `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
+      if (pairer.evicted > 0) totals += `, ${pairer.evicted} calls evicted from the pending table`;
+      log(totals);
       resolve(exitStatus(end));
     };
 

@@ -1,0 +1,110 @@
+// -S: per process (or thread, or overall) tables of every syscall's count, errors and
+// latency, computed from the paired calls, in the layout of perf trace -s.
+import type { SyscallCall } from './call-pairer';
+import { BUCKET_COUNT, BUCKET_RESOLUTION, bucketOf, percentile } from './latency-buckets';
+import { errnoOf } from './raw-args';
+import { syscallName } from './syscall-table';
+
+export type SummaryBy = 'process' | 'thread' | 'none';
+
+/** Latency statistics of one syscall in one group. */
+class SyscallStats {
+  calls = 0;
+  errors = 0;
+  totalNs = 0;
+  minNs = Infinity;
+  maxNs = 0;
+  /** Welford's running mean and sum of squared deviations, for the stddev. */
+  private mean = 0;
+  private m2 = 0;
+  readonly buckets = new Uint32Array(BUCKET_COUNT);
+
+  add(durNs: number, failed: boolean): void {
+    this.calls++;
+    if (failed) this.errors++;
+    this.totalNs += durNs;
+    if (durNs < this.minNs) this.minNs = durNs;
+    if (durNs > this.maxNs) this.maxNs = durNs;
+    const delta = durNs - this.mean;
+    this.mean += delta / this.calls;
+    this.m2 += delta * (durNs - this.mean);
+    this.buckets[bucketOf(durNs)]++;
+  }
+
+  /** perf trace's stddev column: the standard error of the mean, as a percentage of it. */
+  relativeStddev(): number {
+    if (this.calls < 2 || this.mean === 0) return 0;
+    const variance = this.m2 / (this.calls - 1);
+    return (100 * Math.sqrt(variance / this.calls)) / this.mean;
+  }
+
+  percentile(p: number): number {
+    return percentile(this.buckets, this.calls, p, this.minNs, this.maxNs);
+  }
+}
+
+interface Group {
+  readonly label: string;
+  calls: number;
+  readonly syscalls: Map<number, SyscallStats>;
+}
+
+const msec = (ns: number): string => (ns / 1e6).toFixed(3);
+
+/** The table's columns: the syscall name left-aligned, the numbers right-aligned. */
+const WIDTHS = [15, 8, 7, 9, 9, 9, 9, 9, 9, 9];
+const HEADINGS = [
+  ['syscall', 'calls', 'errors', 'total', 'min', 'avg', 'max', 'stddev', 'p50', 'p99'],
+  ['', '', '', '(msec)', '(msec)', '(msec)', '(msec)', '(%)', '(msec)', '(msec)'],
+];
+
+function row(cells: string[]): string {
+  return '   ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(WIDTHS[i]) : cell.padStart(WIDTHS[i]))).join(' ').trimEnd();
+}
+
+export class SyscallSummary {
+  private readonly groups = new Map<number, Group>();
+  private totalCalls = 0;
+
+  constructor(private readonly by: SummaryBy) {}
+
+  /** Counts a call that returned (others have no duration). The call object is not kept. */
+  add(call: SyscallCall): void {
+    if (call.state !== 'returned' || call.durNs === null || call.ret === null) return;
+    const key = this.by === 'process' ? call.pid : this.by === 'thread' ? call.tid : 0;
+    let group = this.groups.get(key);
+    if (!group) {
+      const label = this.by === 'none' ? 'all traced processes' : `${call.comm} (${key})`;
+      group = { label, calls: 0, syscalls: new Map() };
+      this.groups.set(key, group);
+    }
+    let stats = group.syscalls.get(call.nr);
+    if (!stats) {
+      stats = new SyscallStats();
+      group.syscalls.set(call.nr, stats);
+    }
+    stats.add(call.durNs, errnoOf(call.nr, call.ret) !== null);
+    group.calls++;
+    this.totalCalls++;
+  }
+
+  /** The tables, groups by number of calls, syscalls by total time. */
+  render(): string[] {
+    const lines = ['', ' Summary of syscalls (' + BUCKET_RESOLUTION + ' for p50 and p99):'];
+    const groups = [...this.groups.values()].sort((a, b) => b.calls - a.calls);
+    for (const group of groups) {
+      const share = this.totalCalls ? (100 * group.calls) / this.totalCalls : 0;
+      lines.push('', ` ${group.label}, ${group.calls} calls, ${share.toFixed(1)}%`, '');
+      for (const heading of HEADINGS) lines.push(row(heading));
+      lines.push(row(WIDTHS.map((width) => '-'.repeat(width))));
+      const rows = [...group.syscalls.entries()].sort((a, b) => b[1].totalNs - a[1].totalNs);
+      for (const [nr, s] of rows) {
+        lines.push(row([
+          syscallName(nr), String(s.calls), String(s.errors), msec(s.totalNs), msec(s.minNs), msec(s.totalNs / s.calls),
+          msec(s.maxNs), s.relativeStddev().toFixed(2) + '%', msec(s.percentile(50)), msec(s.percentile(99)),
+        ]));
+      }
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,98 @@
+// -S: the per-process syscall table, checked against the exact calls of the same trace.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fixture, tempDir, runTracer, readJson } = require('./helpers');
+const { bucketOf, bucketBounds, percentile, BUCKET_COUNT } = require('../dist/latency-buckets');
+
+const dir = tempDir();
+
+test('buckets: contiguous, ordered, and no wider than 25% of their lower bound', () => {
+  let previousUpper = 0;
+  for (let i = 0; i < BUCKET_COUNT - 1; i++) {
+    const [lower, upper] = bucketBounds(i);
+    assert.is(lower, previousUpper, `bucket ${i} starts where ${i - 1} ends`);
+    assert.ok(i < 4 || (upper - lower) / lower <= 0.25, `bucket ${i} resolution`);
+    assert.is(bucketOf(lower), i);
+    assert.is(bucketOf(upper - 1), i);
+    previousUpper = upper;
+    if (upper > 2 ** 52) break;
+  }
+  assert.is(bucketOf(1_000_000), bucketOf(1_048_575), '1 ms and 1.048575 ms share a bucket');
+  assert.is.not(bucketOf(10_000_000), bucketOf(1_000_000));
+});
+
+test('percentiles: the middle of the bucket holding the rank, within the seen range', () => {
+  const counts = new Uint32Array(BUCKET_COUNT);
+  counts[bucketOf(1_000_000)] = 99;
+  counts[bucketOf(10_000_000)] = 1;
+  const p50 = percentile(counts, 100, 50, 1_000_000, 10_000_000);
+  assert.ok(Math.abs(p50 - 1_000_000) / 1_000_000 <= 0.25);
+  assert.is(percentile(counts, 100, 100, 1_000_000, 10_000_000), 10_000_000, 'clamped to the max');
+});
+
+/** Parses the -S table rows of one process: name -> numbers. */
+function tableRows(text) {
+  const rows = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^ {3}(\w+) +(\d+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)% +([\d.]+) +([\d.]+)$/.exec(line);
+    if (m) rows.set(m[1], { calls: +m[2], errors: +m[3], total: +m[4], min: +m[5], avg: +m[6], max: +m[7], p50: +m[9], p99: +m[10] });
+  }
+  return rows;
+}
+
+function exactPercentile(sorted, p) {
+  return sorted[Math.ceil((p / 100) * sorted.length) - 1];
+}
+
+test('-S on known calls: exact counts, min/max/total from the calls, p50/p99 within 25%', async () => {
+  const out = path.join(dir, 'known.json');
+  const run = await runTracer(['-S', '--format', 'json', '-o', out, '--', fixture('known_calls')]);
+  assert.is(run.status, 0, run.stderr);
+  const rows = tableRows(run.stderr);
+  const calls = readJson(out);
+  assert.is(rows.get('nanosleep').calls, 60);
+  assert.is(rows.get('getppid').calls, 10000);
+  for (const name of ['nanosleep', 'getppid']) {
+    const row = rows.get(name);
+    const durations = calls.filter((c) => c.syscall === name).map((c) => c.dur_ns).sort((a, b) => a - b);
+    const ms = (ns) => Number((ns / 1e6).toFixed(3));
+    assert.is(row.errors, 0);
+    assert.is(row.min, ms(durations[0]), `${name} min`);
+    assert.is(row.max, ms(durations[durations.length - 1]), `${name} max`);
+    assert.is(row.total, ms(durations.reduce((a, b) => a + b, 0)), `${name} total`);
+    for (const [p, shown] of [[50, row.p50], [99, row.p99]]) {
+      const exact = exactPercentile(durations, p) / 1e6;
+      assert.ok(Math.abs(shown - exact) <= 0.25 * exact + 0.001, `${name} p${p}: ${shown} vs exact ${exact}`);
+    }
+  }
+  // The 1 ms sleeps and the 10 ms sleeps: p50 among the first, p99 among the second.
+  assert.ok(rows.get('nanosleep').p50 >= 0.75 && rows.get('nanosleep').p99 >= 7.5);
+  assert.match(run.stderr, /known_calls \(\d+\), \d+ calls/);
+});
+
+test('-S --summary-by none: one table for a command and its children, in the trace output', async () => {
+  const out = path.join(dir, 'tree.txt');
+  const run = await runTracer(['-S', '--summary-by', 'none', '-o', out, '--', 'sh', '-c', 'cat /etc/os-release | wc -l']);
+  assert.is(run.status, 0, run.stderr);
+  const text = fs.readFileSync(out, 'utf8');
+  assert.is(text.match(/ all traced processes, \d+ calls, 100\.0%/g).length, 1);
+  const rows = tableRows(text);
+  assert.ok(rows.get('execve').calls >= 3, 'sh, cat and wc each exec');
+});
+
+test('-S --summary-by thread: a table per thread', async () => {
+  const out = path.join(dir, 'threads.txt');
+  const run = await runTracer(['-S', '--summary-by', 'thread', '-e', 'getppid', '-o', out, '--', fixture('threads'), '16']);
+  assert.is(run.status, 0, run.stderr);
+  const tids = run.stdout.split('\n').filter(Boolean);
+  const text = fs.readFileSync(out, 'utf8');
+  for (const tid of tids) assert.match(text, new RegExp(`^ threads \\(${tid}\\), 3 calls, `, 'm'));
+  const getppidRows = text.split('\n').filter((line) => /^ {3}getppid +3 +0 /.test(line));
+  assert.is(getppidRows.length, 16);
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
