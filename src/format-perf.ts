@@ -1,6 +1,7 @@
 // perf trace's line format:
 //      3.150 ( 0.020 ms): cat/2171 read(fd: 3, buf: 0x7fadeb936000, count: 131072) = 26
 import type { SyscallCall } from './call-pairer';
+import { argDecoders } from './decode/arg-decoders';
 import { argSpecs, formatReturn, formatValue } from './raw-args';
 import { syscallName } from './syscall-table';
 
@@ -17,12 +18,14 @@ function prefix(call: SyscallCall, withDuration: boolean): string {
 
 function callText(call: SyscallCall): string {
   const specs = argSpecs(call.nr);
+  const decoders = argDecoders(call.nr);
   const args = call.args;
   let text = syscallName(call.nr) + '(';
   if (args) {
     for (let i = 0; i < specs.length; i++) {
       if (i > 0) text += ', ';
-      text += specs[i].name + ': ' + formatValue(specs[i].kind, args[i]);
+      const decode = decoders[i];
+      text += specs[i].name + ': ' + (decode ? decode(args[i]).perf : formatValue(specs[i].kind, args[i]));
     }
   }
   return text + ')';

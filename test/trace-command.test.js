@@ -82,7 +82,7 @@ test('perf-style lines: time, duration, comm/tid, named args, result, errno text
   const run = await runTracer(['--', 'cat', path.join(dir, 'missing')]);
   const lines = run.stdout.split('\n').filter(Boolean);
   const failed = lines.find((l) => l.includes(' openat(') && l.includes('ENOENT'));
-  assert.match(failed, /^ +\d+\.\d{3} \( *\d+\.\d{3} ms\): cat\/\d+ openat\(dfd: -100, filename: 0x[0-9a-f]+, flags: 0x[0-9a-f]+, mode: 0\) = -1 ENOENT \(No such file or directory\)$/);
+  assert.match(failed, /^ +\d+\.\d{3} \( *\d+\.\d{3} ms\): cat\/\d+ openat\(dfd: CWD, filename: 0x[0-9a-f]+, flags: RDONLY(\|CLOEXEC)?, mode: 0\) = -1 ENOENT \(No such file or directory\)$/);
   assert.match(lines[lines.length - 1], /: cat\/\d+ exit_group\(error_code: 1\) = \?$/);
 });
 

@@ -1,0 +1,112 @@
+// Which decoder reads which syscall argument, by the argument names of the generated table.
+import { syscallInfo } from '../syscall-table';
+import { futexOp, ioctlRequest } from './events';
+import { accessMode, dirfd, fileMode, openFlags } from './fs';
+import { mmapFlags, mmapProt } from './memory';
+import { socketType } from './net';
+import { clockId, cloneFlags } from './process';
+import { enumDecoder, flagsDecoder, type ArgDecoder } from './symbols';
+
+const atFlags = flagsDecoder('at_flags');
+const faccessatFlags = flagsDecoder('faccessat_flags');
+/** pipe2, dup3, inotify_init1...: the open flags they share (O_CLOEXEC, O_NONBLOCK). */
+const fdFlags = flagsDecoder('open_flags');
+const signal = enumDecoder('signals');
+const rlimitResource = enumDecoder('rlimit_resource');
+const msgFlags = flagsDecoder('msg_flags');
+
+export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDecoder>>>> = {
+  // files
+  open: { flags: openFlags, mode: fileMode },
+  openat: { dfd: dirfd, flags: openFlags, mode: fileMode },
+  openat2: { dfd: dirfd },
+  open_by_handle_at: { flags: openFlags },
+  creat: { mode: fileMode },
+  mkdir: { mode: fileMode },
+  mkdirat: { dfd: dirfd, mode: fileMode },
+  mknodat: { dfd: dirfd },
+  chmod: { mode: fileMode },
+  fchmod: { mode: fileMode },
+  fchmodat: { dfd: dirfd, mode: fileMode },
+  fchmodat2: { dfd: dirfd, mode: fileMode, flags: atFlags },
+  access: { mode: accessMode },
+  faccessat: { dfd: dirfd, mode: accessMode },
+  faccessat2: { dfd: dirfd, mode: accessMode, flags: faccessatFlags },
+  newfstatat: { dfd: dirfd, flag: atFlags },
+  statx: { dfd: dirfd, flags: atFlags },
+  unlinkat: { dfd: dirfd, flag: atFlags },
+  renameat: { olddfd: dirfd, newdfd: dirfd },
+  renameat2: { olddfd: dirfd, newdfd: dirfd },
+  linkat: { olddfd: dirfd, newdfd: dirfd, flags: atFlags },
+  symlinkat: { newdfd: dirfd },
+  readlinkat: { dfd: dirfd },
+  fchownat: { dfd: dirfd, flag: atFlags },
+  utimensat: { dfd: dirfd, flags: atFlags },
+  execveat: { fd: dirfd, flags: atFlags },
+  lseek: { whence: enumDecoder('seek_whence') },
+  fcntl: { cmd: enumDecoder('fcntl_cmd') },
+  pipe2: { flags: fdFlags },
+  dup3: { flags: fdFlags },
+  inotify_init1: { flags: fdFlags },
+  epoll_create1: { flags: fdFlags },
+  eventfd2: { flags: fdFlags },
+  signalfd4: { flags: fdFlags },
+  timerfd_create: { clockid: clockId, flags: fdFlags },
+  // memory
+  mmap: { prot: mmapProt, flags: mmapFlags },
+  mprotect: { prot: mmapProt },
+  pkey_mprotect: { prot: mmapProt },
+  madvise: { behavior: enumDecoder('madvise_advice') },
+  // processes and signals
+  clone: { clone_flags: cloneFlags },
+  unshare: { unshare_flags: cloneFlags },
+  setns: { flags: cloneFlags },
+  wait4: { options: flagsDecoder('wait_options') },
+  waitid: { options: flagsDecoder('waitid_options') },
+  kill: { sig: signal },
+  tkill: { sig: signal },
+  tgkill: { sig: signal },
+  pidfd_send_signal: { sig: signal },
+  rt_sigaction: { sig: signal },
+  rt_sigprocmask: { how: enumDecoder('sigprocmask_how') },
+  prctl: { option: enumDecoder('prctl_option') },
+  arch_prctl: { option: enumDecoder('arch_prctl_code') },
+  getrlimit: { resource: rlimitResource },
+  setrlimit: { resource: rlimitResource },
+  prlimit64: { resource: rlimitResource },
+  sched_setscheduler: { policy: enumDecoder('sched_policy') },
+  clock_gettime: { which_clock: clockId },
+  clock_getres: { which_clock: clockId },
+  clock_settime: { which_clock: clockId },
+  clock_nanosleep: { which_clock: clockId },
+  timer_create: { which_clock: clockId },
+  // sockets
+  socket: { family: enumDecoder('socket_family'), type: socketType },
+  socketpair: { family: enumDecoder('socket_family'), type: socketType },
+  accept4: { flags: flagsDecoder('socket_type_flags') },
+  sendto: { flags: msgFlags },
+  recvfrom: { flags: msgFlags },
+  sendmsg: { flags: msgFlags },
+  recvmsg: { flags: msgFlags },
+  sendmmsg: { flags: msgFlags },
+  recvmmsg: { flags: msgFlags },
+  shutdown: { how: enumDecoder('shutdown_how') },
+  // waiting and devices
+  futex: { op: futexOp },
+  epoll_ctl: { op: enumDecoder('epoll_ctl_op') },
+  ioctl: { cmd: ioctlRequest },
+};
+
+const byNumber = new Map<number, readonly (ArgDecoder | undefined)[]>();
+
+/** The decoder of each argument of syscall nr, in argument order (undefined: shown raw). */
+export function argDecoders(nr: number): readonly (ArgDecoder | undefined)[] {
+  let decoders = byNumber.get(nr);
+  if (!decoders) {
+    const info = syscallInfo(nr);
+    const table = info ? ARG_DECODERS[info.name] : undefined;
+    decoders = info && table ? info.args.map((arg) => table[arg.name]) : [];
+    byNumber.set(nr, decoders);
+  }
+  return decoders;
+}

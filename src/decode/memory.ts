@@ -1,0 +1,13 @@
+// Memory-mapping arguments: protections, mapping types and flags.
+import { enumWithFlags, flags, type Decoded } from './symbols';
+
+const MAP_TYPE = 0x0f;
+
+export function mmapProt(value: number): Decoded {
+  return flags('mmap_prot', value, 'PROT_NONE');
+}
+
+/** mmap(2) flags: the mapping type (shared, private) then the flags. */
+export function mmapFlags(value: number): Decoded {
+  return enumWithFlags('mmap_type', MAP_TYPE, 'mmap_flags', value);
+}
