@@ -32,7 +32,41 @@ enum target_state {
 /* Slots of the per-CPU counters map. */
 enum counter_slot {
 	COUNTER_LOST_EVENTS = 0,      /* ring buffer full: event dropped */
-	COUNTER_SLOTS = 1,
+	COUNTER_UNCOUNTED_CALLS = 1,  /* aggregation: the stats table was full */
+	COUNTER_SLOTS = 2,
+};
+
+/* --- in-kernel aggregation (--summary-only, --hist) --- */
+
+/* Latency buckets: 0-3 ns one each, then each power of two split in 4 linear sub-buckets,
+ * up to 2^40 ns (18 min); longer calls count in the last. src/latency-buckets.ts computes
+ * the same index. */
+#define LATENCY_SUB_BUCKET_BITS 2
+#define LATENCY_BUCKETS (4 + 4 * (40 - 2))
+/* Distinct (group, syscall) rows the stats tables hold per interval. */
+#define AGGREGATE_MAX_ROWS 8192
+
+enum aggregate_by {
+	AGGREGATE_BY_SYSCALL = 0, /* group 0 */
+	AGGREGATE_BY_PROCESS = 1, /* group = tgid */
+	AGGREGATE_BY_THREAD = 2,  /* group = tid */
+	AGGREGATE_BY_COMM = 3,    /* group 0, key.comm */
+};
+
+struct aggregate_key {
+	__u32 group;
+	__u32 nr;
+	char comm[TASK_COMM_LEN]; /* AGGREGATE_BY_COMM only; zero otherwise */
+};
+
+struct aggregate_value {
+	__u64 calls;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 min_ns;
+	__u64 max_ns;
+	char comm[TASK_COMM_LEN]; /* of the task that made the row's first call */
+	__u32 buckets[LATENCY_BUCKETS];
 };
 
 struct event_header {

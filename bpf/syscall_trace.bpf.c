@@ -10,10 +10,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <asm-generic/errno-base.h>
 #include "syscall_event.h"
 
 #define NR_execve 59
 #define NR_execveat 322
+#define NR_brk 12
 
 /* Set by user space before load; the verifier prunes the branches they disable. */
 const volatile __u32 tracer_tgid = 0;
@@ -320,6 +322,138 @@ SEC("tracepoint/sched/sched_process_exit")
 int task_exit_tracepoint(void *ctx)
 {
 	forget_exiting_task();
+	return 0;
+}
+
+/* --- in-kernel aggregation: per-call cost without the ring (tp_btf only) ---
+ * sys_enter keeps the entry time in task storage; sys_exit adds the call to a stats row.
+ * Two tables take turns: the programs fill the one `generation` names while user space
+ * reads and clears the other, so intervals lose no calls. */
+
+const volatile __u32 aggregate_by = AGGREGATE_BY_SYSCALL;
+const volatile bool failures_only = false;
+const volatile bool filter_cgroup = false;
+const volatile __u64 cgroup_id = 0;
+__u32 generation = 0;
+
+struct call_start {
+	__u64 ts_ns;
+	__s64 nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_start);
+} call_starts SEC(".maps");
+
+struct stats_table {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AGGREGATE_MAX_ROWS); /* 1 when streaming: user space shrinks it */
+	__type(key, struct aggregate_key);
+	__type(value, struct aggregate_value);
+};
+struct stats_table stats0 SEC(".maps"), stats1 SEC(".maps");
+
+/* What a new row starts as; too large for the BPF stack, so it lives in .rodata. */
+const volatile struct aggregate_value empty_row = { .min_ns = ~0ULL };
+
+/* floor(log2(v)) for v > 0, without loops. */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) r += 1;
+	return r;
+}
+
+static __always_inline __u32 latency_bucket(__u64 ns)
+{
+	__u32 e, bucket;
+
+	if (ns < 4)
+		return ns;
+	e = log2_u64(ns);
+	bucket = 4 + (e - LATENCY_SUB_BUCKET_BITS) * 4 + ((ns >> (e - LATENCY_SUB_BUCKET_BITS)) & 3);
+	return bucket < LATENCY_BUCKETS ? bucket : LATENCY_BUCKETS - 1;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
+{
+	struct call_start *start;
+
+	if (!wanted(bpf_get_current_pid_tgid() >> 32, nr, true))
+		return 0;
+	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
+		return 0;
+	start = bpf_task_storage_get(&call_starts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!start)
+		return 0;
+	start->ts_ns = bpf_ktime_get_ns();
+	start->nr = nr;
+	return 0;
+}
+
+static __always_inline void count_call(void *table, struct aggregate_key *key, __u64 ns, bool failed)
+{
+	struct aggregate_value *row = bpf_map_lookup_elem(table, key);
+
+	if (!row) {
+		/* Another CPU may have added it meanwhile (EEXIST): then use theirs. */
+		if (bpf_map_update_elem(table, key, (const void *)&empty_row, BPF_NOEXIST) == -E2BIG) {
+			count(COUNTER_UNCOUNTED_CALLS);
+			return;
+		}
+		row = bpf_map_lookup_elem(table, key);
+		if (!row)
+			return;
+		bpf_get_current_comm(row->comm, sizeof(row->comm));
+	}
+	__sync_fetch_and_add(&row->calls, 1);
+	if (failed)
+		__sync_fetch_and_add(&row->errors, 1);
+	__sync_fetch_and_add(&row->total_ns, ns);
+	/* min and max without atomics: a race between CPUs can miss an extreme, never a call. */
+	if (ns < row->min_ns)
+		row->min_ns = ns;
+	if (ns > row->max_ns)
+		row->max_ns = ns;
+	__sync_fetch_and_add(&row->buckets[latency_bucket(ns)], 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
+{
+	struct call_start *start = bpf_task_storage_get(&call_starts, bpf_get_current_task_btf(), 0, 0);
+	struct aggregate_key key = {};
+	bool failed = ret < 0 && ret >= -4095;
+	__u64 pid_tgid, ns;
+
+	if (!start || !start->ts_ns)
+		return 0;
+	ns = bpf_ktime_get_ns() - start->ts_ns;
+	start->ts_ns = 0;
+	/* The entry's number: rt_sigreturn's exit reports -1. brk returns the break, never -errno. */
+	key.nr = start->nr;
+	if (key.nr == NR_brk)
+		failed = false;
+	if (failures_only && !failed)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (aggregate_by == AGGREGATE_BY_PROCESS)
+		key.group = pid_tgid >> 32;
+	else if (aggregate_by == AGGREGATE_BY_THREAD)
+		key.group = (__u32)pid_tgid;
+	else if (aggregate_by == AGGREGATE_BY_COMM)
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+	count_call(generation & 1 ? (void *)&stats1 : (void *)&stats0, &key, ns, failed);
 	return 0;
 }
 

@@ -43,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 {
 	exports.Set("TraceSession", TraceSession::Define(env));
 	exports.Set("encodeBatch", Napi::Function::New(env, EncodeBatch));
+	exports.Set("latencyBuckets", Napi::Number::New(env, LATENCY_BUCKETS));
 	return exports;
 }
 

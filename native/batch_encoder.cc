@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#include "protobuf_writer.h"
+
+using namespace protobuf_writer;
+
 namespace {
 
 // Field numbers of message Batch in proto/batch.proto.
@@ -11,40 +15,6 @@ enum BatchField : uint32_t {
 	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
 	kRet = 17, kComms = 18, kDurationNs = 19,
 };
-enum WireType : uint32_t { kVarint = 0, kLengthDelimited = 2 };
-
-void put_varint(std::string &out, uint64_t v)
-{
-	while (v >= 0x80) {
-		out.push_back(static_cast<char>(v | 0x80));
-		v >>= 7;
-	}
-	out.push_back(static_cast<char>(v));
-}
-
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-
-void put_tag(std::string &out, uint32_t field, WireType type) { put_varint(out, (field << 3) | type); }
-
-void put_uint(std::string &out, uint32_t field, uint64_t v)
-{
-	if (v == 0) return; // proto3 default: omitted
-	put_tag(out, field, kVarint);
-	put_varint(out, v);
-}
-
-// A packed repeated field: tag, byte length, then the varints.
-template <typename T, typename Encode>
-void put_packed(std::string &out, uint32_t field, const std::vector<T> &values, Encode encode)
-{
-	if (values.empty()) return;
-	std::string body;
-	body.reserve(values.size() * 3);
-	for (const T &v : values) put_varint(body, encode(v));
-	put_tag(out, field, kLengthDelimited);
-	put_varint(out, body.size());
-	out += body;
-}
 
 auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
 auto as_zigzag = [](int64_t v) { return zigzag(v); };
@@ -114,11 +84,7 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) put_packed(out, kArg0 + i, args_[i], as_zigzag);
 	put_packed(out, kRet, ret_, as_zigzag);
 	put_packed(out, kDurationNs, duration_, as_zigzag);
-	for (const std::string &comm : comms_) {
-		put_tag(out, kComms, kLengthDelimited);
-		put_varint(out, comm.size());
-		out += comm;
-	}
+	for (const std::string &comm : comms_) put_bytes(out, kComms, comm);
 
 	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_}) column->clear();
 	for (auto &column : args_) column.clear();

@@ -119,7 +119,10 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 
 	std::vector<AttachMode> modes;
 	if (config.forced_mode) modes.push_back(*config.forced_mode);
+	else if (config.aggregate) modes = {AttachMode::TpBtf}; // task storage needs BTF-typed tasks
 	else modes = {AttachMode::TpBtf, AttachMode::RawTp, AttachMode::Tracepoint};
+	if (config.aggregate && config.forced_mode && *config.forced_mode != AttachMode::TpBtf)
+		throw NativeError("in-kernel aggregation runs on tp_btf only", EINVAL);
 
 	std::string failures;
 	int last_err = 0;
@@ -170,14 +173,25 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		strncpy(comm, config.comm.c_str(), TASK_COMM_LEN - 1);
 		memcpy((void *)ro->comm_filter, comm, sizeof(comm));
 	}
-	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, config.ring_bytes / 8);
-	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(config.ring_bytes));
+	ro->aggregate_by = config.group_by;
+	ro->failures_only = config.failures_only;
+	ro->filter_cgroup = config.cgroup_id != 0;
+	ro->cgroup_id = config.cgroup_id;
+	// Each mode gets memory only for the maps it uses.
+	const uint64_t ring_bytes = config.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : config.ring_bytes;
+	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, ring_bytes / 8);
+	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(ring_bytes));
+	if (!config.aggregate) {
+		bpf_map__set_max_entries(skel_->maps.stats0, 1);
+		bpf_map__set_max_entries(skel_->maps.stats1, 1);
+	}
 
 	// Load only this flavour; the fork/exit hooks only when a target set exists.
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, skel_->obj) bpf_program__set_autoload(prog, false);
 	ModePrograms wanted = programs_of(skel_, mode);
 	std::vector<bpf_program *> to_attach = {wanted.sys_enter, wanted.sys_exit};
+	if (config.aggregate) to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate};
 	if (!config.trace_all) {
 		to_attach.push_back(wanted.task_exit);
 		if (config.follow_children) to_attach.push_back(wanted.task_fork);
@@ -225,3 +239,25 @@ uint64_t BpfTracer::counter(counter_slot slot) const
 }
 
 bpf_map *BpfTracer::events() const { return skel_->maps.events; }
+
+std::vector<AggregateRow> BpfTracer::take_aggregate()
+{
+	// The programs read `generation` once per call: after the switch, a call still running
+	// may add to the old table for a moment, so wait a little before reading it.
+	__u32 old = __atomic_fetch_xor(&skel_->bss->generation, 1, __ATOMIC_SEQ_CST) & 1;
+	bpf_map *table = old ? skel_->maps.stats1 : skel_->maps.stats0;
+	usleep(2000);
+
+	std::vector<AggregateRow> rows;
+	aggregate_key key, next;
+	const void *previous = nullptr;
+	while (bpf_map__get_next_key(table, previous, &next, sizeof(next)) == 0) {
+		AggregateRow row;
+		row.key = next;
+		if (bpf_map__lookup_elem(table, &next, sizeof(next), &row.value, sizeof(row.value), 0) == 0) rows.push_back(row);
+		key = next;
+		previous = &key;
+	}
+	for (const AggregateRow &row : rows) bpf_map__delete_elem(table, &row.key, sizeof(row.key), 0);
+	return rows;
+}

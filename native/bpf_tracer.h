@@ -28,6 +28,17 @@ struct TracerConfig {
 	uint64_t ring_bytes = 0;         // power of two, multiple of the page size
 	std::optional<AttachMode> forced_mode;
 	bool verbose = false;            // keep libbpf's informational messages too
+	// In-kernel aggregation instead of streaming every call (tp_btf only).
+	bool aggregate = false;
+	aggregate_by group_by = AGGREGATE_BY_SYSCALL;
+	bool failures_only = false;      // aggregate failed calls only
+	uint64_t cgroup_id = 0;          // only tasks in this cgroup (v2 id), if not 0
+};
+
+// One row of the in-kernel stats table.
+struct AggregateRow {
+	aggregate_key key;
+	aggregate_value value;
 };
 
 class BpfTracer {
@@ -45,6 +56,9 @@ public:
 	// Sum of one per-CPU counter over all CPUs.
 	uint64_t counter(counter_slot slot) const;
 	bpf_map *events() const;
+	// Aggregation: switches the programs to the other stats table, then reads and empties
+	// the one they were filling.
+	std::vector<AggregateRow> take_aggregate();
 
 private:
 	bool try_mode(const TracerConfig &config, AttachMode mode, std::string &why);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include "aggregate_encoder.h"
 #include "held_command.h"
 #include "in_progress_calls.h"
 #include "native_error.h"
@@ -87,6 +88,21 @@ SessionSpec parse_spec(const Napi::Object &o)
 		                           string_array(c.Get("env"))};
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
+	if (o.Get("aggregate").IsObject()) {
+		Napi::Object a = o.Get("aggregate").As<Napi::Object>();
+		static const std::pair<const char *, aggregate_by> kGroups[] = {
+		    {"syscall", AGGREGATE_BY_SYSCALL}, {"process", AGGREGATE_BY_PROCESS},
+		    {"thread", AGGREGATE_BY_THREAD}, {"comm", AGGREGATE_BY_COMM}};
+		std::string by = a.Get("by").As<Napi::String>().Utf8Value();
+		t.aggregate = true;
+		t.group_by = AGGREGATE_BY_SYSCALL;
+		for (const auto &[name, value] : kGroups)
+			if (by == name) t.group_by = value;
+		t.failures_only = a.Get("failuresOnly").ToBoolean();
+		if (a.Get("cgroupId").IsNumber()) t.cgroup_id = a.Get("cgroupId").As<Napi::Number>().Int64Value();
+		if (a.Get("intervalMs").IsNumber())
+			spec.interval_ns = uint64_t(a.Get("intervalMs").As<Napi::Number>().Int64Value()) * 1'000'000;
+	}
 	return spec;
 }
 
@@ -129,8 +145,11 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		tracer_ = std::make_unique<BpfTracer>(spec_.tracer);
 		start_ns_ = monotonic_ns();
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
-		ring_ = ring_buffer__new(bpf_map__fd(tracer_->events()), on_ring_event, this, nullptr);
-		if (!ring_) throw NativeError(std::string("ring buffer: ") + strerror(errno), errno);
+		last_snapshot_ns_ = start_ns_;
+		if (!spec_.tracer.aggregate) {
+			ring_ = ring_buffer__new(bpf_map__fd(tracer_->events()), on_ring_event, this, nullptr);
+			if (!ring_) throw NativeError(std::string("ring buffer: ") + strerror(errno), errno);
+		}
 		stop_fd_ = eventfd(0, EFD_CLOEXEC);
 		if (stop_fd_ < 0) throw NativeError(std::string("eventfd: ") + strerror(errno), errno);
 
@@ -148,8 +167,9 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 			if (pidfd < 0) throw NativeError("process " + std::to_string(tgid) + ": " + strerror(errno), errno);
 			pidfds_.push_back(pidfd);
 			tracer_->add_target(tgid, TARGET_TRACED);
-			for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
-				batch_->add_enter(e, EventKind::InProgress);
+			if (!spec_.tracer.aggregate)
+				for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
+					batch_->add_enter(e, EventKind::InProgress);
 		}
 	} catch (const NativeError &e) {
 		tracer_.reset(); // detach before reporting
@@ -210,6 +230,21 @@ void TraceSession::flush()
 	if (status != napi_ok) delete encoded; // JavaScript is shutting down
 }
 
+void TraceSession::send_aggregate(bool final)
+{
+	uint64_t now = monotonic_ns();
+	auto *encoded = new std::string(encode_aggregate(tracer_->take_aggregate(), int64_t(last_snapshot_ns_ - start_ns_),
+	                                                 int64_t(now - start_ns_), tracer_->counter(COUNTER_UNCOUNTED_CALLS),
+	                                                 final));
+	last_snapshot_ns_ = now;
+	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
+		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
+		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
+		callback.Call({buffer});
+	});
+	if (status != napi_ok) delete encoded;
+}
+
 void TraceSession::drain_loop()
 {
 	int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -220,7 +255,8 @@ void TraceSession::drain_loop()
 		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 	};
 	// Tags: 0 ring buffer, 1 stop request, 2 + i target i exited.
-	watch(ring_buffer__epoll_fd(ring_), 0);
+	const bool streaming = ring_ != nullptr;
+	if (streaming) watch(ring_buffer__epoll_fd(ring_), 0);
 	watch(stop_fd_, 1);
 	for (size_t i = 0; i < pidfds_.size(); i++) watch(pidfds_[i], 2 + i);
 
@@ -230,8 +266,9 @@ void TraceSession::drain_loop()
 	uint64_t last_flush = monotonic_ns();
 	while (!finishing) {
 		uint64_t now = monotonic_ns();
-		uint64_t due = last_flush + kFlushIntervalNs;
+		uint64_t due = streaming ? last_flush + kFlushIntervalNs : last_snapshot_ns_ + spec_.interval_ns;
 		int timeout_ms = due > now ? int((due - now + 999'999) / 1'000'000) : 0;
+		if (!streaming && spec_.interval_ns == 0) timeout_ms = -1; // a snapshot at the end only
 		epoll_event events[8];
 		int n = epoll_wait(epoll_fd, events, 8, timeout_ms);
 		for (int i = 0; i < n; i++) {
@@ -259,6 +296,11 @@ void TraceSession::drain_loop()
 				}
 			}
 		}
+		if (!streaming) {
+			if (!finishing && spec_.interval_ns && monotonic_ns() >= last_snapshot_ns_ + spec_.interval_ns)
+				send_aggregate(false);
+			continue;
+		}
 		ring_buffer__consume(ring_);
 		if (finishing || monotonic_ns() - last_flush >= kFlushIntervalNs) {
 			flush();
@@ -266,9 +308,13 @@ void TraceSession::drain_loop()
 		}
 	}
 	close(epoll_fd);
-	// Everything the targets did is in the ring by now: take it, then detach.
-	ring_buffer__consume(ring_);
-	flush();
+	// Everything the targets did is in the ring or the tables by now: take it, then detach.
+	if (streaming) {
+		ring_buffer__consume(ring_);
+		flush();
+	} else {
+		send_aggregate(true);
+	}
 	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
 	tracer_.reset();
 	finish(end);

@@ -23,6 +23,7 @@ struct CommandSpec {
 
 struct SessionSpec {
 	TracerConfig tracer;
+	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
 	std::optional<CommandSpec> command;
 	std::vector<uint32_t> pids; // tgids to attach to
 };
@@ -50,6 +51,8 @@ private:
 	void drain_loop();
 	static int on_ring_event(void *ctx, void *data, size_t size);
 	void flush();
+	// Aggregation: hands JavaScript the stats since the last snapshot.
+	void send_aggregate(bool final);
 	void finish(SessionEnd end);
 
 	SessionSpec spec_;
@@ -58,6 +61,7 @@ private:
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
 	bool last_flush_was_quiet_ = true;
+	uint64_t last_snapshot_ns_ = 0;
 	pid_t child_pid_ = -1;
 	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited
 	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish

@@ -1,10 +1,13 @@
 // bpftrace-ts [options] [-- command [args...]]
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import type { HistBy } from './format-hist';
 import { resolveCommand } from './command-path';
 import type { AttachMode } from './native-addon';
 import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
-import { runTrace, type TraceOptions } from './trace-run';
+import type { SummaryBy } from './syscall-summary';
+import { runTrace, type AggregateOptions, type TraceOptions } from './trace-run';
 import { UsageError, UserError } from './usage-error';
 
 interface CliOptions {
@@ -23,6 +26,12 @@ interface CliOptions {
   attach?: AttachMode;
   summary?: boolean;
   summaryBy: string;
+  summaryOnly?: boolean;
+  hist?: boolean;
+  histBy: string;
+  top: string;
+  interval?: string;
+  cgroup?: string;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
@@ -45,6 +54,12 @@ function program(): Command {
     .option('--buffer-size <MiB>', 'ring buffer size, a power of two', DEFAULT_BUFFER_MIB)
     .option('-S, --summary', 'after the trace, a table of every syscall\'s calls, errors and latency (perf trace -s)')
     .addOption(new Option('--summary-by <group>', 'one -S table per process, per thread, or one for all').choices(['process', 'thread', 'none']).default('process'))
+    .option('--summary-only', 'only the -S tables, counted in the kernel: no per-call cost beyond counting')
+    .option('--hist', 'latency histograms per syscall, counted in the kernel (for -a: the whole host)')
+    .addOption(new Option('--hist-by <key>', 'one --hist histogram per syscall, or per comm or process and syscall').choices(['syscall', 'comm', 'pid']).default('syscall'))
+    .option('--top <n>', 'with --hist: the N histograms with the most total time', '10')
+    .option('-i, --interval <seconds>', 'with --summary-only or --hist: print (and reset) every interval')
+    .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
     .argument('[command...]', 'command to launch and trace')
@@ -83,6 +98,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     verbose: cli.verbose === true,
     attachMode: cli.attach,
     summaryBy: cli.summary ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
+    aggregate: aggregateOptions(cli),
   };
   if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
@@ -90,6 +106,42 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   if (cli.pid !== undefined) options.pids = resolveTargets(parsePidList(cli.pid));
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command };
   return options;
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** The cgroup v2 id of a cgroup directory: its inode number. */
+function cgroupId(path: string): number {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(path);
+  } catch {
+    throw new UserError(`no such cgroup: ${path}`);
+  }
+  if (!stats.isDirectory() || fs.statfsSync(path).type !== CGROUP2_SUPER_MAGIC)
+    throw new UserError(`not a cgroup v2 directory: ${path} (on this host see /sys/fs/cgroup/unified or /sys/fs/cgroup)`);
+  return stats.ino;
+}
+
+/** --summary-only / --hist and the options that only they take. */
+function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
+  if (!cli.summaryOnly && !cli.hist) {
+    for (const [given, name] of [[cli.interval, '-i'], [cli.cgroup, '--cgroup']] as const)
+      if (given !== undefined) throw new UsageError(`${name} goes with --summary-only or --hist`);
+    return undefined;
+  }
+  if (cli.summaryOnly && cli.hist) throw new UsageError('give --summary-only or --hist, not both');
+  if (cli.summary) throw new UsageError('-S streams every call; --summary-only and --hist count in the kernel: give one');
+  for (const [given, name] of [[cli.format === 'json', '--format json'], [cli.duration !== undefined, '--duration'],
+    [cli.maxEvents !== undefined, '--max-events']] as const)
+    if (given) throw new UsageError(`${name} applies to streamed calls, not to --summary-only or --hist`);
+  const common = {
+    intervalMs: cli.interval !== undefined ? positiveNumber(cli.interval, '-i', false) * 1000 : undefined,
+    cgroupId: cli.cgroup !== undefined ? cgroupId(cli.cgroup) : undefined,
+  };
+  if (common.intervalMs !== undefined && common.intervalMs < 10) throw new UsageError('-i must be at least 0.01 seconds');
+  if (cli.summaryOnly) return { ...common, view: 'summary', by: cli.summaryBy as SummaryBy };
+  return { ...common, view: 'hist', by: cli.histBy as HistBy, top: positiveNumber(cli.top, '--top', true) };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {

@@ -1,13 +1,14 @@
 // Latency buckets: powers of two, each split into 4 linear sub-buckets, so a bucket's upper
 // bound is at most 25% above its lower bound. Values 0-3 ns have a bucket each; from 4 ns,
 // value v with e = floor(log2 v) falls in bucket 4 + 4 * (e - 2) + the two bits below v's
-// top bit. Percentiles read from these buckets are within the 25% resolution.
-// The in-kernel histograms must compute exactly this index, so both sides agree.
+// top bit, up to 2^40 ns (18 minutes); longer values count in the last bucket.
+// Percentiles read from these buckets are within the 25% resolution. The in-kernel
+// aggregation computes exactly this index (bpf/syscall_event.h, LATENCY_BUCKETS).
 
 export const SUB_BUCKET_BITS = 2;
 const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
-/** Enough for any 64-bit duration. */
-export const BUCKET_COUNT = SUB_BUCKETS + (64 - SUB_BUCKET_BITS) * SUB_BUCKETS;
+const TOP_POWER = 40;
+export const BUCKET_COUNT = SUB_BUCKETS + (TOP_POWER - SUB_BUCKET_BITS) * SUB_BUCKETS;
 export const BUCKET_RESOLUTION = 'log2 buckets with 4 linear sub-buckets: values within 25%';
 
 const TWO_32 = 2 ** 32;
@@ -21,7 +22,7 @@ export function bucketOf(ns: number): number {
   if (ns < SUB_BUCKETS) return Math.max(0, Math.floor(ns));
   const e = log2Floor(ns);
   const sub = Math.floor(ns / 2 ** (e - SUB_BUCKET_BITS)) & (SUB_BUCKETS - 1);
-  return SUB_BUCKETS + (e - SUB_BUCKET_BITS) * SUB_BUCKETS + sub;
+  return Math.min(BUCKET_COUNT - 1, SUB_BUCKETS + (e - SUB_BUCKET_BITS) * SUB_BUCKETS + sub);
 }
 
 /** [lower, upper) bounds of a bucket, in ns. */

@@ -15,6 +15,15 @@ export interface SessionSpec {
   command?: { path: string; argv: string[]; env: string[] };
   /** Thread group ids to attach to. */
   pids?: number[];
+  /** Count calls in kernel tables instead of streaming them; batches are then Aggregates. */
+  aggregate?: {
+    by: 'syscall' | 'process' | 'thread' | 'comm';
+    failuresOnly: boolean;
+    /** A snapshot (and a fresh table) every interval; without it, one at the end. */
+    intervalMs?: number;
+    /** Only tasks in this cgroup v2 (its directory's inode number). */
+    cgroupId?: number;
+  };
 }
 
 export interface SessionStarted {
@@ -55,6 +64,8 @@ export interface TestEvent {
 interface Addon {
   TraceSession: new (spec: SessionSpec) => NativeTraceSession;
   encodeBatch(events: TestEvent[]): Buffer;
+  /** Latency buckets the kernel side counts (bpf/syscall_event.h). */
+  latencyBuckets: number;
 }
 
 let addon: Addon | undefined;

@@ -1,7 +1,8 @@
 // -S: per process (or thread, or overall) tables of every syscall's count, errors and
 // latency, computed from the paired calls, in the layout of perf trace -s.
+import type { AggregateRow } from './batch-decoder';
 import type { SyscallCall } from './call-pairer';
-import { BUCKET_COUNT, BUCKET_RESOLUTION, bucketOf, percentile } from './latency-buckets';
+import { BUCKET_COUNT, BUCKET_RESOLUTION, bucketBounds, bucketOf, percentile } from './latency-buckets';
 import { errnoOf } from './raw-args';
 import { syscallName } from './syscall-table';
 
@@ -14,10 +15,9 @@ class SyscallStats {
   totalNs = 0;
   minNs = Infinity;
   maxNs = 0;
-  /** Welford's running mean and sum of squared deviations, for the stddev. */
-  private mean = 0;
-  private m2 = 0;
   readonly buckets = new Uint32Array(BUCKET_COUNT);
+  /** Welford's running mean and sum of squared deviations, when every call was seen. */
+  private exact: { mean: number; m2: number } | null = { mean: 0, m2: 0 };
 
   add(durNs: number, failed: boolean): void {
     this.calls++;
@@ -25,17 +25,43 @@ class SyscallStats {
     this.totalNs += durNs;
     if (durNs < this.minNs) this.minNs = durNs;
     if (durNs > this.maxNs) this.maxNs = durNs;
-    const delta = durNs - this.mean;
-    this.mean += delta / this.calls;
-    this.m2 += delta * (durNs - this.mean);
     this.buckets[bucketOf(durNs)]++;
+    if (this.exact) {
+      const delta = durNs - this.exact.mean;
+      this.exact.mean += delta / this.calls;
+      this.exact.m2 += delta * (durNs - this.exact.mean);
+    }
+  }
+
+  /** Adds a row the kernel counted: its stddev can only come from the buckets. */
+  addRow(row: AggregateRow): void {
+    this.calls += row.calls ?? 0;
+    this.errors += row.errors ?? 0;
+    this.totalNs += row.totalNs ?? 0;
+    this.minNs = Math.min(this.minNs, row.minNs ?? 0);
+    this.maxNs = Math.max(this.maxNs, row.maxNs ?? 0);
+    const buckets = row.bucket ?? [];
+    const counts = row.bucketCount ?? [];
+    for (let i = 0; i < buckets.length; i++) this.buckets[buckets[i]] += counts[i];
+    this.exact = null;
   }
 
   /** perf trace's stddev column: the standard error of the mean, as a percentage of it. */
   relativeStddev(): number {
-    if (this.calls < 2 || this.mean === 0) return 0;
-    const variance = this.m2 / (this.calls - 1);
-    return (100 * Math.sqrt(variance / this.calls)) / this.mean;
+    if (this.calls < 2) return 0;
+    const mean = this.totalNs / this.calls;
+    if (mean === 0) return 0;
+    let m2 = this.exact?.m2;
+    if (m2 === undefined) {
+      m2 = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        if (!this.buckets[i]) continue;
+        const [lower, upper] = bucketBounds(i);
+        const mid = Math.min(this.maxNs, Math.max(this.minNs, (lower + upper) / 2));
+        m2 += this.buckets[i] * (mid - mean) ** 2;
+      }
+    }
+    return (100 * Math.sqrt(m2 / (this.calls - 1) / this.calls)) / mean;
   }
 
   percentile(p: number): number {
@@ -71,21 +97,35 @@ export class SyscallSummary {
   /** Counts a call that returned (others have no duration). The call object is not kept. */
   add(call: SyscallCall): void {
     if (call.state !== 'returned' || call.durNs === null || call.ret === null) return;
-    const key = this.by === 'process' ? call.pid : this.by === 'thread' ? call.tid : 0;
+    const stats = this.statsFor(this.groupKey(call.pid, call.tid), call.comm, call.nr, 1);
+    stats.add(call.durNs, errnoOf(call.nr, call.ret) !== null);
+  }
+
+  /** Adds a row of the kernel's tables, grouped by tgid or tid as this summary is. */
+  addRow(row: AggregateRow): void {
+    const group = row.group ?? 0;
+    this.statsFor(this.by === 'none' ? 0 : group, row.comm ?? '?', row.nr ?? 0, row.calls ?? 0).addRow(row);
+  }
+
+  private groupKey(pid: number, tid: number): number {
+    return this.by === 'process' ? pid : this.by === 'thread' ? tid : 0;
+  }
+
+  private statsFor(key: number, comm: string, nr: number, calls: number): SyscallStats {
     let group = this.groups.get(key);
     if (!group) {
-      const label = this.by === 'none' ? 'all traced processes' : `${call.comm} (${key})`;
+      const label = this.by === 'none' ? 'all traced processes' : `${comm} (${key})`;
       group = { label, calls: 0, syscalls: new Map() };
       this.groups.set(key, group);
     }
-    let stats = group.syscalls.get(call.nr);
+    group.calls += calls;
+    this.totalCalls += calls;
+    let stats = group.syscalls.get(nr);
     if (!stats) {
       stats = new SyscallStats();
-      group.syscalls.set(call.nr, stats);
+      group.syscalls.set(nr, stats);
     }
-    stats.add(call.durNs, errnoOf(call.nr, call.ret) !== null);
-    group.calls++;
-    this.totalCalls++;
+    return stats;
   }
 
   /** The tables, groups by number of calls, syscalls by total time. */

@@ -2,8 +2,9 @@
 // calls, filters and formats them, and reports the end.
 import fs from 'node:fs';
 import os from 'node:os';
-import { decodeBatch } from './batch-decoder';
+import { decodeAggregate, decodeBatch } from './batch-decoder';
 import { CallPairer, type SyscallCall } from './call-pairer';
+import { formatHistograms, type HistBy } from './format-hist';
 import { formatJsonLine } from './format-json';
 import { formatPerfLine } from './format-perf';
 import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
@@ -31,6 +32,34 @@ export interface TraceOptions {
   attachMode?: AttachMode;
   /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
   summaryBy?: SummaryBy;
+  /** --summary-only, --hist: count in the kernel instead of streaming every call. */
+  aggregate?: AggregateOptions;
+}
+
+export type AggregateOptions = {
+  intervalMs?: number;
+  cgroupId?: number;
+} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number });
+
+const KERNEL_GROUPING = { process: 'process', thread: 'thread', none: 'syscall', syscall: 'syscall', comm: 'comm', pid: 'process' } as const;
+
+/** The text of one snapshot of the kernel's tables. */
+function renderAggregate(options: AggregateOptions, bytes: Buffer): { lines: string[]; calls: number; uncounted: number; final: boolean } {
+  const snapshot = decodeAggregate(bytes);
+  const calls = snapshot.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0);
+  let lines: string[];
+  if (options.view === 'summary') {
+    const summary = new SyscallSummary(options.by);
+    for (const row of snapshot.rows) summary.addRow(row);
+    lines = summary.render();
+  } else {
+    lines = formatHistograms(snapshot.rows, options.by, options.top);
+  }
+  if (options.intervalMs !== undefined) {
+    const seconds = (ns: number): string => (ns / 1e9).toFixed(3);
+    lines.unshift('', `--- ${seconds(snapshot.startNs)} s to ${seconds(snapshot.endNs)} s: ${calls} calls ---`);
+  }
+  return { lines, calls, uncounted: snapshot.uncountedCalls, final: snapshot.final };
 }
 
 /** A call blocked this long when a batch closes is shown as started. */
@@ -82,6 +111,12 @@ export function runTrace(options: TraceOptions): Promise<number> {
       env: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     },
     pids: options.pids,
+    aggregate: options.aggregate && {
+      by: KERNEL_GROUPING[options.aggregate.by],
+      failuresOnly: options.failureOnly,
+      intervalMs: options.aggregate.intervalMs,
+      cgroupId: options.aggregate.cgroupId,
+    },
   };
 
   let printed = 0;
@@ -119,10 +154,19 @@ export function runTrace(options: TraceOptions): Promise<number> {
     stop();
   };
 
+  let countedCalls = 0;
+  let uncountedCalls = 0;
   return new Promise<number>((resolve) => {
     const onBatch = (bytes: Buffer): void => {
       try {
-        pairer.addBatch(decodeBatch(bytes));
+        if (options.aggregate) {
+          const snapshot = renderAggregate(options.aggregate, bytes);
+          countedCalls += snapshot.calls;
+          uncountedCalls = snapshot.uncounted;
+          for (const line of snapshot.lines) sink.write(line);
+        } else {
+          pairer.addBatch(decodeBatch(bytes));
+        }
         sink.flush();
       } catch (error) {
         fail(error);
@@ -146,7 +190,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
         resolve(1);
         return;
       }
-      let totals = `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
+      let totals = options.aggregate
+        ? `${countedCalls} calls counted in the kernel, ${uncountedCalls} not counted (stats table full), backend bpf (${attachMode})`
+        : `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
       if (pairer.evicted > 0) totals += `, ${pairer.evicted} calls evicted from the pending table`;
       log(totals);
       resolve(exitStatus(end));

@@ -1,0 +1,118 @@
+// --summary-only and --hist: calls counted in the kernel, read per interval or at the end.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fixture, tempDir, runTracer, waitFor } = require('./helpers');
+
+const dir = tempDir();
+
+/** Rows of the summary tables in text: [{name, calls, errors, p50, p99}] in order. */
+function rows(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = /^ {3}(\w+) +(\d+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)% +([\d.]+) +([\d.]+)$/.exec(line);
+    if (m) out.push({ name: m[1], calls: +m[2], errors: +m[3], p50: +m[9], p99: +m[10] });
+  }
+  return out;
+}
+
+function totals(stderr) {
+  const m = /bpftrace-ts: (\d+) calls counted in the kernel, (\d+) not counted/.exec(stderr);
+  assert.ok(m, stderr);
+  return { counted: +m[1], uncounted: +m[2] };
+}
+
+test('--summary-only counts in the kernel what -S counts from the stream', async () => {
+  const kernel = await runTracer(['--summary-only', '--', fixture('known_calls')]);
+  const streamedFile = path.join(dir, 'streamed.txt');
+  const streamed = await runTracer(['-S', '-o', streamedFile, '--', fixture('known_calls')]);
+  assert.is(kernel.status, 0, kernel.stderr);
+  assert.is(streamed.status, 0, streamed.stderr);
+  const counts = (text) => new Map(rows(text).map((r) => [r.name, [r.calls, r.errors]]));
+  const k = counts(kernel.stdout);
+  assert.equal(k.get('nanosleep'), [60, 0]);
+  assert.equal(k.get('getppid'), [10000, 0]);
+  // Same calls, so the same counts and errors per syscall, whichever way they were counted.
+  assert.equal(k, counts(fs.readFileSync(streamedFile, 'utf8')));
+  // Sleeps never return early: the 1 ms ones hold the median, the 10 ms ones the 99th.
+  const sleeps = rows(kernel.stdout).find((r) => r.name === 'nanosleep');
+  assert.ok(sleeps.p50 >= 0.75 && sleeps.p99 >= 7.5, JSON.stringify(sleeps));
+  assert.is(totals(kernel.stderr).uncounted, 0);
+});
+
+test('-i: interval tables of their own calls, adding up to all of them', async () => {
+  const run = await runTracer(['--summary-only', '-i', '0.5', '-e', 'getppid', '--', fixture('paced_calls'), '600', '1600']);
+  assert.is(run.status, 0, run.stderr);
+  const intervals = run.stdout.match(/^--- [\d.]+ s to [\d.]+ s: (\d+) calls ---$/gm);
+  assert.ok(intervals.length >= 3, run.stdout);
+  const sum = intervals.map((line) => Number(/: (\d+) calls/.exec(line)[1])).reduce((a, b) => a + b, 0);
+  assert.is(sum, 600);
+  assert.is(rows(run.stdout).reduce((a, r) => a + r.calls, 0), 600, 'the tables hold the same calls');
+  assert.is(totals(run.stderr).counted, 600);
+});
+
+test('--hist: a histogram per syscall with its count and percentiles', async () => {
+  const run = await runTracer(['--hist', '-e', 'getppid,nanosleep', '--', fixture('known_calls')]);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^@getppid: 10000 calls, 0 errors, total [\d.]+ [mun]?s, p50 [\d.]+ [mun]?s, p90 .*, p99 .*, p99\.9 .*$/m);
+  assert.match(run.stdout, /^@nanosleep: 60 calls, 0 errors/m);
+  // The 10 ms sleeps are in the [8M, 16M) ns row.
+  assert.match(run.stdout, /^\[8M, 16M\) +10 \|@+ *\|$/m);
+  const bars = run.stdout.split('\n').filter((l) => /^\[\S+, \S+\) +\d+ \|/.test(l));
+  const counted = bars.reduce((a, l) => a + Number(/\) +(\d+) \|/.exec(l)[1]), 0);
+  assert.is(counted, 10060, 'every call is in one row');
+});
+
+const CGROUP_ROOT = '/sys/fs/cgroup/unified';
+
+test('--cgroup: a process in the cgroup is counted, one outside is not', async () => {
+  const cgroup = path.join(fs.existsSync(CGROUP_ROOT) ? CGROUP_ROOT : '/sys/fs/cgroup', `bpftrace-ts-test-${process.pid}`);
+  fs.mkdirSync(cgroup);
+  const out = path.join(dir, 'cgroup.txt');
+  let tracer;
+  try {
+    let attached = false;
+    const run = runTracer(['-v', '-a', '--summary-only', '--summary-by', 'process', '--cgroup', cgroup, '-e', 'getppid', '-o', out], {
+      started: (child) => {
+        tracer = child;
+        child.stderr.on('data', (d) => (attached ||= String(d).includes('attached with')));
+      },
+    });
+    await waitFor(() => attached, 'the tracer to attach');
+    const storm = fixture('storm');
+    const inside = spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec ${storm} 3000`]);
+    const outside = spawn(storm, ['5000']);
+    await Promise.all([inside, outside].map((p) => new Promise((resolve) => p.on('exit', resolve))));
+    tracer.kill('SIGINT');
+    const result = await run;
+    assert.is(result.status, 0, result.stderr);
+    const text = fs.readFileSync(out, 'utf8');
+    assert.match(text, new RegExp(`^ storm \\(${inside.pid}\\), 3000 calls`, 'm'));
+    assert.not.match(text, new RegExp(`\\(${outside.pid}\\)`));
+    assert.is(totals(result.stderr).counted, 3000);
+  } finally {
+    fs.rmdirSync(cgroup);
+  }
+});
+
+const badInputs = [
+  [['-i', '1', '--', 'true'], /-i goes with --summary-only or --hist/],
+  [['--summary-only', '--hist', '--', 'true'], /not both/],
+  [['--summary-only', '--format', 'json', '--', 'true'], /--format json applies to streamed calls/],
+  [['--hist', '--cgroup', '/nonexistent-cgroup', '-a'], /no such cgroup: \/nonexistent-cgroup/],
+  [['--hist', '--cgroup', '/tmp', '-a'], /not a cgroup v2 directory: \/tmp/],
+];
+for (const [args, message] of badInputs) {
+  test(`bad input: ${args.join(' ')}`, async () => {
+    const run = await runTracer(args);
+    assert.ok(run.status === 1 || run.status === 2, run.stderr);
+    assert.match(run.stderr, message);
+    assert.is(run.stderr.trim().split('\n').length, 1);
+  });
+}
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
