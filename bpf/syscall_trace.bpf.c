@@ -356,6 +356,16 @@ struct stats_table {
 };
 struct stats_table stats0 SEC(".maps"), stats1 SEC(".maps");
 
+/* Grouped by syscall only (-a --hist): a row per syscall number and CPU, so the lookup is
+ * an inlined array access and the updates need no atomics. User space sums the CPUs. */
+struct syscall_stats_table {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYSCALL_BITMAP_WORDS * 64); /* 1 when not in use: user space shrinks it */
+	__type(key, __u32);
+	__type(value, struct aggregate_value);
+};
+struct syscall_stats_table syscall_stats0 SEC(".maps"), syscall_stats1 SEC(".maps");
+
 /* What a new row starts as; too large for the BPF stack, so it lives in .rodata. */
 const volatile struct aggregate_value empty_row = { .min_ns = ~0ULL };
 
@@ -428,6 +438,25 @@ static __always_inline void count_call(void *table, struct aggregate_key *key, _
 	__sync_fetch_and_add(&row->buckets[latency_bucket(ns)], 1);
 }
 
+/* The per-CPU row of a syscall: this CPU alone writes it. */
+static __always_inline void count_call_on_cpu(void *table, __u32 nr, __u64 ns, bool failed)
+{
+	struct aggregate_value *row = bpf_map_lookup_elem(table, &nr);
+
+	if (!row)
+		return;
+	if (row->calls == 0 || ns < row->min_ns)
+		row->min_ns = ns;
+	if (ns > row->max_ns)
+		row->max_ns = ns;
+	if (row->calls++ == 0)
+		bpf_get_current_comm(row->comm, sizeof(row->comm));
+	if (failed)
+		row->errors++;
+	row->total_ns += ns;
+	row->buckets[latency_bucket(ns)]++;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
@@ -446,6 +475,10 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 		failed = false;
 	if (failures_only && !failed)
 		return 0;
+	if (aggregate_by == AGGREGATE_BY_SYSCALL) {
+		count_call_on_cpu(generation & 1 ? (void *)&syscall_stats1 : (void *)&syscall_stats0, key.nr, ns, failed);
+		return 0;
+	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (aggregate_by == AGGREGATE_BY_PROCESS)
 		key.group = pid_tgid >> 32;

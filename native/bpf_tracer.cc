@@ -181,10 +181,13 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	const uint64_t ring_bytes = config.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : config.ring_bytes;
 	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, ring_bytes / 8);
 	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(ring_bytes));
-	if (!config.aggregate) {
-		bpf_map__set_max_entries(skel_->maps.stats0, 1);
-		bpf_map__set_max_entries(skel_->maps.stats1, 1);
-	}
+	const bool hash_rows = config.aggregate && config.group_by != AGGREGATE_BY_SYSCALL;
+	const bool cpu_rows = config.aggregate && config.group_by == AGGREGATE_BY_SYSCALL;
+	for (bpf_map *table : {skel_->maps.stats0, skel_->maps.stats1})
+		if (!hash_rows) bpf_map__set_max_entries(table, 1);
+	for (bpf_map *table : {skel_->maps.syscall_stats0, skel_->maps.syscall_stats1})
+		if (!cpu_rows) bpf_map__set_max_entries(table, 1);
+	by_syscall_ = cpu_rows;
 
 	// Load only this flavour; the fork/exit hooks only when a target set exists.
 	bpf_program *prog;
@@ -245,9 +248,10 @@ std::vector<AggregateRow> BpfTracer::take_aggregate()
 	// The programs read `generation` once per call: after the switch, a call still running
 	// may add to the old table for a moment, so wait a little before reading it.
 	__u32 old = __atomic_fetch_xor(&skel_->bss->generation, 1, __ATOMIC_SEQ_CST) & 1;
-	bpf_map *table = old ? skel_->maps.stats1 : skel_->maps.stats0;
 	usleep(2000);
+	if (by_syscall_) return take_syscall_rows(old ? skel_->maps.syscall_stats1 : skel_->maps.syscall_stats0);
 
+	bpf_map *table = old ? skel_->maps.stats1 : skel_->maps.stats0;
 	std::vector<AggregateRow> rows;
 	aggregate_key key, next;
 	const void *previous = nullptr;
@@ -259,5 +263,33 @@ std::vector<AggregateRow> BpfTracer::take_aggregate()
 		previous = &key;
 	}
 	for (const AggregateRow &row : rows) bpf_map__delete_elem(table, &row.key, sizeof(row.key), 0);
+	return rows;
+}
+
+// Sums each syscall's per-CPU rows into one, and zeroes those that were used.
+std::vector<AggregateRow> BpfTracer::take_syscall_rows(bpf_map *table)
+{
+	static const size_t cpus = size_t(std::max(1, libbpf_num_possible_cpus()));
+	std::vector<aggregate_value> per_cpu(cpus);
+	const std::vector<aggregate_value> zeros(cpus);
+	std::vector<AggregateRow> rows;
+	for (__u32 nr = 0; nr < SYSCALL_BITMAP_WORDS * 64; nr++) {
+		if (bpf_map__lookup_elem(table, &nr, sizeof(nr), per_cpu.data(), cpus * sizeof(aggregate_value), 0)) continue;
+		AggregateRow row = {};
+		row.key.nr = nr;
+		for (const aggregate_value &v : per_cpu) {
+			if (!v.calls) continue;
+			if (!row.value.calls || v.min_ns < row.value.min_ns) row.value.min_ns = v.min_ns;
+			row.value.max_ns = std::max(row.value.max_ns, v.max_ns);
+			if (!row.value.calls) memcpy(row.value.comm, v.comm, sizeof(v.comm));
+			row.value.calls += v.calls;
+			row.value.errors += v.errors;
+			row.value.total_ns += v.total_ns;
+			for (int b = 0; b < LATENCY_BUCKETS; b++) row.value.buckets[b] += v.buckets[b];
+		}
+		if (!row.value.calls) continue;
+		rows.push_back(row);
+		bpf_map__update_elem(table, &nr, sizeof(nr), zeros.data(), cpus * sizeof(aggregate_value), BPF_ANY);
+	}
 	return rows;
 }

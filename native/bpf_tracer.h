@@ -63,9 +63,11 @@ public:
 private:
 	bool try_mode(const TracerConfig &config, AttachMode mode, std::string &why);
 	void detach();
+	std::vector<AggregateRow> take_syscall_rows(bpf_map *table);
 
 	syscall_trace *skel_ = nullptr;
 	std::vector<bpf_link *> links_;
+	bool by_syscall_ = false; // aggregation rows are per syscall and CPU (see the BPF source)
 	AttachMode mode_ = AttachMode::TpBtf;
 	std::string log_;
 };
