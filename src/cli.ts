@@ -29,7 +29,7 @@ interface CliOptions {
   summaryOnly?: boolean;
   hist?: boolean;
   histBy: string;
-  top: string;
+  top?: string | true;
   interval?: string;
   cgroup?: string;
 }
@@ -57,7 +57,7 @@ function program(): Command {
     .option('--summary-only', 'only the -S tables, counted in the kernel: no per-call cost beyond counting')
     .option('--hist', 'latency histograms per syscall, counted in the kernel (for -a: the whole host)')
     .addOption(new Option('--hist-by <key>', 'one --hist histogram per syscall, or per comm or process and syscall').choices(['syscall', 'comm', 'pid']).default('syscall'))
-    .option('--top <n>', 'with --hist: the N histograms with the most total time', '10')
+    .option('--top [n]', 'with --hist: the n histograms with the most total time (10); alone: a live view of the n busiest syscalls and processes, each interval (-i, default 1 s)')
     .option('-i, --interval <seconds>', 'with --summary-only or --hist: print (and reset) every interval')
     .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
     .option('-v, --verbose', 'say how the tracer attached')
@@ -125,7 +125,10 @@ function cgroupId(path: string): number {
 
 /** --summary-only / --hist and the options that only they take. */
 function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
-  if (!cli.summaryOnly && !cli.hist) {
+  const topRows = typeof cli.top === 'string' ? positiveNumber(cli.top, '--top', true) : 10;
+  const liveView = cli.top !== undefined && !cli.hist;
+  if (liveView && cli.summaryOnly) throw new UsageError('--top shows its own view: not with --summary-only');
+  if (!cli.summaryOnly && !cli.hist && !liveView) {
     for (const [given, name] of [[cli.interval, '-i'], [cli.cgroup, '--cgroup']] as const)
       if (given !== undefined) throw new UsageError(`${name} goes with --summary-only or --hist`);
     return undefined;
@@ -141,7 +144,8 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
   };
   if (common.intervalMs !== undefined && common.intervalMs < 10) throw new UsageError('-i must be at least 0.01 seconds');
   if (cli.summaryOnly) return { ...common, view: 'summary', by: cli.summaryBy as SummaryBy };
-  return { ...common, view: 'hist', by: cli.histBy as HistBy, top: positiveNumber(cli.top, '--top', true) };
+  if (liveView) return { ...common, intervalMs: common.intervalMs ?? 1000, toFile: cli.output !== undefined, view: 'top', by: 'process', rows: topRows };
+  return { ...common, view: 'hist', by: cli.histBy as HistBy, top: topRows };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {

@@ -6,6 +6,7 @@ import { decodeAggregate, decodeBatch } from './batch-decoder';
 import { CallPairer, type SyscallCall } from './call-pairer';
 import { formatHistograms, type HistBy } from './format-hist';
 import { formatJsonLine } from './format-json';
+import { formatTop } from './format-top';
 import { formatPerfLine } from './format-perf';
 import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
 import { OutputClosedError, OutputSink } from './output-sink';
@@ -39,7 +40,12 @@ export interface TraceOptions {
 export type AggregateOptions = {
   intervalMs?: number;
   cgroupId?: number;
-} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number });
+  /** Output goes to -o, not to a terminal. */
+  toFile?: boolean;
+} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number } | { view: 'top'; by: 'process'; rows: number });
+
+/** Redraws a terminal from the top left. */
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
 const KERNEL_GROUPING = { process: 'process', thread: 'thread', none: 'syscall', syscall: 'syscall', comm: 'comm', pid: 'process' } as const;
 
@@ -52,8 +58,14 @@ function renderAggregate(options: AggregateOptions, bytes: Buffer): { lines: str
     const summary = new SyscallSummary(options.by);
     for (const row of snapshot.rows) summary.addRow(row);
     lines = summary.render();
-  } else {
+  } else if (options.view === 'hist') {
     lines = formatHistograms(snapshot.rows, options.by, options.top);
+  } else {
+    lines = formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), options.rows);
+    // On a terminal each view replaces the last; elsewhere they follow one another.
+    if (process.stdout.isTTY && !options.toFile) lines[0] = CLEAR_SCREEN + lines[0];
+    else lines.unshift('');
+    return { lines, calls, uncounted: snapshot.uncountedCalls, final: snapshot.final };
   }
   if (options.intervalMs !== undefined) {
     const seconds = (ns: number): string => (ns / 1e9).toFixed(3);

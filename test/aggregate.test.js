@@ -98,7 +98,38 @@ test('--cgroup: a process in the cgroup is counted, one outside is not', async (
   }
 });
 
+test('--top: each interval, the busiest syscalls and processes (plain text off a terminal)', async () => {
+  const out = path.join(dir, 'top.txt');
+  let tracer;
+  let attached = false;
+  const run = runTracer(['-v', '-a', '--top', '3', '-i', '0.2', '--comm', 'storm', '-o', out], {
+    started: (child) => {
+      tracer = child;
+      child.stderr.on('data', (d) => (attached ||= String(d).includes('attached with')));
+    },
+  });
+  let storm;
+  try {
+    await waitFor(() => attached, 'the tracer to attach');
+    storm = spawn(fixture('storm'), ['200000']);
+    await new Promise((resolve) => storm.on('exit', resolve));
+    const stormRow = new RegExp(`^  storm +${storm.pid} `, 'm');
+    await waitFor(() => stormRow.test(fs.readFileSync(out, 'utf8')), 'a view with the storm');
+  } finally {
+    tracer.kill('SIGINT');
+  }
+  const result = await run;
+  assert.is(result.status, 0, result.stderr);
+  const text = fs.readFileSync(out, 'utf8');
+  assert.not.match(text, /\x1b\[/, 'no terminal control codes in a file');
+  assert.ok(text.match(/^bpftrace-ts --top .* over [\d.]+ s: [\d.]+ calls\/s/gm).length >= 2, 'a view per interval');
+  assert.match(text, /^  getppid +[\d.]+ +0\.0 +[\d.]+ [mun]?s$/m);
+  assert.match(text, new RegExp(`^  storm +${storm.pid} +[\\d.]+ +[\\d.]+ +[\\d.]+ [mun]?s  getppid$`, 'm'));
+  assert.is(totals(result.stderr).uncounted, 0);
+});
+
 const badInputs = [
+  [['--top', '--summary-only', '-a'], /--top shows its own view: not with --summary-only/],
   [['-i', '1', '--', 'true'], /-i goes with --summary-only or --hist/],
   [['--summary-only', '--hist', '--', 'true'], /not both/],
   [['--summary-only', '--format', 'json', '--', 'true'], /--format json applies to streamed calls/],
