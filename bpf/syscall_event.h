@@ -32,7 +32,7 @@ enum target_state {
 /* Slots of the per-CPU counters map. */
 enum counter_slot {
 	COUNTER_LOST_EVENTS = 0,      /* ring buffer full: event dropped */
-	COUNTER_UNCOUNTED_CALLS = 1,  /* aggregation: the stats table was full */
+	COUNTER_UNCOUNTED_CALLS = 1,  /* aggregation: the stats table was full, or no task storage */
 	COUNTER_SLOTS = 2,
 };
 

@@ -404,8 +404,10 @@ int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
 		return 0;
 	start = bpf_task_storage_get(&call_starts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!start)
+	if (!start) {
+		count(COUNTER_UNCOUNTED_CALLS); /* no memory for this task's entry time */
 		return 0;
+	}
 	start->ts_ns = bpf_ktime_get_ns();
 	start->nr = nr;
 	return 0;

@@ -203,7 +203,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
         return;
       }
       let totals = options.aggregate
-        ? `${countedCalls} calls counted in the kernel, ${uncountedCalls} not counted (stats table full), backend bpf (${attachMode})`
+        ? `${countedCalls} calls counted in the kernel, ${uncountedCalls} not counted (stats table full or no memory), backend bpf (${attachMode})`
         : `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
       if (pairer.evicted > 0) totals += `, ${pairer.evicted} calls evicted from the pending table`;
       log(totals);
