@@ -2,6 +2,7 @@
 // reader slows the drain (and the kernel counts what it then drops) instead of Node
 // buffering without bound.
 import fs from 'node:fs';
+import path from 'node:path';
 
 const FLUSH_BYTES = 64 * 1024;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -18,9 +19,22 @@ export class OutputSink {
     return new OutputSink(1, false);
   }
 
-  /** Creates or truncates path, readable by its owner only: traces can hold secrets. */
-  static file(path: string): OutputSink {
-    return new OutputSink(fs.openSync(path, 'w', 0o600), true);
+  /**
+   * Creates or truncates file, readable by its owner only: traces can hold secrets. In a
+   * directory anyone can write to (/tmp), a symlink there may have been planted to make
+   * root overwrite another file: it is not followed.
+   */
+  static file(file: string): OutputSink {
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+    const worldWritable = (fs.statSync(path.dirname(path.resolve(file))).mode & 0o002) !== 0;
+    const flags = O_WRONLY | O_CREAT | O_TRUNC | (worldWritable ? O_NOFOLLOW : 0);
+    try {
+      return new OutputSink(fs.openSync(file, flags, 0o600), true);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP' && worldWritable)
+        throw new Error('it is a symlink in a world-writable directory, which is not followed');
+      throw error;
+    }
   }
 
   write(line: string): void {

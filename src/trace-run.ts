@@ -99,7 +99,7 @@ function openSink(path: string | undefined): OutputSink {
   try {
     return OutputSink.file(path);
   } catch (error) {
-    throw new UserError(`cannot write '${path}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, open .*$/, '')}`);
+    throw new UserError(`cannot write '${path}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat) .*$/, '')}`);
   }
 }
 
