@@ -221,8 +221,14 @@ void TraceSession::flush()
 	bool quiet = batch_->empty();
 	if (quiet && last_flush_was_quiet_) return;
 	last_flush_was_quiet_ = quiet;
-	auto *encoded = new std::string(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS)));
+	hand_to_js(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS)));
+}
+
+void TraceSession::hand_to_js(std::string message)
+{
+	auto *encoded = new std::string(std::move(message));
 	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
+		// The Buffer owns the bytes from here: no copy.
 		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
 		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
 		callback.Call({buffer});
@@ -233,16 +239,10 @@ void TraceSession::flush()
 void TraceSession::send_aggregate(bool final)
 {
 	uint64_t now = monotonic_ns();
-	auto *encoded = new std::string(encode_aggregate(tracer_->take_aggregate(), int64_t(last_snapshot_ns_ - start_ns_),
-	                                                 int64_t(now - start_ns_), tracer_->counter(COUNTER_UNCOUNTED_CALLS),
-	                                                 final));
+	std::string message = encode_aggregate(tracer_->take_aggregate(), int64_t(last_snapshot_ns_ - start_ns_),
+	                                       int64_t(now - start_ns_), tracer_->counter(COUNTER_UNCOUNTED_CALLS), final);
 	last_snapshot_ns_ = now;
-	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
-		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
-		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
-		callback.Call({buffer});
-	});
-	if (status != napi_ok) delete encoded;
+	hand_to_js(std::move(message));
 }
 
 void TraceSession::drain_loop()

@@ -53,6 +53,8 @@ private:
 	void flush();
 	// Aggregation: hands JavaScript the stats since the last snapshot.
 	void send_aggregate(bool final);
+	// Queues an encoded message for the JavaScript callback, waiting while the queue is full.
+	void hand_to_js(std::string message);
 	void finish(SessionEnd end);
 
 	SessionSpec spec_;
