@@ -54,7 +54,8 @@ const HEX_CACHE_SIZE = 1024;
 const hexKeys = new Float64Array(HEX_CACHE_SIZE).fill(-1);
 const hexTexts: string[] = new Array<string>(HEX_CACHE_SIZE).fill('');
 
-function hex(value: number): string {
+/** Hex digits (no 0x) of a raw value: a negative one read as unsigned 64-bit. */
+export function hex(value: number): string {
   if (value < 0) return unsigned64(value).toString(16);
   const slot = (value / 16) % HEX_CACHE_SIZE | 0; // addresses are mostly 16-byte aligned
   if (hexKeys[slot] === value) return hexTexts[slot];

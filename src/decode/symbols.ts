@@ -1,6 +1,7 @@
 // Decoding numbers into the symbolic names of the generated flag tables: the two shapes
 // every domain module builds on (bit flags joined with '|', and enumerations).
 import { FLAG_TABLES, type FlagTableName } from '../generated/flag-tables';
+import { hex as rawHex } from '../raw-args';
 
 /** A decoded argument as strace shows it (full names) and as perf trace does (no prefix). */
 export interface Decoded {
@@ -14,8 +15,9 @@ export function same(text: string): Decoded {
   return { strace: text, perf: text };
 }
 
+/** A raw value in hex, as the kernel headers write unnamed bits. */
 export function hex(value: number): string {
-  return '0x' + (value >= 0 ? value.toString(16) : BigInt.asUintN(64, BigInt(value)).toString(16));
+  return '0x' + rawHex(value);
 }
 
 function withoutPrefix(name: string, prefix: string): string {
