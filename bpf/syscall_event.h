@@ -69,6 +69,75 @@ struct aggregate_value {
 	__u32 buckets[LATENCY_BUCKETS];
 };
 
+/* --- argument capture --- */
+
+/* What a capture rule copies (src/capture-rules.ts: CAPTURE_SOURCES, same order). */
+enum capture_source {
+	CAPTURE_SOURCE_STRING = 0,
+	CAPTURE_SOURCE_ARGV = 1,
+	CAPTURE_SOURCE_ENVC = 2,
+	CAPTURE_SOURCE_BYTES = 3,
+	CAPTURE_SOURCE_STRUCT = 4,
+	CAPTURE_SOURCE_IOVEC = 5,
+	CAPTURE_SOURCE_NONE = 0xff,
+};
+
+/* Where a rule's length comes from (src/capture-rules.ts: LENGTH_FROM, same order). */
+enum capture_length_from {
+	CAPTURE_LENGTH_NONE = 0,     /* strings, arrays: until the terminator, up to max_bytes */
+	CAPTURE_LENGTH_FIXED = 1,    /* elem_size bytes */
+	CAPTURE_LENGTH_ARG = 2,      /* args[length_arg] * elem_size */
+	CAPTURE_LENGTH_RET = 3,      /* ret * elem_size */
+	CAPTURE_LENGTH_POINTER = 4,  /* *(__u32 *)args[length_arg] */
+};
+
+#define CAPTURE_RULES_PER_SYSCALL 4
+#define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
+#define CAPTURE_PATH_MAX 4096
+#define CAPTURE_ARGV_MAX 32
+#define CAPTURE_IOVEC_MAX 8
+
+struct capture_rule {
+	__u8 source;                  /* enum capture_source */
+	__u8 arg;
+	__u8 at_exit;
+	__u8 length_from;             /* enum capture_length_from */
+	__u8 length_arg;
+	__u8 pad;
+	__u16 elem_size;
+	__u32 max_bytes;
+};
+
+struct syscall_capture {
+	struct capture_rule rules[CAPTURE_RULES_PER_SYSCALL];
+};
+
+/* Item kinds and flags in the ring, as in proto/batch.proto (CaptureKind, CaptureFlag). */
+enum capture_kind {
+	CAPTURE_KIND_STRING = 0,
+	CAPTURE_KIND_BYTES = 1,
+	CAPTURE_KIND_STRUCT = 2,
+	CAPTURE_KIND_STRING_ARRAY = 3,
+	CAPTURE_KIND_COUNT = 4,
+	CAPTURE_KIND_SIGINFO = 5,
+};
+
+enum capture_flag {
+	CAPTURE_FLAG_AT_EXIT = 1,
+	CAPTURE_FLAG_TRUNCATED = 2,
+	CAPTURE_FLAG_FAULT = 4,
+	CAPTURE_FLAG_RETRIED = 8,
+};
+
+/* One item after an enter or exit event: the header, then len bytes, then padding to 8. */
+struct capture_item {
+	__u8 arg;
+	__u8 kind;                    /* enum capture_kind */
+	__u8 flags;                   /* enum capture_flag bits */
+	__u8 pad;
+	__u32 len;
+};
+
 struct event_header {
 	__u64 ts_ns;                  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u32 tid;
@@ -81,11 +150,13 @@ struct enter_event {
 	struct event_header h;
 	char comm[TASK_COMM_LEN];
 	__u64 args[SYSCALL_ARG_COUNT];
+	/* capture_item records follow, up to the record's end */
 };
 
 struct exit_event {
 	struct event_header h;
 	__s64 ret;
+	/* capture_item records follow (output arguments, retried copies) */
 };
 
 #endif

@@ -1,5 +1,6 @@
 // The typed face of the native addon (native/addon.cc), built by cmake-js into build/Release.
 import path from 'node:path';
+import type { NativeCaptureRule } from './capture-rules';
 
 export type AttachMode = 'tp_btf' | 'raw_tp' | 'tracepoint';
 
@@ -15,6 +16,8 @@ export interface SessionSpec {
   command?: { path: string; argv: string[]; env: string[] };
   /** Thread group ids to attach to. */
   pids?: number[];
+  /** Arguments to copy from the traced program's memory (src/capture-rules.ts); none if absent. */
+  captures?: NativeCaptureRule[];
   /** Count calls in kernel tables instead of streaming them; batches are then Aggregates. */
   aggregate?: {
     by: 'syscall' | 'process' | 'thread' | 'comm';

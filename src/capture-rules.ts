@@ -1,0 +1,180 @@
+// Which arguments of which syscalls are copied from the traced program's memory, and how
+// much: the one table both backends follow (the BPF programs read it from a map, the ptrace
+// backend from the session spec). Adding a syscall is an entry here, not new BPF code.
+// Arguments of type `const char *` that no entry names are captured as strings.
+import { allSyscalls, syscallByName } from './syscall-table';
+
+/** What the argument points to. */
+export type CaptureSource =
+  | 'string'  // a NUL-terminated string
+  | 'argv'    // a NULL-terminated array of string pointers: each string
+  | 'envc'    // a NULL-terminated array of pointers: how many
+  | 'bytes'   // a buffer: shown as a quoted string, cut at -s
+  | 'struct'  // a struct or array of structs, decoded field by field
+  | 'iovec';  // an iovec array, then the data of each element up to -s in all
+
+/** How many bytes to copy. */
+export type CaptureLength =
+  | { from: 'fixed'; size: number }
+  | { from: 'arg'; arg: number; elemSize: number }     // args[arg] elements (bytes if elemSize 1)
+  | { from: 'ret'; elemSize: number }                  // the return value's count (exit only)
+  | { from: 'pointer'; arg: number };                  // *(socklen_t *)args[arg], read at the same time
+
+export interface CaptureRule {
+  arg: number;
+  source: CaptureSource;
+  /** Copied at the exit (what the kernel wrote), not at the entry (what the program passed). */
+  atExit: boolean;
+  length?: CaptureLength;
+  /** Cap in bytes; for strings and bytes, undefined means -s. */
+  max?: number;
+}
+
+/** A rule with everything resolved, as the native side takes it. */
+export interface NativeCaptureRule {
+  nr: number;
+  arg: number;
+  source: number;         // index in CAPTURE_SOURCES (bpf/syscall_event.h: enum capture_source)
+  atExit: boolean;
+  lengthFrom: number;     // index in LENGTH_FROM (enum capture_length_from)
+  lengthArg: number;
+  elemSize: number;
+  maxBytes: number;
+}
+
+export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec'];
+export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer'] as const;
+export const PATH_MAX = 4096;
+/** argv elements copied before "...". */
+export const ARGV_MAX_ELEMENTS = 32;
+/** iovec elements copied. */
+export const IOVEC_MAX_ELEMENTS = 8;
+export const SOCKADDR_MAX = 128;
+/** Rules one syscall can have (bpf/syscall_event.h: CAPTURE_RULES_PER_SYSCALL). */
+export const RULES_PER_SYSCALL = 4;
+
+const entry = (arg: number, source: CaptureSource, length?: CaptureLength, max?: number): CaptureRule =>
+  ({ arg, source, atExit: false, length, max });
+const exit = (arg: number, source: CaptureSource, length?: CaptureLength, max?: number): CaptureRule =>
+  ({ arg, source, atExit: true, length, max });
+const fixed = (size: number): CaptureLength => ({ from: 'fixed', size });
+const lengthArg = (arg: number, elemSize = 1): CaptureLength => ({ from: 'arg', arg, elemSize });
+const lengthRet = (elemSize = 1): CaptureLength => ({ from: 'ret', elemSize });
+const lengthAt = (arg: number): CaptureLength => ({ from: 'pointer', arg });
+
+// x86_64 sizes of the structs copied.
+const SIZEOF = {
+  stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
+  epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
+  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144,
+} as const;
+
+/** Rules for arguments that are not plain strings. Keyed by syscall name. */
+const RULES: Record<string, CaptureRule[]> = {
+  read: [exit(1, 'bytes', lengthRet())],
+  pread64: [exit(1, 'bytes', lengthRet())],
+  write: [entry(1, 'bytes', lengthArg(2))],
+  pwrite64: [entry(1, 'bytes', lengthArg(2))],
+  readv: [exit(1, 'iovec', lengthArg(2))],
+  preadv: [exit(1, 'iovec', lengthArg(2))],
+  preadv2: [exit(1, 'iovec', lengthArg(2))],
+  writev: [entry(1, 'iovec', lengthArg(2))],
+  pwritev: [entry(1, 'iovec', lengthArg(2))],
+  pwritev2: [entry(1, 'iovec', lengthArg(2))],
+  recvfrom: [exit(1, 'bytes', lengthRet()), exit(4, 'struct', lengthAt(5), SOCKADDR_MAX)],
+  sendto: [entry(1, 'bytes', lengthArg(2)), entry(4, 'struct', lengthArg(5), SOCKADDR_MAX)],
+  sendmsg: [entry(1, 'struct', fixed(SIZEOF.msghdr))],
+  recvmsg: [exit(1, 'struct', fixed(SIZEOF.msghdr))],
+  connect: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
+  bind: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
+  accept: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
+  accept4: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
+  getsockname: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
+  getpeername: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
+  setsockopt: [entry(3, 'struct', lengthArg(4), 64)],
+  getsockopt: [exit(3, 'struct', lengthAt(4), 64)],
+  socketpair: [exit(3, 'struct', fixed(SIZEOF.fd_pair))],
+  pipe: [exit(0, 'struct', fixed(SIZEOF.fd_pair))],
+  pipe2: [exit(0, 'struct', fixed(SIZEOF.fd_pair))],
+  stat: [exit(1, 'struct', fixed(SIZEOF.stat))],
+  lstat: [exit(1, 'struct', fixed(SIZEOF.stat))],
+  fstat: [exit(1, 'struct', fixed(SIZEOF.stat))],
+  newfstatat: [exit(2, 'struct', fixed(SIZEOF.stat))],
+  statx: [exit(4, 'struct', fixed(SIZEOF.statx))],
+  readlink: [exit(1, 'bytes', lengthRet(), PATH_MAX)],
+  readlinkat: [exit(2, 'bytes', lengthRet(), PATH_MAX)],
+  getcwd: [exit(0, 'string', undefined, PATH_MAX)],
+  getrandom: [exit(0, 'bytes', lengthRet())],
+  execve: [entry(1, 'argv'), entry(2, 'envc')],
+  execveat: [entry(2, 'argv'), entry(3, 'envc')],
+  nanosleep: [entry(0, 'struct', fixed(SIZEOF.timespec))],
+  clock_nanosleep: [entry(2, 'struct', fixed(SIZEOF.timespec))],
+  clock_gettime: [exit(1, 'struct', fixed(SIZEOF.timespec))],
+  clock_getres: [exit(1, 'struct', fixed(SIZEOF.timespec))],
+  gettimeofday: [exit(0, 'struct', fixed(SIZEOF.timeval))],
+  poll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd)],
+  ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), entry(2, 'struct', fixed(SIZEOF.timespec))],
+  getrlimit: [exit(1, 'struct', fixed(SIZEOF.rlimit))],
+  setrlimit: [entry(1, 'struct', fixed(SIZEOF.rlimit))],
+  prlimit64: [entry(2, 'struct', fixed(SIZEOF.rlimit)), exit(3, 'struct', fixed(SIZEOF.rlimit))],
+  uname: [exit(0, 'struct', fixed(SIZEOF.utsname))],
+  epoll_ctl: [entry(3, 'struct', fixed(SIZEOF.epoll_event))],
+  epoll_wait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event)],
+  epoll_pwait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event)],
+  rt_sigaction: [entry(1, 'struct', fixed(SIZEOF.kernel_sigaction)), exit(2, 'struct', fixed(SIZEOF.kernel_sigaction))],
+  rt_sigprocmask: [entry(1, 'struct', fixed(SIZEOF.sigset)), exit(2, 'struct', fixed(SIZEOF.sigset))],
+  wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
+  openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
+  clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args)],
+  utimensat: [entry(2, 'struct', fixed(2 * SIZEOF.timespec))],
+  sysinfo: [exit(0, 'struct', fixed(SIZEOF.sysinfo))],
+  timerfd_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec))],
+  getrusage: [exit(1, 'struct', fixed(SIZEOF.rusage))],
+};
+
+/** Strings that are paths: printed whole, up to PATH_MAX, as strace prints them. */
+const PATH_ARG = /^(filename|pathname|path|oldname|newname|dir_name|dev_name|specialfile|library|new_root|put_old|special|from_pathname|to_pathname)$/;
+const PATH_ARGS_NAMED_OTHERWISE = new Set(['umount2.name', 'acct.name', 'name_to_handle_at.name']);
+/** `char *` arguments that are not NUL-terminated strings (buffers without a rule here). */
+const NOT_STRINGS = new Set(['shmat.shmaddr', 'shmdt.shmaddr', 'syslog.buf', 'listxattr.list', 'llistxattr.list',
+  'flistxattr.list', 'lookup_dcookie.buf', 'mq_timedsend.u_msg_ptr', 'mq_timedreceive.u_msg_ptr']);
+
+/** Every syscall's rules, by syscall number. */
+export function captureRules(): Map<number, CaptureRule[]> {
+  const table = new Map<number, CaptureRule[]>();
+  for (const info of allSyscalls()) {
+    const rules = [...(RULES[info.name] ?? [])];
+    info.args.forEach((arg, index) => {
+      const qualified = `${info.name}.${arg.name}`;
+      if (!/^(const )?char \*$/.test(arg.type) || NOT_STRINGS.has(qualified)) return;
+      if (rules.some((rule) => rule.arg === index)) return;
+      const isPath = PATH_ARG.test(arg.name) || PATH_ARGS_NAMED_OTHERWISE.has(qualified);
+      rules.push(entry(index, 'string', undefined, isPath ? PATH_MAX : undefined));
+    });
+    if (rules.length > RULES_PER_SYSCALL) throw new Error(`${info.name}: more than ${RULES_PER_SYSCALL} capture rules`);
+    if (rules.length > 0) table.set(info.nr, rules);
+  }
+  for (const name of Object.keys(RULES)) if (!syscallByName(name)) throw new Error(`capture rule for unknown syscall ${name}`);
+  return table;
+}
+
+/** The rules with -s applied, flattened for the native session. */
+export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
+  const out: NativeCaptureRule[] = [];
+  for (const [nr, rules] of captureRules()) {
+    for (const rule of rules) {
+      const length = rule.length;
+      out.push({
+        nr,
+        arg: rule.arg,
+        source: CAPTURE_SOURCES.indexOf(rule.source),
+        atExit: rule.atExit,
+        lengthFrom: LENGTH_FROM.indexOf(length?.from ?? 'none'),
+        lengthArg: length && (length.from === 'arg' || length.from === 'pointer') ? length.arg : 0,
+        elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
+        maxBytes: rule.max ?? stringLimit,
+      });
+    }
+  }
+  return out;
+}
