@@ -33,7 +33,11 @@ enum target_state {
 enum counter_slot {
 	COUNTER_LOST_EVENTS = 0,      /* ring buffer full: event dropped */
 	COUNTER_UNCOUNTED_CALLS = 1,  /* aggregation: the stats table was full, or no task storage */
-	COUNTER_SLOTS = 2,
+	COUNTER_CAPTURED_AT_ENTRY = 2, /* argument copies that worked at the call's entry */
+	COUNTER_CAPTURE_RETRIED = 3,  /* copies that faulted at entry and worked at the exit */
+	COUNTER_CAPTURE_FAILED = 4,   /* copies that failed (shown as the pointer) */
+	COUNTER_CAPTURE_NO_STATE = 5, /* exit captures skipped: no task storage for the entry's args */
+	COUNTER_SLOTS = 6,
 };
 
 /* --- in-kernel aggregation (--summary-only, --hist) --- */
@@ -96,6 +100,11 @@ enum capture_length_from {
 #define CAPTURE_PATH_MAX 4096
 #define CAPTURE_ARGV_MAX 32
 #define CAPTURE_IOVEC_MAX 8
+#define CAPTURE_ENVC_MAX 4096
+/* The eBPF backend copies at most this much per item (the ptrace backend has no limit)... */
+#define CAPTURE_ITEM_MAX 4096
+/* ...and this much per event, items included; later items of a fuller event are dropped. */
+#define CAPTURE_EVENT_MAX 16384
 
 struct capture_rule {
 	__u8 source;                  /* enum capture_source */
@@ -108,8 +117,16 @@ struct capture_rule {
 	__u32 max_bytes;
 };
 
+/* Bits of syscall_capture.when, so the hot path tests one byte. */
+enum capture_when {
+	CAPTURE_AT_ENTRY = 1,
+	CAPTURE_AT_EXIT_RULES = 2,
+};
+
 struct syscall_capture {
-	struct capture_rule rules[CAPTURE_RULES_PER_SYSCALL];
+	__u8 when;                    /* enum capture_when bits; 0: nothing to copy */
+	__u8 pad[7];
+	struct capture_rule rules[CAPTURE_RULES_PER_SYSCALL]; /* unused ones: CAPTURE_SOURCE_NONE */
 };
 
 /* Item kinds and flags in the ring, as in proto/batch.proto (CaptureKind, CaptureFlag). */

@@ -117,23 +117,100 @@ static __always_inline __u64 wakeup_flag(__u64 size)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline struct enter_event *reserve_enter(long nr)
+#include "argument_capture.h"
+
+static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, long nr, __u32 kind)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->tid = (__u32)pid_tgid;
+	h->tgid = pid_tgid >> 32;
+	h->nr = nr;
+	h->kind = kind;
+}
+
+/* An event assembled in the scratch buffer, with its items, goes into the ring. */
+static __always_inline void output_captured(struct capture_scratch *c)
+{
+	__u32 size = c->off;
+
+	if (size > CAPTURE_RECORD_SIZE)
+		return;
+	if (bpf_ringbuf_output(&events, c->record, size, wakeup_flag(size)))
+		count(COUNTER_LOST_EVENTS);
+}
+
+/* The entry of a call whose arguments are copied. btf_comm: the program can read the
+ * task's comm through BTF (tp_btf); the others use the helper. */
+static __always_inline void emit_enter_captured(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 when)
+{
+	struct capture_scratch *c = scratch();
+	struct enter_event *e;
+	__u32 retry = 0;
+
+	if (!c)
+		return;
+	e = (struct enter_event *)c->record;
+	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
+	if (btf_comm)
+		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->args, args, sizeof(e->args));
+	__builtin_memcpy(c->args, args, sizeof(c->args));
+	c->ret = 0;
+	c->off = sizeof(*e);
+	if (when & CAPTURE_AT_ENTRY)
+		retry = capture_at_entry(nr);
+	if ((when & CAPTURE_AT_EXIT_RULES) || retry) {
+		struct saved_call *saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0,
+		                                                BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (saved) {
+			saved->nr = nr;
+			__builtin_memcpy(saved->args, args, sizeof(saved->args));
+			saved->retry = retry;
+		} else {
+			count(COUNTER_CAPTURE_NO_STATE);
+		}
+	}
+	output_captured(c);
+}
+
+/* The exit of a call with outputs to copy or copies to retry; false if there are none. */
+static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret)
+{
+	struct saved_call *saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0, 0);
+	struct capture_scratch *c;
+	struct exit_event *e;
+	__u32 retry;
+
+	if (!saved || saved->nr != nr)
+		return false;
+	saved->nr = -1;
+	c = scratch();
+	if (!c)
+		return false;
+	__builtin_memcpy(c->args, saved->args, sizeof(c->args));
+	retry = saved->retry;
+	c->ret = ret;
+	e = (struct exit_event *)c->record;
+	fill_header(&e->h, pid_tgid, nr, EVENT_EXIT);
+	e->ret = ret;
+	c->off = sizeof(*e);
+	capture_at_exit(nr, ret, retry);
+	output_captured(c);
+	return true;
+}
+
+static __always_inline struct enter_event *reserve_enter(__u64 pid_tgid, long nr)
+{
 	struct enter_event *e;
 
-	if (!wanted(pid_tgid >> 32, nr, true))
-		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(COUNTER_LOST_EVENTS);
 		return NULL;
 	}
-	e->h.ts_ns = bpf_ktime_get_ns();
-	e->h.tid = (__u32)pid_tgid;
-	e->h.tgid = pid_tgid >> 32;
-	e->h.nr = nr;
-	e->h.kind = EVENT_ENTER;
+	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
 	return e;
 }
 
@@ -144,30 +221,43 @@ static __always_inline void emit_exit(long nr, long ret)
 
 	if (!wanted(pid_tgid >> 32, nr, false))
 		return;
+	if (capture_when(nr) && emit_exit_captured(pid_tgid, nr, ret))
+		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(COUNTER_LOST_EVENTS);
 		return;
 	}
-	e->h.ts_ns = bpf_ktime_get_ns();
-	e->h.tid = (__u32)pid_tgid;
-	e->h.tgid = pid_tgid >> 32;
-	e->h.nr = nr;
-	e->h.kind = EVENT_EXIT;
+	fill_header(&e->h, pid_tgid, nr, EVENT_EXIT);
 	e->ret = ret;
 	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
 }
 
 /* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
 
+/* Whether this entry is traced; then either the event with its copies is out (returns
+ * NULL), or a plain event is reserved for the caller to fill. */
+#define ENTER_PROLOGUE(btf_comm, ...)                                                         \
+	__u64 pid_tgid = bpf_get_current_pid_tgid();                                          \
+	struct enter_event *e;                                                                \
+	__u32 when;                                                                           \
+	if (!wanted(pid_tgid >> 32, nr, true))                                                \
+		return 0;                                                                     \
+	when = capture_when(nr);                                                              \
+	if (when) {                                                                           \
+		__u64 args[SYSCALL_ARG_COUNT] = { __VA_ARGS__ };                              \
+		emit_enter_captured(pid_tgid, nr, args, btf_comm, when);                      \
+		return 0;                                                                     \
+	}                                                                                     \
+	e = reserve_enter(pid_tgid, nr);                                                      \
+	if (!e)                                                                               \
+		return 0;
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 {
-	struct enter_event *e = reserve_enter(nr);
 	const __u64 *comm;
-
-	if (!e)
-		return 0;
+	ENTER_PROLOGUE(true, regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9)
 	/* Two loads through the BTF-typed task instead of the bpf_get_current_comm() helper,
 	 * which costs the traced program ~60 ns per call. */
 	comm = (const __u64 *)bpf_get_current_task_btf()->comm;
@@ -195,10 +285,8 @@ int BPF_PROG(sys_exit_tp_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 {
-	struct enter_event *e = reserve_enter(nr);
-
-	if (!e)
-		return 0;
+	ENTER_PROLOGUE(false, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+	               BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9))
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->args[0] = BPF_CORE_READ(regs, di);
 	e->args[1] = BPF_CORE_READ(regs, si);
@@ -222,10 +310,8 @@ int BPF_PROG(sys_exit_raw_tp, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 {
-	struct enter_event *e = reserve_enter(ctx->id);
-
-	if (!e)
-		return 0;
+	long nr = ctx->id;
+	ENTER_PROLOGUE(false, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5])
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
 	e->args[0] = ctx->args[0];

@@ -1,5 +1,6 @@
 #include "batch_encoder.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "protobuf_writer.h"
@@ -14,6 +15,7 @@ enum BatchField : uint32_t {
 	kKind = 5, kTsDeltaNs = 6, kTid = 7, kNr = 8,
 	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
 	kRet = 17, kComms = 18, kDurationNs = 19,
+	kCaptureEvent = 20, kCaptureArg = 21, kCaptureKind = 22, kCaptureFlags = 23, kCaptureData = 24,
 };
 
 auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
@@ -68,6 +70,30 @@ void BatchBuilder::add_exit(const exit_event &e)
 	ret_.push_back(e.ret);
 }
 
+void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len)
+{
+	if (kind_.empty()) return;
+	capture_event_.push_back(uint32_t(kind_.size() - 1));
+	capture_arg_.push_back(arg);
+	capture_kind_.push_back(kind);
+	capture_flags_.push_back(flags);
+	capture_data_.emplace_back(static_cast<const char *>(data), len);
+}
+
+void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
+{
+	while (size >= sizeof(capture_item)) {
+		capture_item item;
+		memcpy(&item, items, sizeof(item));
+		size_t padded = (size_t(item.len) + 7) & ~size_t(7);
+		if (item.len > size - sizeof(item)) return; // never from our programs: stop rather than overread
+		batch.add_capture(item.arg, item.kind, item.flags, items + sizeof(item), item.len);
+		padded = std::min(padded, size - sizeof(item));
+		items += sizeof(item) + padded;
+		size -= sizeof(item) + padded;
+	}
+}
+
 std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 {
 	std::string out;
@@ -85,8 +111,16 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kRet, ret_, as_zigzag);
 	put_packed(out, kDurationNs, duration_, as_zigzag);
 	for (const std::string &comm : comms_) put_bytes(out, kComms, comm);
+	put_packed(out, kCaptureEvent, capture_event_, as_unsigned);
+	put_packed(out, kCaptureArg, capture_arg_, as_unsigned);
+	put_packed(out, kCaptureKind, capture_kind_, as_unsigned);
+	put_packed(out, kCaptureFlags, capture_flags_, as_unsigned);
+	for (const std::string &data : capture_data_) put_bytes(out, kCaptureData, data);
 
-	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_}) column->clear();
+	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_, &capture_event_, &capture_arg_, &capture_kind_,
+	                     &capture_flags_})
+		column->clear();
+	capture_data_.clear();
 	for (auto &column : args_) column.clear();
 	ts_delta_.clear();
 	ret_.clear();

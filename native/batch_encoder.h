@@ -8,6 +8,10 @@
 #include <linux/types.h>
 #include "syscall_event.h"
 
+// The capture_item records that follow an event's fixed part in the ring (bpf/syscall_event.h).
+class BatchBuilder;
+void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
+
 enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3 };
 
 class BatchBuilder {
@@ -18,6 +22,8 @@ public:
 	void add_enter(const enter_event &e, EventKind kind = EventKind::Enter);
 	// An exit right after its own entry merges with it into one Call record.
 	void add_exit(const exit_event &e);
+	// Attaches a captured argument to the last event added (to the Call an exit merged into).
+	void add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len);
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
 
@@ -34,6 +40,8 @@ private:
 	std::vector<uint32_t> kind_, tid_, nr_, pid_, comm_index_;
 	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_, duration_;
 	std::vector<std::string> comms_;
+	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
+	std::vector<std::string> capture_data_;
 	// Consecutive events mostly come from one task: remember the last comm to skip the search.
 	char last_comm_[TASK_COMM_LEN] = {};
 	uint32_t last_comm_index_ = UINT32_MAX;

@@ -173,6 +173,10 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		strncpy(comm, config.comm.c_str(), TASK_COMM_LEN - 1);
 		memcpy((void *)ro->comm_filter, comm, sizeof(comm));
 	}
+	if (!config.captures.empty() && !config.aggregate) {
+		ro->capture_enabled = true;
+		memcpy((void *)ro->capture_table, config.captures.data(), sizeof(ro->capture_table));
+	}
 	ro->aggregate_by = config.group_by;
 	ro->failures_only = config.failures_only;
 	ro->filter_cgroup = config.cgroup_id != 0;

@@ -33,6 +33,8 @@ struct TracerConfig {
 	aggregate_by group_by = AGGREGATE_BY_SYSCALL;
 	bool failures_only = false;      // aggregate failed calls only
 	uint64_t cgroup_id = 0;          // only tasks in this cgroup (v2 id), if not 0
+	// Arguments to copy, by syscall number (CAPTURE_SYSCALLS entries); empty: none.
+	std::vector<syscall_capture> captures;
 };
 
 // One row of the in-kernel stats table.

@@ -63,6 +63,38 @@ std::vector<uint32_t> number_array(const Napi::Value &value)
 	return out;
 }
 
+// The capture rules of src/capture-rules.ts (NativeCaptureRule[]), as the table the BPF
+// programs index by syscall number.
+std::vector<syscall_capture> capture_table(const Napi::Array &rules)
+{
+	std::vector<syscall_capture> table(CAPTURE_SYSCALLS);
+	for (syscall_capture &entry : table)
+		for (capture_rule &rule : entry.rules) rule.source = CAPTURE_SOURCE_NONE;
+	auto field = [](const Napi::Object &o, const char *name) { return o.Get(name).As<Napi::Number>().Uint32Value(); };
+	for (uint32_t i = 0; i < rules.Length(); i++) {
+		Napi::Object o = rules.Get(i).As<Napi::Object>();
+		uint32_t nr = field(o, "nr");
+		if (nr >= CAPTURE_SYSCALLS) continue;
+		syscall_capture &entry = table[nr];
+		capture_rule *slot = nullptr;
+		for (capture_rule &rule : entry.rules)
+			if (rule.source == CAPTURE_SOURCE_NONE) {
+				slot = &rule;
+				break;
+			}
+		if (!slot) throw NativeError("too many capture rules for syscall " + std::to_string(nr), EINVAL);
+		slot->source = uint8_t(field(o, "source"));
+		slot->arg = uint8_t(field(o, "arg"));
+		slot->at_exit = o.Get("atExit").ToBoolean();
+		slot->length_from = uint8_t(field(o, "lengthFrom"));
+		slot->length_arg = uint8_t(field(o, "lengthArg"));
+		slot->elem_size = uint16_t(field(o, "elemSize"));
+		slot->max_bytes = field(o, "maxBytes");
+		entry.when |= slot->at_exit ? CAPTURE_AT_EXIT_RULES : CAPTURE_AT_ENTRY;
+	}
+	return table;
+}
+
 // Reads the options object built by src/native-addon.ts.
 SessionSpec parse_spec(const Napi::Object &o)
 {
@@ -88,6 +120,7 @@ SessionSpec parse_spec(const Napi::Object &o)
 		                           string_array(c.Get("env"))};
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
+	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
 	if (o.Get("aggregate").IsObject()) {
 		Napi::Object a = o.Get("aggregate").As<Napi::Object>();
 		static const std::pair<const char *, aggregate_by> kGroups[] = {
@@ -206,10 +239,15 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 {
 	auto *self = static_cast<TraceSession *>(ctx);
 	const auto *h = static_cast<const event_header *>(data);
-	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event))
+	size_t fixed = 0;
+	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
 		self->batch_->add_enter(*static_cast<const enter_event *>(data));
-	else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event))
+		fixed = sizeof(enter_event);
+	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
 		self->batch_->add_exit(*static_cast<const exit_event *>(data));
+		fixed = sizeof(exit_event);
+	}
+	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
 	return 0;
 }

@@ -26,7 +26,7 @@ export interface CaptureRule {
   /** Copied at the exit (what the kernel wrote), not at the entry (what the program passed). */
   atExit: boolean;
   length?: CaptureLength;
-  /** Cap in bytes; for strings and bytes, undefined means -s. */
+  /** Cap in bytes; undefined means -s for strings and bytes, the struct's size for structs. */
   max?: number;
 }
 
@@ -50,6 +50,8 @@ export const ARGV_MAX_ELEMENTS = 32;
 /** iovec elements copied. */
 export const IOVEC_MAX_ELEMENTS = 8;
 export const SOCKADDR_MAX = 128;
+/** The eBPF backend's limit per item (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
+const ITEM_MAX = 4096;
 /** Rules one syscall can have (bpf/syscall_event.h: CAPTURE_RULES_PER_SYSCALL). */
 export const RULES_PER_SYSCALL = 4;
 
@@ -172,7 +174,7 @@ export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
         lengthFrom: LENGTH_FROM.indexOf(length?.from ?? 'none'),
         lengthArg: length && (length.from === 'arg' || length.from === 'pointer') ? length.arg : 0,
         elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
-        maxBytes: rule.max ?? stringLimit,
+        maxBytes: rule.max ?? (rule.source === 'struct' ? (length?.from === 'fixed' ? length.size : ITEM_MAX) : stringLimit),
       });
     }
   }

@@ -32,9 +32,16 @@ interface CliOptions {
   top?: string | true;
   interval?: string;
   cgroup?: string;
+  stringLimit: string;
+  decodeFds?: true;
+  decodeSockets?: true;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
+/** strace's default -s. */
+const DEFAULT_STRING_LIMIT = '32';
+/** The eBPF backend copies at most this much of one buffer (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
+const MAX_STRING_LIMIT = 4096;
 
 function program(): Command {
   return new Command()
@@ -47,7 +54,10 @@ function program(): Command {
     .option('--failure', 'show only failed calls')
     .option('--duration <ms>', 'show only calls that took at least this many milliseconds')
     .option('-o, --output <file>', 'write the trace to this file instead of stdout')
-    .addOption(new Option('--format <format>', 'output format').choices(['perf', 'json']).default('perf'))
+    .addOption(new Option('--format <format>', 'output format: perf trace lines, strace lines, or JSON Lines').choices(['perf', 'strace', 'json']).default('perf'))
+    .option('-s, --string-limit <bytes>', 'bytes of each string and buffer shown, as strace -s (paths are shown whole)', DEFAULT_STRING_LIMIT)
+    .option('-y, --decode-fds', 'show the path of each file descriptor: read(3</etc/hosts>, ...)')
+    .option('--yy, --decode-sockets', 'also show socket endpoints: 3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>')
     .option('--max-events <n>', 'stop after this many calls were shown')
     .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
     .option('--no-inherit', 'do not follow children of traced processes')
@@ -90,7 +100,9 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     failureOnly: cli.failure === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,
-    format: cli.format === 'json' ? 'json' : 'perf',
+    format: cli.format as TraceOptions['format'],
+    stringLimit: stringLimit(cli.stringLimit),
+    decodeFds: cli.decodeSockets ? 'sockets' : cli.decodeFds ? 'paths' : undefined,
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
     inherit: cli.inherit,
@@ -106,6 +118,13 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   if (cli.pid !== undefined) options.pids = resolveTargets(parsePidList(cli.pid));
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command };
   return options;
+}
+
+function stringLimit(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_STRING_LIMIT)
+    throw new UsageError(`-s takes a byte count from 0 to ${MAX_STRING_LIMIT}, not '${text}'`);
+  return value;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -135,7 +154,7 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
   }
   if (cli.summaryOnly && cli.hist) throw new UsageError('give --summary-only or --hist, not both');
   if (cli.summary) throw new UsageError('-S streams every call; --summary-only and --hist count in the kernel: give one');
-  for (const [given, name] of [[cli.format === 'json', '--format json'], [cli.duration !== undefined, '--duration'],
+  for (const [given, name] of [[cli.format !== 'perf', `--format ${cli.format}`], [cli.duration !== undefined, '--duration'],
     [cli.maxEvents !== undefined, '--max-events']] as const)
     if (given) throw new UsageError(`${name} applies to streamed calls, not to --summary-only or --hist`);
   const common = {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { decodeAggregate, decodeBatch } from './batch-decoder';
 import { CallPairer, type SyscallCall } from './call-pairer';
+import { nativeCaptureRules } from './capture-rules';
 import { formatHistograms, type HistBy } from './format-hist';
 import { formatJsonLine } from './format-json';
 import { formatTop } from './format-top';
@@ -24,7 +25,11 @@ export interface TraceOptions {
   failureOnly: boolean;
   minDurationNs: number | null;
   output?: string;
-  format: 'perf' | 'json';
+  format: 'perf' | 'strace' | 'json';
+  /** -y: file descriptors shown with their paths; -yy: sockets with their endpoints too. */
+  decodeFds?: 'paths' | 'sockets';
+  /** -s: bytes of each string and buffer shown (paths are shown whole). */
+  stringLimit: number;
   maxEvents?: number;
   comm?: string;
   inherit: boolean;
@@ -123,6 +128,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       env: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     },
     pids: options.pids,
+    captures: options.aggregate ? undefined : nativeCaptureRules(options.stringLimit),
     aggregate: options.aggregate && {
       by: KERNEL_GROUPING[options.aggregate.by],
       failuresOnly: options.failureOnly,

@@ -1,0 +1,389 @@
+/* Copies the arguments the capture table names (strings, buffers, sockaddrs, structs) from the
+ * traced program's memory into the event, as capture_item records after its fixed part.
+ * Included by syscall_trace.bpf.c only: the helpers here are always inlined into its programs.
+ *
+ * Inputs are copied at the entry, outputs at the exit. A copy at the entry can fault when the
+ * page is not resident yet (these programs cannot sleep to fault it in): such a string is
+ * retried at the exit from the pointer saved in task storage, once the kernel has touched it.
+ * Events with captures are assembled in a per-CPU scratch buffer and copied into the ring with
+ * bpf_ringbuf_output(), whose size may vary; events without keep the reserve/submit fast path. */
+#ifndef BPFTRACE_TS_ARGUMENT_CAPTURE_H
+#define BPFTRACE_TS_ARGUMENT_CAPTURE_H
+
+/* Set by user space before load. */
+const volatile bool capture_enabled = false;
+const volatile struct syscall_capture capture_table[CAPTURE_SYSCALLS] = {};
+
+/* The event being assembled, and where its next item goes. Sized so that an item starting
+ * just below CAPTURE_EVENT_MAX fits: offsets are masked by CAPTURE_EVENT_MAX - 1 and sizes
+ * by 2 * CAPTURE_ITEM_MAX - 1, so every access is inside whatever the values are. */
+#define CAPTURE_RECORD_SIZE (CAPTURE_EVENT_MAX + 2 * CAPTURE_ITEM_MAX)
+_Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096, "the BOUNDED() masks below assume these sizes");
+
+struct capture_scratch {
+	__u64 args[SYSCALL_ARG_COUNT]; /* the call's arguments (at the exit: saved at its entry) */
+	__s64 ret;
+	__u32 off;                    /* the record's length so far */
+	__u32 pad;
+	__u8 record[CAPTURE_RECORD_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct capture_scratch);
+} capture_scratch SEC(".maps");
+
+/* What the exit needs of its entry: the arguments (registers may have changed) and which
+ * entry copies faulted. Task storage: freed with the task, so nothing leaks. */
+struct saved_call {
+	__s64 nr;                     /* -1 once used */
+	__u64 args[SYSCALL_ARG_COUNT];
+	__u32 retry;                  /* bit i: rule i faulted at entry */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct saved_call);
+} saved_calls SEC(".maps");
+
+static __always_inline __u32 capture_when(long nr)
+{
+	if (!capture_enabled || (unsigned long)nr >= CAPTURE_SYSCALLS)
+		return 0;
+	return capture_table[nr].when;
+}
+
+static __always_inline struct capture_scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&capture_scratch, &zero);
+}
+
+static __always_inline __u64 arg_value(const struct capture_scratch *c, __u32 i)
+{
+	switch (i) {
+	case 0: return c->args[0];
+	case 1: return c->args[1];
+	case 2: return c->args[2];
+	case 3: return c->args[3];
+	case 4: return c->args[4];
+	default: return c->args[5];
+	}
+}
+
+/* x & mask, emitted right where it is used: clang would otherwise drop or hoist a mask it
+ * can prove redundant, and the verifier needs to see it next to the access. */
+#define BOUNDED(x, mask) ({ __u64 __v = (x); asm volatile("%0 &= " #mask : "+r"(__v)); __v; })
+
+static __always_inline __u8 *record_at(struct capture_scratch *c, __u32 off)
+{
+	return c->record + BOUNDED(off, 16383 /* CAPTURE_EVENT_MAX - 1 */);
+}
+
+/* Where the next item's data starts, or -1 when the event is full. */
+static __always_inline long item_data_offset(const struct capture_scratch *c)
+{
+	__u32 off = c->off;
+
+	if (off >= CAPTURE_EVENT_MAX - sizeof(struct capture_item))
+		return -1;
+	return off + sizeof(struct capture_item);
+}
+
+static __always_inline void close_item(struct capture_scratch *c, __u8 arg, __u8 kind, __u8 flags, __u32 len)
+{
+	struct capture_item *item;
+	__u32 off = c->off;
+
+	if (off >= CAPTURE_EVENT_MAX - sizeof(*item))
+		return;
+	item = (struct capture_item *)record_at(c, off);
+	item->arg = arg;
+	item->kind = kind;
+	item->flags = flags;
+	item->pad = 0;
+	item->len = len;
+	c->off = off + sizeof(*item) + ((len + 7) & ~7U);
+}
+
+/* Up to size - 1 bytes of a string and its NUL; the count with the NUL, or < 0. */
+static __always_inline long read_string(struct capture_scratch *c, __u32 data_off, __u64 ptr, __u32 size)
+{
+	if (size > CAPTURE_ITEM_MAX + 2)
+		size = CAPTURE_ITEM_MAX + 2;
+	if (data_off >= CAPTURE_EVENT_MAX)
+		return -1;
+	return bpf_probe_read_user_str(record_at(c, data_off), BOUNDED(size, 8191 /* 2 * CAPTURE_ITEM_MAX - 1 */),
+	                               (const void *)ptr);
+}
+
+/* A string of at most max bytes; returns its length, or -1 if it could not be read. */
+static __always_inline long copy_string(struct capture_scratch *c, __u32 data_off, __u64 ptr, __u32 max, __u8 *flags)
+{
+	/* max bytes, one more to see a longer string, and the NUL */
+	long n = read_string(c, data_off, ptr, max + 2);
+
+	if (n <= 0)
+		return -1;
+	n -= 1;
+	if (n > max) {
+		*flags |= CAPTURE_FLAG_TRUNCATED;
+		n = max;
+	}
+	return n;
+}
+
+static __always_inline long copy_bytes(struct capture_scratch *c, __u32 data_off, __u64 ptr, __u64 len)
+{
+	if (len > CAPTURE_ITEM_MAX)
+		len = CAPTURE_ITEM_MAX;
+	if (data_off >= CAPTURE_EVENT_MAX)
+		return -1;
+	if (bpf_probe_read_user(record_at(c, data_off), BOUNDED(len, 8191 /* 2 * CAPTURE_ITEM_MAX - 1 */), (const void *)ptr))
+		return -1;
+	return len;
+}
+
+/* argv: each element cut at max + 1 bytes (one more than shown says it was cut), with its NUL. */
+static __always_inline long copy_string_array(struct capture_scratch *c, __u32 data_off, __u64 array, __u32 max, __u8 *flags)
+{
+	__u32 pos = 0;
+	int i;
+
+	for (i = 0; i < CAPTURE_ARGV_MAX; i++) {
+		__u64 element = 0;
+		long n;
+
+		if (bpf_probe_read_user(&element, sizeof(element), (const void *)(array + i * sizeof(element))))
+			return i == 0 ? -1 : pos;
+		if (!element)
+			return pos;
+		if (pos >= CAPTURE_ITEM_MAX) {
+			*flags |= CAPTURE_FLAG_TRUNCATED;
+			return pos;
+		}
+		n = read_string(c, data_off + pos, element, max + 2);
+		if (n <= 0)
+			return i == 0 ? -1 : pos;
+		pos += n;
+	}
+	{
+		__u64 element = 0;
+
+		if (!bpf_probe_read_user(&element, sizeof(element), (const void *)(array + i * sizeof(element))) && element)
+			*flags |= CAPTURE_FLAG_TRUNCATED;
+	}
+	return pos;
+}
+
+struct count_ctx {
+	__u64 array;
+	__u32 count;
+};
+
+static long count_element(__u64 index, void *data)
+{
+	struct count_ctx *ctx = data;
+	__u64 element = 0;
+
+	if (bpf_probe_read_user(&element, sizeof(element), (const void *)(ctx->array + index * sizeof(element))) || !element)
+		return 1;
+	ctx->count++;
+	return 0;
+}
+
+/* An iovec array, then the data of its elements (the first `total` bytes in all). */
+static __always_inline void copy_iovec(struct capture_scratch *c, __u8 arg, __u8 flags, __u64 iov, __u64 count, __u64 total, __u32 max)
+{
+	struct { __u64 base, len; } vec;
+	long data_off = item_data_offset(c);
+	__u32 copied = 0;
+	int i;
+
+	if (count > CAPTURE_IOVEC_MAX)
+		count = CAPTURE_IOVEC_MAX;
+	if (data_off < 0)
+		return;
+	if (copy_bytes(c, data_off, iov, count * sizeof(vec)) < 0) {
+		close_item(c, arg, CAPTURE_KIND_STRUCT, flags | CAPTURE_FLAG_FAULT, 0);
+		return;
+	}
+	close_item(c, arg, CAPTURE_KIND_STRUCT, flags, count * sizeof(vec));
+	data_off = item_data_offset(c);
+	if (data_off < 0)
+		return;
+	if (total > max)
+		total = max;
+	for (i = 0; i < CAPTURE_IOVEC_MAX; i++) {
+		__u64 n;
+
+		if (i >= count || copied >= total)
+			break;
+		if (bpf_probe_read_user(&vec, sizeof(vec), (const void *)(iov + i * sizeof(vec))))
+			break;
+		n = vec.len < total - copied ? vec.len : total - copied;
+		if (n > CAPTURE_ITEM_MAX || copied > CAPTURE_ITEM_MAX)
+			break;
+		if (copy_bytes(c, data_off + copied, vec.base, n) < 0)
+			break;
+		copied += n;
+	}
+	close_item(c, arg, CAPTURE_KIND_BYTES, flags, copied);
+}
+
+/* The byte count a rule's length names, or -1 when it cannot be known. */
+static __always_inline __s64 rule_length(const struct capture_scratch *c, const volatile struct capture_rule *r)
+{
+	__u64 n;
+
+	switch (r->length_from) {
+	case CAPTURE_LENGTH_FIXED:
+		return r->elem_size;
+	case CAPTURE_LENGTH_ARG:
+		n = arg_value(c, r->length_arg);
+		return n > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : n * r->elem_size;
+	case CAPTURE_LENGTH_RET:
+		return c->ret < 0 ? -1 : c->ret > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : c->ret * r->elem_size;
+	case CAPTURE_LENGTH_POINTER: {
+		__u32 len = 0;
+
+		if (bpf_probe_read_user(&len, sizeof(len), (const void *)arg_value(c, r->length_arg)))
+			return -1;
+		return len;
+	}
+	}
+	return -1;
+}
+
+enum capture_result {
+	CAPTURE_DONE = 0,      /* copied, or nothing to copy (NULL, event full) */
+	CAPTURE_FAULTED = 1,   /* a string copy faulted: worth a retry at the exit */
+};
+
+/* Applies rule `index` of syscall nr to the event in the scratch buffer. A global function:
+ * the verifier checks it once, not once per call site and path, which kept the programs
+ * under its instruction limit. */
+__noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
+{
+	const volatile struct capture_rule *r = &capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	struct capture_scratch *c = scratch();
+	__u8 arg, source, item_flags = flags;
+	__u64 ptr;
+	__u32 max;
+	long data_off, n = -1;
+	__s64 len;
+
+	if (!c)
+		return CAPTURE_DONE;
+	arg = r->arg;
+	source = r->source;
+	max = r->max_bytes;
+	ptr = arg_value(c, arg);
+	data_off = item_data_offset(c);
+	if (!ptr || data_off < 0)
+		return CAPTURE_DONE; /* NULL shows as NULL; a full event drops the item */
+	switch (source) {
+	case CAPTURE_SOURCE_STRING:
+		n = copy_string(c, data_off, ptr, max, &item_flags);
+		if (n < 0)
+			return CAPTURE_FAULTED;
+		close_item(c, arg, CAPTURE_KIND_STRING, item_flags, n);
+		return CAPTURE_DONE;
+	case CAPTURE_SOURCE_ARGV:
+		n = copy_string_array(c, data_off, ptr, max, &item_flags);
+		if (n < 0)
+			return CAPTURE_FAULTED;
+		close_item(c, arg, CAPTURE_KIND_STRING_ARRAY, item_flags, n);
+		return CAPTURE_DONE;
+	case CAPTURE_SOURCE_ENVC: {
+		struct count_ctx count = { .array = ptr };
+
+		bpf_loop(CAPTURE_ENVC_MAX, count_element, &count, 0);
+		*(__u32 *)record_at(c, data_off) = count.count;
+		close_item(c, arg, CAPTURE_KIND_COUNT, item_flags, sizeof(__u32));
+		return CAPTURE_DONE;
+	}
+	case CAPTURE_SOURCE_IOVEC:
+		copy_iovec(c, arg, item_flags, ptr, arg_value(c, r->length_arg), (flags & CAPTURE_FLAG_AT_EXIT) ? c->ret : ~0ULL, max);
+		return CAPTURE_DONE;
+	}
+	/* bytes and structs */
+	len = rule_length(c, r);
+	if (len >= 0) {
+		if (len > max) {
+			len = max;
+			if (source == CAPTURE_SOURCE_STRUCT)
+				item_flags |= CAPTURE_FLAG_TRUNCATED;
+		}
+		n = copy_bytes(c, data_off, ptr, len);
+	}
+	if (n < 0) {
+		count(COUNTER_CAPTURE_FAILED);
+		close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT,
+		           item_flags | CAPTURE_FLAG_FAULT, 0);
+		return CAPTURE_DONE;
+	}
+	close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT, item_flags, n);
+	return CAPTURE_DONE;
+}
+
+/* A copy that failed for good: an empty item that says so. */
+__noinline int capture_failed(__u32 nr, __u32 index)
+{
+	const volatile struct capture_rule *r = &capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	struct capture_scratch *c = scratch();
+
+	count(COUNTER_CAPTURE_FAILED);
+	if (c && item_data_offset(c) >= 0)
+		close_item(c, r->arg, r->source == CAPTURE_SOURCE_ARGV ? CAPTURE_KIND_STRING_ARRAY : CAPTURE_KIND_STRING,
+		           CAPTURE_FLAG_FAULT, 0);
+	return 0;
+}
+
+/* The entry's copies. Returns the bits of the rules that faulted and can be retried. */
+static __always_inline __u32 capture_at_entry(long nr)
+{
+	const volatile struct capture_rule *rules = capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+	__u32 retry = 0;
+	int i;
+
+	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
+		if (rules[i].source == CAPTURE_SOURCE_NONE || rules[i].at_exit)
+			continue;
+		if (capture_rule(nr, i, 0) == CAPTURE_DONE)
+			count(COUNTER_CAPTURED_AT_ENTRY);
+		else
+			retry |= 1U << i;
+	}
+	return retry;
+}
+
+/* The exit's copies: outputs of a call that succeeded, and the entry's faulted strings
+ * (except after a successful execve: the memory they were in is gone). */
+static __always_inline void capture_at_exit(long nr, long ret, __u32 retry)
+{
+	const volatile struct capture_rule *rules = capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+	bool execed = (nr == NR_execve || nr == NR_execveat) && ret == 0;
+	int i;
+
+	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
+		if (rules[i].source == CAPTURE_SOURCE_NONE)
+			continue;
+		if (rules[i].at_exit) {
+			if (ret >= 0)
+				capture_rule(nr, i, CAPTURE_FLAG_AT_EXIT);
+		} else if (retry & (1U << i)) {
+			if (!execed && capture_rule(nr, i, CAPTURE_FLAG_RETRIED) == CAPTURE_DONE)
+				count(COUNTER_CAPTURE_RETRIED);
+			else
+				capture_failed(nr, i);
+		}
+	}
+}
+
+#endif
