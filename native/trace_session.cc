@@ -221,6 +221,8 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	Napi::Object result = Napi::Object::New(env);
 	result.Set("attachMode", attach_mode_name(tracer_->mode()));
 	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
+	// CLOCK_MONOTONIC of time 0 in the batches (a double keeps it to well under a microsecond).
+	result.Set("startNs", Napi::Number::New(env, double(start_ns_)));
 	result.Set("log", tracer_->log());
 	return result;
 }

@@ -43,7 +43,7 @@ public:
 	~TraceSession() override;
 
 private:
-	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode, childPid, log}
+	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode, childPid, log, startNs}
 	Napi::Value Start(const Napi::CallbackInfo &info);
 	// JS: stop(): drain what is queued, detach, then onEnd.
 	Napi::Value Stop(const Napi::CallbackInfo &info);

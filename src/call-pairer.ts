@@ -25,6 +25,16 @@ export interface SyscallCall {
   ret: number | null;
   /** A 'started' line was already printed for this call. */
   announced: boolean;
+  /** Argument data copied at the entry and the exit, in that order; null if none. */
+  captures: Capture[] | null;
+}
+
+/** One argument's data, as the batch carried it (proto/batch.proto: capture columns). */
+export interface Capture {
+  arg: number;
+  kind: number;   // CaptureKind
+  flags: number;  // CaptureFlag bits
+  data: Uint8Array;
 }
 
 export interface PairerOptions {
@@ -42,11 +52,16 @@ const NR_RESTORED = 0xffffffff;
 /** How far ahead in a batch to look for the name of a thread whose exit came alone. */
 const COMM_LOOKAHEAD = 64;
 
+function captureAt(batch: Batch, j: number): Capture {
+  return { arg: batch.captureArg[j], kind: batch.captureKind[j], flags: batch.captureFlags[j], data: batch.captureData[j] };
+}
+
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
   /** Reused for every CALL record: emit() must not keep the object. */
   private readonly scratch: SyscallCall = {
     state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
+    captures: null,
   };
   /** Pending calls evicted because the table was full. */
   evicted = 0;
@@ -63,12 +78,19 @@ export class CallPairer {
     let enter = 0; // index into the per-enter columns
     let exit = 0;  // per-exit
     let call = 0;  // per-call
+    const { captureEvent } = batch;
+    let capture = 0; // next capture item; items come in event order
     for (let i = 0; i < kind.length; i++) {
       ts += tsDeltaNs[i];
       const k = kind[i];
+      let captures: Capture[] | null = null;
+      if (capture < captureEvent.length && captureEvent[capture] === i) {
+        captures = [];
+        while (capture < captureEvent.length && captureEvent[capture] === i) captures.push(captureAt(batch, capture++));
+      }
       if (k === EventKind.EXIT) {
         this.eventsSeen++;
-        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], () => this.commAhead(batch, i, enter));
+        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, () => this.commAhead(batch, i, enter));
         continue;
       }
       const comm = comms[commIndex[enter]] ?? '?';
@@ -86,6 +108,7 @@ export class CallPairer {
         record.comm = comm;
         record.nr = nr[i];
         record.ret = ret[exit++];
+        record.captures = captures;
         enter++;
         this.emit(record);
         continue;
@@ -93,7 +116,7 @@ export class CallPairer {
       if (k === EventKind.ENTER) this.eventsSeen++;
       const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
       enter++;
-      this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, k === EventKind.IN_PROGRESS);
+      this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, captures, k === EventKind.IN_PROGRESS);
     }
     this.announceBlocked(batch.flushTsNs);
   }
@@ -114,9 +137,10 @@ export class CallPairer {
     this.emit({ ...previous, state: 'unfinished' });
   }
 
-  private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[], inProgress: boolean): void {
+  private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[],
+    captures: Capture[] | null, inProgress: boolean): void {
     this.supersede(tid);
-    const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false };
+    const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false, captures };
     if (nr === NR_EXIT || nr === NR_EXIT_GROUP) {
       call.state = 'no-return';
       this.emit(call);
@@ -140,17 +164,19 @@ export class CallPairer {
     return this.options.commOf(tid[exitIndex]);
   }
 
-  private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number, commOf: () => string): void {
+  private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number, captures: Capture[] | null,
+    commOf: () => string): void {
     const call = this.pending.get(tid);
     if (call && (call.nr === nr || nr === NR_RESTORED) && call.tsNs <= tsNs) {
       this.pending.delete(tid);
       call.state = 'returned';
       call.durNs = tsNs - call.tsNs;
       call.ret = ret;
+      if (captures) call.captures = call.captures ? call.captures.concat(captures) : captures;
       this.emit(call);
       return;
     }
-    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false });
+    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false, captures });
   }
 
   private announceBlocked(nowNs: number): void {

@@ -64,6 +64,9 @@ const lengthArg = (arg: number, elemSize = 1): CaptureLength => ({ from: 'arg', 
 const lengthRet = (elemSize = 1): CaptureLength => ({ from: 'ret', elemSize });
 const lengthAt = (arg: number): CaptureLength => ({ from: 'pointer', arg });
 
+/** A socklen_t the program sets and the kernel updates: copied at both ends ([128 => 16]). */
+const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(4)), exit(arg, 'struct', fixed(4))];
+
 // x86_64 sizes of the structs copied.
 const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
@@ -83,18 +86,18 @@ const RULES: Record<string, CaptureRule[]> = {
   writev: [entry(1, 'iovec', lengthArg(2))],
   pwritev: [entry(1, 'iovec', lengthArg(2))],
   pwritev2: [entry(1, 'iovec', lengthArg(2))],
-  recvfrom: [exit(1, 'bytes', lengthRet()), exit(4, 'struct', lengthAt(5), SOCKADDR_MAX)],
+  recvfrom: [exit(1, 'bytes', lengthRet()), exit(4, 'struct', lengthAt(5), SOCKADDR_MAX), ...valueResult(5)],
   sendto: [entry(1, 'bytes', lengthArg(2)), entry(4, 'struct', lengthArg(5), SOCKADDR_MAX)],
   sendmsg: [entry(1, 'struct', fixed(SIZEOF.msghdr))],
   recvmsg: [exit(1, 'struct', fixed(SIZEOF.msghdr))],
   connect: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
   bind: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
-  accept: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
-  accept4: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
-  getsockname: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
-  getpeername: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX)],
+  accept: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX), ...valueResult(2)],
+  accept4: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX), ...valueResult(2)],
+  getsockname: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX), ...valueResult(2)],
+  getpeername: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX), ...valueResult(2)],
   setsockopt: [entry(3, 'struct', lengthArg(4), 64)],
-  getsockopt: [exit(3, 'struct', lengthAt(4), 64)],
+  getsockopt: [exit(3, 'struct', lengthAt(4), 64), ...valueResult(4)],
   socketpair: [exit(3, 'struct', fixed(SIZEOF.fd_pair))],
   pipe: [exit(0, 'struct', fixed(SIZEOF.fd_pair))],
   pipe2: [exit(0, 'struct', fixed(SIZEOF.fd_pair))],

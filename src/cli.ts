@@ -33,9 +33,16 @@ interface CliOptions {
   interval?: string;
   cgroup?: string;
   stringLimit: string;
-  decodeFds?: true;
-  decodeSockets?: true;
+  decodeFds: number;
+  hex: number;
+  absoluteTimestamps: number;
+  relativeTimestamps?: true;
+  syscallTimes?: true;
+  alwaysShowPid?: true;
 }
+
+/** For flags that count their repeats (-tt, -yy, -xx). */
+const increase = (_: string, previous: number): number => previous + 1;
 
 const DEFAULT_BUFFER_MIB = '32';
 /** strace's default -s. */
@@ -56,8 +63,12 @@ function program(): Command {
     .option('-o, --output <file>', 'write the trace to this file instead of stdout')
     .addOption(new Option('--format <format>', 'output format: perf trace lines, strace lines, or JSON Lines').choices(['perf', 'strace', 'json']).default('perf'))
     .option('-s, --string-limit <bytes>', 'bytes of each string and buffer shown, as strace -s (paths are shown whole)', DEFAULT_STRING_LIMIT)
-    .option('-y, --decode-fds', 'show the path of each file descriptor: read(3</etc/hosts>, ...)')
-    .option('--yy, --decode-sockets', 'also show socket endpoints: 3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>')
+    .option('-y, --decode-fds', 'show what each file descriptor refers to: read(3</etc/hosts>, ...); -yy: socket endpoints too (3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>)', increase, 0)
+    .option('-x, --hex', 'print non-ASCII bytes of strings in hex; -xx: every byte', increase, 0)
+    .option('-t, --absolute-timestamps', 'strace format: the wall clock on each line; -tt with microseconds; -ttt seconds since the epoch', increase, 0)
+    .option('-r, --relative-timestamps', 'strace format: the time since the previous line')
+    .option('-T, --syscall-times', 'strace format: the time spent in each call, <0.000123>')
+    .option('--always-show-pid', 'strace format: the [pid N] prefix on every line')
     .option('--max-events <n>', 'stop after this many calls were shown')
     .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
     .option('--no-inherit', 'do not follow children of traced processes')
@@ -102,7 +113,12 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     output: cli.output,
     format: cli.format as TraceOptions['format'],
     stringLimit: stringLimit(cli.stringLimit),
-    decodeFds: cli.decodeSockets ? 'sockets' : cli.decodeFds ? 'paths' : undefined,
+    decodeFds: cli.decodeFds >= 2 ? 'sockets' : cli.decodeFds === 1 ? 'paths' : undefined,
+    hex: cli.hex >= 2 ? 'all' : cli.hex === 1 ? 'non-ascii' : 'none',
+    absoluteTime: cli.absoluteTimestamps,
+    relativeTime: cli.relativeTimestamps === true,
+    callDuration: cli.syscallTimes === true,
+    alwaysShowPid: cli.alwaysShowPid === true,
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
     inherit: cli.inherit,
@@ -112,6 +128,11 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     summaryBy: cli.summary ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
     aggregate: aggregateOptions(cli),
   };
+  if (cli.format !== 'strace') {
+    for (const [given, name] of [[cli.absoluteTimestamps > 0, '-t'], [cli.relativeTimestamps, '-r'], [cli.syscallTimes, '-T'],
+      [cli.alwaysShowPid, '--always-show-pid']] as const)
+      if (given) throw new UsageError(`${name} goes with --format strace (the perf format has its own time columns)`);
+  }
   if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
   // Checked last: resolving reads /proc and the file system.

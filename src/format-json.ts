@@ -1,5 +1,6 @@
 // JSON Lines: one object per call (see README, "JSON output").
 import type { SyscallCall } from './call-pairer';
+import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { argSpecs, errnoName, errnoOf, jsonValue, type ArgSpec } from './raw-args';
 import { syscallName } from './syscall-table';
 
@@ -35,8 +36,20 @@ function argsJson(parts: JsonParts, args: number[] | null): string {
   return text + '}';
 }
 
+/** What the argument data says, strace-style, keyed by argument name: {"filename":"\"/etc/hosts\""}. */
+function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions): string {
+  if (!call.captures) return '';
+  const texts = capturedArgs(call, options).args;
+  let text = '';
+  for (let i = 0; i < texts.length; i++) {
+    if (texts[i] === undefined) continue;
+    text += (text ? ',' : ',"data":{') + JSON.stringify(parts.specs[i]?.name ?? `arg${i}`) + ':' + JSON.stringify(texts[i]);
+  }
+  return text ? text + '}' : '';
+}
+
 /** The call's JSON object, or null for a 'started' announcement (JSON has one object per call). */
-export function formatJsonLine(call: SyscallCall): string | null {
+export function formatJsonLine(call: SyscallCall, options: CaptureOptions): string | null {
   if (call.state === 'started') return null;
   const returned = call.state === 'returned' && call.ret !== null;
   const errno = returned ? errnoOf(call.nr, call.ret as number) : null;
@@ -46,7 +59,7 @@ export function formatJsonLine(call: SyscallCall): string | null {
     ',"pid":' + call.pid +
     ',"tid":' + call.tid +
     ',"comm":' + JSON.stringify(call.comm) +
-    parts.nameAndNr + argsJson(parts, call.args) +
+    parts.nameAndNr + argsJson(parts, call.args) + dataJson(parts, call, options) +
     ',"ret":' + (returned ? call.ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +
     '}';

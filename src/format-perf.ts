@@ -1,50 +1,68 @@
 // perf trace's line format:
-//      3.150 ( 0.020 ms): cat/2171 read(fd: 3, buf: 0x7fadeb936000, count: 131072) = 26
+//      3.150 ( 0.020 ms): cat/2171 read(fd: 3</etc/issue>, buf: "...", count: 131072) = 26
 import type { SyscallCall } from './call-pairer';
 import { argDecoders } from './decode/arg-decoders';
+import { capturedArgs, type CaptureOptions } from './decode/captured';
+import { RETURNS_FD, type FdTable } from './fd-table';
 import { argSpecs, formatReturn, formatValue } from './raw-args';
 import { syscallName } from './syscall-table';
 
 const NO_DURATION = '         '; // as wide as " 0.020 ms"
+const FD_ARG = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
 
 function ms(ns: number): string {
   return (ns / 1e6).toFixed(3);
 }
 
-function prefix(call: SyscallCall, withDuration: boolean): string {
-  const duration = withDuration && call.durNs !== null ? ms(call.durNs).padStart(6) + ' ms' : NO_DURATION;
-  return `${ms(call.tsNs).padStart(10)} (${duration}): ${call.comm}/${call.tid} `;
+export interface PerfOptions extends CaptureOptions {
+  /** -y: file descriptors with what they refer to. */
+  fds?: FdTable;
 }
 
-function callText(call: SyscallCall): string {
-  const specs = argSpecs(call.nr);
-  const decoders = argDecoders(call.nr);
-  const args = call.args;
-  let text = syscallName(call.nr) + '(';
-  if (args) {
-    for (let i = 0; i < specs.length; i++) {
-      if (i > 0) text += ', ';
-      const decode = decoders[i];
-      text += specs[i].name + ': ' + (decode ? decode(args[i]).perf : formatValue(specs[i].kind, args[i]));
+export class PerfFormatter {
+  constructor(private readonly options: PerfOptions) {}
+
+  /** One line per call event, or null when the event adds nothing to what was printed. */
+  format(call: SyscallCall): string | null {
+    switch (call.state) {
+      case 'started':
+        return this.prefix(call, false) + this.callText(call, null) + ' ...';
+      case 'no-return':
+        return this.prefix(call, false) + this.callText(call, null) + ' = ?';
+      case 'unfinished':
+        return call.announced ? null : this.prefix(call, false) + this.callText(call, null) + ' <unfinished ...>';
+      case 'returned': {
+        const captured = call.args !== null && !call.announced ? capturedArgs(call, this.options).args : null;
+        const text = captured ? this.callText(call, captured) : '';
+        const fds = this.options.fds;
+        fds?.update(call);
+        let result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
+        if (fds && call.ret !== null && call.ret >= 0 && RETURNS_FD.has(syscallName(call.nr))) result += fds.annotation(call.pid, call.ret);
+        if (!captured) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
+        return this.prefix(call, true) + text + result;
+      }
     }
   }
-  return text + ')';
-}
 
-/** One line per call event, or null when the event adds nothing to what was printed. */
-export function formatPerfLine(call: SyscallCall): string | null {
-  switch (call.state) {
-    case 'started':
-      return prefix(call, false) + callText(call) + ' ...';
-    case 'no-return':
-      return prefix(call, false) + callText(call) + ' = ?';
-    case 'unfinished':
-      return call.announced ? null : prefix(call, false) + callText(call) + ' <unfinished ...>';
-    case 'returned': {
-      const result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
-      if (call.announced || call.args === null)
-        return prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
-      return prefix(call, true) + callText(call) + result;
+  private prefix(call: SyscallCall, withDuration: boolean): string {
+    const duration = withDuration && call.durNs !== null ? ms(call.durNs).padStart(6) + ' ms' : NO_DURATION;
+    return `${ms(call.tsNs).padStart(10)} (${duration}): ${call.comm}/${call.tid} `;
+  }
+
+  private callText(call: SyscallCall, captured: (string | undefined)[] | null): string {
+    const specs = argSpecs(call.nr);
+    const decoders = argDecoders(call.nr);
+    const args = call.args;
+    const texts = captured ?? (args ? capturedArgs(call, this.options).args : []);
+    let text = syscallName(call.nr) + '(';
+    if (args) {
+      for (let i = 0; i < specs.length; i++) {
+        if (i > 0) text += ', ';
+        const decode = decoders[i];
+        text += specs[i].name + ': ' + (texts[i] ?? (decode ? decode(args[i], args).perf : formatValue(specs[i].kind, args[i])));
+        if (this.options.fds && FD_ARG.test(specs[i].name) && (args[i] | 0) >= 0) text += this.options.fds.annotation(call.pid, args[i] | 0);
+      }
     }
+    return text + ')';
   }
 }

@@ -33,6 +33,8 @@ export interface SessionStarted {
   attachMode: AttachMode;
   childPid: number | null;
   log: string;
+  /** CLOCK_MONOTONIC ns of time 0 in the batches (process.hrtime's clock). */
+  startNs: number;
 }
 
 export interface SessionEnd {

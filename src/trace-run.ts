@@ -8,7 +8,10 @@ import { nativeCaptureRules } from './capture-rules';
 import { formatHistograms, type HistBy } from './format-hist';
 import { formatJsonLine } from './format-json';
 import { formatTop } from './format-top';
-import { formatPerfLine } from './format-perf';
+import { PerfFormatter } from './format-perf';
+import { StraceFormatter } from './format-strace';
+import { FdTable } from './fd-table';
+import type { HexMode } from './decode/quote';
 import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
 import { OutputClosedError, OutputSink } from './output-sink';
 import { errnoOf } from './raw-args';
@@ -28,6 +31,13 @@ export interface TraceOptions {
   format: 'perf' | 'strace' | 'json';
   /** -y: file descriptors shown with their paths; -yy: sockets with their endpoints too. */
   decodeFds?: 'paths' | 'sockets';
+  /** -x: non-ASCII bytes in hex; -xx: every byte. */
+  hex: HexMode;
+  /** strace format: -t/-tt/-ttt, -r, -T, --always-show-pid. */
+  absoluteTime: number;
+  relativeTime: boolean;
+  callDuration: boolean;
+  alwaysShowPid: boolean;
   /** -s: bytes of each string and buffer shown (paths are shown whole). */
   stringLimit: number;
   maxEvents?: number;
@@ -114,7 +124,24 @@ function log(line: string): void {
 
 export function runTrace(options: TraceOptions): Promise<number> {
   const sink = openSink(options.output);
-  const format = options.format === 'json' ? formatJsonLine : formatPerfLine;
+  const fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets') : undefined;
+  const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
+  let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
+  let straceFormatter: StraceFormatter | undefined;
+  let lastCallNs = 0;
+  const format = ((): ((call: SyscallCall) => string | null) => {
+    if (options.format === 'json') return (call) => formatJsonLine(call, captureOptions);
+    if (options.format === 'perf') {
+      const perf = new PerfFormatter({ ...captureOptions, fds });
+      return (call) => perf.format(call);
+    }
+    const strace = new StraceFormatter({
+      ...captureOptions, fds, absoluteTime: options.absoluteTime, relativeTime: options.relativeTime,
+      callDuration: options.callDuration, alwaysShowPid: options.alwaysShowPid, get epochNsAtStart() { return epochNsAtStart; },
+    });
+    straceFormatter = strace;
+    return (call) => strace.format(call);
+  })();
   const spec: SessionSpec = {
     all: options.all,
     followChildren: options.inherit,
@@ -149,12 +176,19 @@ export function runTrace(options: TraceOptions): Promise<number> {
   };
 
   const summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
+  const shown = (call: SyscallCall): boolean => {
+    if (outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return false;
+    if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return false;
+    return options.minDurationNs === null || call.state === 'started' ||
+      (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
+  };
   const show = (call: SyscallCall): void => {
     summary?.add(call); // every call, whatever the display filters below
-    if (outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return;
-    if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return;
-    if (options.minDurationNs !== null && call.state !== 'started' &&
-        !(call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs)) return;
+    if (!shown(call)) {
+      fds?.update(call); // the formatters update it for the calls they show
+      return;
+    }
+    lastCallNs = call.tsNs;
     const line = format(call);
     if (line === null) return;
     sink.write(line);
@@ -195,6 +229,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
       try {
         if (!outputClosed) {
           pairer.finish();
+          if (straceFormatter && end.reason === 'command-exited' && childPid !== null)
+            sink.write(straceFormatter.processExit(childPid, lastCallNs, end.exitCode, end.signal));
           // JSON Lines hold calls only: a table goes to stderr then.
           if (summary && options.format === 'json') process.stderr.write(summary.render().join('\n') + '\n');
           else if (summary) for (const line of summary.render()) sink.write(line);
@@ -217,10 +253,13 @@ export function runTrace(options: TraceOptions): Promise<number> {
     };
 
     let attachMode = '';
+    let childPid: number | null = null;
     let started: ReturnType<typeof session.start>;
     try {
       started = session.start(onBatch, onEnd);
       attachMode = started.attachMode;
+      childPid = started.childPid;
+      epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
       sink.close();
       throw new UserError((error as NativeError).message);

@@ -12,6 +12,9 @@ const OBSERVING_HELPERS = new Set([
   'bpf_get_current_cgroup_id', 'bpf_ktime_get_ns', 'bpf_probe_read_kernel', 'bpf_map_lookup_elem',
   'bpf_map_update_elem', 'bpf_map_delete_elem', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve', 'bpf_ringbuf_submit',
   'bpf_task_storage_get', 'bpf_task_storage_get_recur', // the kernel's name for it in tracing programs
+  'bpf_ringbuf_output', // copies an event assembled in our scratch map into our ring
+  'bpf_probe_read_user', 'bpf_probe_read_user_str', // argument capture: reads the caller's memory
+  'bpf_loop', // runs one of our callbacks a bounded number of times
 ]);
 
 /** Our programs loaded after the one with id `after`: program ids only grow, and those of
@@ -25,8 +28,14 @@ function newestProgramId() {
   return Math.max(0, ...JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })).map((p) => p.id));
 }
 
+/** The helpers a program calls; none if it was unloaded meanwhile (another tracer's, ending). */
 function helpersOf(id) {
-  const xlated = execFileSync('bpftool', ['prog', 'dump', 'xlated', 'id', String(id)], { encoding: 'utf8' });
+  let xlated = '';
+  try {
+    xlated = execFileSync('bpftool', ['prog', 'dump', 'xlated', 'id', String(id)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return new Set();
+  }
   return new Set([...xlated.matchAll(/call (bpf_\w+)/g)].map((m) => m[1].replace(/#\d+$/, '')));
 }
 

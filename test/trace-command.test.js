@@ -67,13 +67,15 @@ test('json lines carry every documented field', async () => {
   const run = await runTracer(['--format', 'json', '-o', out, '--', 'cat', path.join(dir, 'missing')]);
   assert.is(run.status, 1, 'cat fails, and its status is ours');
   const calls = readJson(out);
+  const fields = ['ts_ns', 'dur_ns', 'pid', 'tid', 'comm', 'syscall', 'nr', 'args', 'data', 'ret', 'errno'];
   for (const call of calls)
-    assert.equal(Object.keys(call), ['ts_ns', 'dur_ns', 'pid', 'tid', 'comm', 'syscall', 'nr', 'args', 'ret', 'errno']);
-  const failed = calls.find((c) => c.syscall === 'openat' && c.errno === 'ENOENT');
+    assert.equal(Object.keys(call), fields.filter((field) => field !== 'data' || 'data' in call));
+  const missing = JSON.stringify(path.join(dir, 'missing'));
+  const failed = calls.find((c) => c.syscall === 'openat' && c.errno === 'ENOENT' && c.data?.filename === missing);
   assert.ok(failed, 'the missing file fails with ENOENT');
   assert.is(failed.ret, -2);
   assert.is(failed.args.dfd, -100);
-  assert.match(failed.args.filename, /^0x[0-9a-f]+$/);
+  assert.match(failed.args.filename, /^0x[0-9a-f]+$/, 'args keep the raw pointer; data has the path');
   assert.ok(failed.dur_ns >= 0 && failed.ts_ns > 0);
   assert.is(failed.comm, 'cat');
 });
@@ -81,8 +83,9 @@ test('json lines carry every documented field', async () => {
 test('perf-style lines: time, duration, comm/tid, named args, result, errno text', async () => {
   const run = await runTracer(['--', 'cat', path.join(dir, 'missing')]);
   const lines = run.stdout.split('\n').filter(Boolean);
-  const failed = lines.find((l) => l.includes(' openat(') && l.includes('ENOENT'));
-  assert.match(failed, /^ +\d+\.\d{3} \( *\d+\.\d{3} ms\): cat\/\d+ openat\(dfd: CWD, filename: 0x[0-9a-f]+, flags: RDONLY(\|CLOEXEC)?, mode: 0\) = -1 ENOENT \(No such file or directory\)$/);
+  const failed = lines.find((l) => l.includes(' openat(') && l.includes('ENOENT') && l.includes(dir));
+  const quoted = JSON.stringify(path.join(dir, 'missing')).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  assert.match(failed, new RegExp(`^ +\\d+\\.\\d{3} \\( *\\d+\\.\\d{3} ms\\): cat/\\d+ openat\\(dfd: CWD, filename: ${quoted}, flags: RDONLY(\\|CLOEXEC)?, mode: 0\\) = -1 ENOENT \\(No such file or directory\\)$`));
   assert.match(lines[lines.length - 1], /: cat\/\d+ exit_group\(error_code: 1\) = \?$/);
 });
 

@@ -1,9 +1,9 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
 import { syscallInfo } from '../syscall-table';
 import { futexOp, ioctlRequest } from './events';
-import { accessMode, dirfd, fileMode, openFlags } from './fs';
+import { accessMode, dirfd, fileMode, openFlags, statxFlags, statxMask } from './fs';
 import { mmapFlags, mmapProt } from './memory';
-import { socketType } from './net';
+import { socketOption, socketProtocol, socketType } from './net';
 import { clockId, cloneFlags } from './process';
 import { enumDecoder, flagsDecoder, type ArgDecoder } from './symbols';
 
@@ -33,7 +33,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   faccessat: { dfd: dirfd, mode: accessMode },
   faccessat2: { dfd: dirfd, mode: accessMode, flags: faccessatFlags },
   newfstatat: { dfd: dirfd, flag: atFlags },
-  statx: { dfd: dirfd, flags: atFlags },
+  statx: { dfd: dirfd, flags: statxFlags, mask: statxMask },
   unlinkat: { dfd: dirfd, flag: atFlags },
   renameat: { olddfd: dirfd, newdfd: dirfd },
   renameat2: { olddfd: dirfd, newdfd: dirfd },
@@ -49,7 +49,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   dup3: { flags: fdFlags },
   inotify_init1: { flags: fdFlags },
   epoll_create1: { flags: fdFlags },
-  eventfd2: { flags: fdFlags },
+  eventfd2: { flags: flagsDecoder('eventfd_flags') },
   signalfd4: { flags: fdFlags },
   timerfd_create: { clockid: clockId, flags: fdFlags },
   // memory
@@ -81,7 +81,9 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   clock_nanosleep: { which_clock: clockId },
   timer_create: { which_clock: clockId },
   // sockets
-  socket: { family: enumDecoder('socket_family'), type: socketType },
+  socket: { family: enumDecoder('socket_family'), type: socketType, protocol: socketProtocol },
+  setsockopt: { level: enumDecoder('sockopt_level'), optname: socketOption },
+  getsockopt: { level: enumDecoder('sockopt_level'), optname: socketOption },
   socketpair: { family: enumDecoder('socket_family'), type: socketType },
   accept4: { flags: flagsDecoder('socket_type_flags') },
   sendto: { flags: msgFlags },
@@ -95,6 +97,9 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   futex: { op: futexOp },
   epoll_ctl: { op: enumDecoder('epoll_ctl_op') },
   ioctl: { cmd: ioctlRequest },
+  getrandom: { flags: flagsDecoder('getrandom_flags') },
+  memfd_create: { flags: flagsDecoder('memfd_flags') },
+  fadvise64: { advice: enumDecoder('fadvise_advice') },
 };
 
 const byNumber = new Map<number, readonly (ArgDecoder | undefined)[]>();

@@ -3,8 +3,14 @@ import { enumName, enumWithFlags, hex, same, type Decoded } from './symbols';
 
 const FUTEX_CMD_MASK = 0x7f; // the operation; FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME above
 
+const FUTEX_PRIVATE_FLAG = 128;
+
+/** strace folds the private flag into the name (FUTEX_WAKE_PRIVATE); perf lists it (WAKE|PRIVATE_FLAG). */
 export function futexOp(value: number): Decoded {
-  return enumWithFlags('futex_op', FUTEX_CMD_MASK, 'futex_op_flags', value);
+  const decoded = enumWithFlags('futex_op', FUTEX_CMD_MASK, 'futex_op_flags', value);
+  if (!(value & FUTEX_PRIVATE_FLAG) || !decoded.strace.startsWith('FUTEX_')) return decoded;
+  const [op, ...others] = decoded.strace.split('|').filter((name) => name !== 'FUTEX_PRIVATE_FLAG');
+  return { strace: [`${op}_PRIVATE`, ...others].join('|'), perf: decoded.perf };
 }
 
 /** An ioctl request by name when it is a common one, else in hex as the kernel defines them. */

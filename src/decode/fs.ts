@@ -1,5 +1,5 @@
 // File-system arguments: directory fds, open flags, permission modes, access modes.
-import { enumeration, flags, joined, same, type Decoded } from './symbols';
+import { enumeration, flagNames, flags, hex, joined, same, type Decoded } from './symbols';
 
 const AT_FDCWD = -100;
 const O_ACCMODE = 3;
@@ -10,11 +10,20 @@ export function dirfd(value: number): Decoded {
   return fd === AT_FDCWD ? { strace: 'AT_FDCWD', perf: 'CWD' } : same(String(fd));
 }
 
+/** O_SYNC and O_TMPFILE are multi-bit: they include O_DSYNC and O_DIRECTORY, which are
+ * then not named again (as strace prints them). */
+const O_SYNC = 0o4010000;
+const O_DSYNC = 0o10000;
+const O_TMPFILE = 0o20200000;
+const O_DIRECTORY = 0o200000;
+
 /** open(2) flags: the access mode, always shown, then the flags. */
 export function openFlags(value: number): Decoded {
   const access = enumeration('open_access', value & O_ACCMODE);
-  const rest = (value & ~O_ACCMODE) >>> 0;
+  let rest = (value & ~O_ACCMODE) >>> 0;
   if (rest === 0) return access;
+  if ((rest & O_SYNC) === O_SYNC) rest = (rest & ~O_DSYNC) >>> 0;
+  if ((rest & O_TMPFILE) === O_TMPFILE) rest = (rest & ~O_DIRECTORY) >>> 0;
   const other = flags('open_flags', rest);
   return { strace: `${access.strace}|${other.strace}`, perf: `${access.perf}|${other.perf}` };
 }
@@ -27,4 +36,27 @@ export function fileMode(value: number): Decoded {
 /** access(2) mode: F_OK (0) or R_OK|W_OK|X_OK. */
 export function accessMode(value: number): Decoded {
   return value === 0 ? joined(['F_OK'], '') : flags('access_mode', value);
+}
+
+const AT_STATX_SYNC_TYPE = 0x6000;
+
+/** statx(2) flags: the sync type, always named, then the AT_ flags. */
+export function statxFlags(value: number): Decoded {
+  const sync = enumeration('statx_sync', value & AT_STATX_SYNC_TYPE);
+  const rest = (value & ~AT_STATX_SYNC_TYPE) >>> 0;
+  if (rest === 0) return sync;
+  const other = flags('at_flags', rest);
+  return { strace: `${other.strace}|${sync.strace}`, perf: `${other.perf}|${sync.perf}` };
+}
+
+const STATX_BASIC_STATS = 0x7ff;
+
+/** statx(2) mask: STATX_BASIC_STATS for the eleven basic fields together. */
+export function statxMask(value: number): Decoded {
+  if (value === 0) return same('0');
+  const basic = (value & STATX_BASIC_STATS) === STATX_BASIC_STATS;
+  const { names, rest } = flagNames('statx_mask', basic ? (value & ~STATX_BASIC_STATS) >>> 0 : value);
+  if (basic) names.unshift('STATX_BASIC_STATS');
+  if (rest !== 0) names.push(hex(rest));
+  return joined(names, 'STATX_');
 }

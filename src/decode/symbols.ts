@@ -9,7 +9,9 @@ export interface Decoded {
   readonly perf: string;
 }
 
-export type ArgDecoder = (value: number) => Decoded;
+/** Decodes one argument; some need the call's other arguments (a protocol means
+ * something only within its family). */
+export type ArgDecoder = (value: number, args: readonly number[]) => Decoded;
 
 export function same(text: string): Decoded {
   return { strace: text, perf: text };

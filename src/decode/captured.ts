@@ -1,0 +1,176 @@
+// Arguments whose data was copied at the call (src/capture-rules.ts), as strace prints them:
+// strings and buffers quoted and cut at -s, argv arrays, envp counts, structs and socket
+// addresses field by field. An argument without data, or whose copy failed, is left to the
+// caller, which shows the pointer.
+import { captureRules, type CaptureRule } from '../capture-rules';
+import type { Capture, SyscallCall } from '../call-pairer';
+import { bpftrace_ts } from '../generated/batch';
+import { hex as rawHex } from '../raw-args';
+import { syscallInfo } from '../syscall-table';
+import { quoteBytes, type HexMode } from './quote';
+import { HEX_BUFFERS } from './strace-args';
+import { sockaddr } from './sockaddr';
+import * as structs from './structs';
+
+const { CaptureKind, CaptureFlag } = bpftrace_ts;
+
+export interface CaptureOptions {
+  /** -s: bytes of each string and buffer shown. */
+  stringLimit: number;
+  hex: HexMode;
+}
+
+/** What an argument's data says, in the argument list and, for some calls, after the result. */
+export interface CapturedArgs {
+  /** By argument index; undefined: no data, show the raw value. */
+  args: (string | undefined)[];
+  /** Shown after the return value, as strace does for poll: ` ([{fd=3, revents=POLLIN}])`. */
+  afterReturn: string | null;
+}
+
+let rulesByNr: Map<number, CaptureRule[]> | undefined;
+
+function ruleFor(nr: number, arg: number, atExit: boolean): CaptureRule | undefined {
+  rulesByNr ??= captureRules();
+  return rulesByNr.get(nr)?.find((rule) => rule.arg === arg && rule.atExit === atExit);
+}
+
+/** How many bytes the program passed or the kernel returned, of which data holds the first. */
+function fullLength(call: SyscallCall, rule: CaptureRule | undefined, data: Uint8Array): number {
+  const length = rule?.length;
+  if (!length || !call.args) return data.length;
+  if (length.from === 'arg') return call.args[length.arg] * length.elemSize;
+  if (length.from === 'ret') return (call.ret ?? data.length) * length.elemSize;
+  return data.length;
+}
+
+function stringArray(data: Uint8Array, truncated: boolean, limit: number, hex: HexMode): string {
+  const items: string[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let end = data.indexOf(0, start);
+    if (end < 0) end = data.length;
+    const element = data.subarray(start, end);
+    items.push(quoteBytes(element.subarray(0, Math.min(element.length, limit)), element.length > limit, hex));
+    start = end + 1;
+  }
+  if (truncated) items.push('...');
+  return `[${items.join(', ')}]`;
+}
+
+const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string> = {
+  'struct stat *': structs.stat,
+  'struct statx *': structs.statx,
+  'struct open_how *': structs.openHow,
+  'struct __kernel_timespec *': (b) => structs.timespec(b),
+  'const struct __kernel_timespec *': (b) => structs.timespec(b),
+  'struct __kernel_old_timeval *': (b) => structs.timeval(b),
+  'const struct __kernel_itimerspec *': structs.itimerspec,
+  'struct rlimit *': (b) => structs.rlimit(b),
+  'struct rlimit64 *': (b) => structs.rlimit(b, 'RLIM64_INFINITY'),
+  'const struct rlimit64 *': (b) => structs.rlimit(b, 'RLIM64_INFINITY'),
+  'struct new_utsname *': structs.utsname,
+  'struct rusage *': structs.rusage,
+  'struct sysinfo *': structs.sysinfo,
+  'struct clone_args *': structs.cloneArgs,
+  'sigset_t *': structs.sigset,
+  'struct sigaction *': structs.sigaction,
+  'const struct sigaction *': structs.sigaction,
+  'int *': structs.fdPair,
+  'struct pollfd *': structs.pollfds,
+  'struct epoll_event *': (b, atExit) => structs.epollEvents(b, atExit),
+  'struct sockaddr *': sockaddr,
+  'char *': structs.intOrBytes, // setsockopt and getsockopt values
+};
+
+/** Decoders that the argument's type alone does not pick. */
+const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string> = {
+  'wait4.1': structs.waitStatus,
+  'utimensat.2': structs.timespecPair,
+  'sendmsg.1': (b) => structs.msghdr(b, null),
+  'recvmsg.1': (b) => structs.msghdr(b, null),
+};
+
+function structText(call: SyscallCall, item: Capture): string | undefined {
+  const info = syscallInfo(call.nr);
+  if (!info) return undefined;
+  const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
+  const decode = SYSCALL_DECODERS[`${info.name}.${item.arg}`] ?? TYPE_DECODERS[info.args[item.arg]?.type ?? ''];
+  return decode ? decode(item.data, atExit) : undefined;
+}
+
+function itemText(call: SyscallCall, item: Capture, items: Capture[], options: CaptureOptions): string | undefined {
+  const { stringLimit: limit, hex } = options;
+  const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
+  const truncated = (item.flags & CaptureFlag.CAPTURE_TRUNCATED) !== 0;
+  const rule = ruleFor(call.nr, item.arg, atExit);
+  switch (item.kind) {
+    case CaptureKind.CAPTURE_STRING:
+      return quoteBytes(item.data, truncated, hex);
+    case CaptureKind.CAPTURE_BYTES: {
+      const shown = Math.min(item.data.length, rule?.max ?? limit);
+      const mode = HEX_BUFFERS.has(syscallInfo(call.nr)?.name ?? '') ? 'all' : hex;
+      return quoteBytes(item.data.subarray(0, shown), fullLength(call, rule, item.data) > shown, mode);
+    }
+    case CaptureKind.CAPTURE_STRING_ARRAY:
+      return stringArray(item.data, truncated, limit, hex);
+    case CaptureKind.CAPTURE_COUNT: {
+      const count = new DataView(item.data.buffer, item.data.byteOffset, item.data.byteLength).getUint32(0, true);
+      const pointer = call.args ? '0x' + rawHex(call.args[item.arg]) : '?';
+      return `${pointer} /* ${count} ${count === 1 ? 'var' : 'vars'} */`;
+    }
+    case CaptureKind.CAPTURE_STRUCT: {
+      if (rule?.source === 'iovec') {
+        const data = items.find((other) => other !== item && other.arg === item.arg && other.kind === CaptureKind.CAPTURE_BYTES);
+        const moved = atExit ? call.ret ?? 0 : Number.MAX_SAFE_INTEGER;
+        return structs.iovecs(item.data, data?.data ?? null, moved, limit, (bytes, cut) => quoteBytes(bytes, cut, hex));
+      }
+      return structText(call, item);
+    }
+  }
+  return undefined;
+}
+
+const POLL_LIKE = new Set(['poll', 'ppoll']);
+/** socklen_t pointers both read and written: strace shows [in => out], or [n] when equal. */
+const VALUE_RESULT = new Set(['accept.2', 'accept4.2', 'getsockname.2', 'getpeername.2', 'recvfrom.5', 'getsockopt.4']);
+
+function u32(data: Uint8Array): number | undefined {
+  return data.length >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : undefined;
+}
+
+function valueResultText(items: Capture[], arg: number, succeeded: boolean): string | undefined {
+  const ok = (item: Capture): boolean => item.arg === arg && !(item.flags & CaptureFlag.CAPTURE_FAULT);
+  const before = items.find((item) => ok(item) && !(item.flags & CaptureFlag.CAPTURE_AT_EXIT));
+  const after = succeeded ? items.find((item) => ok(item) && (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0) : undefined;
+  const input = before && u32(before.data);
+  const output = after && u32(after.data);
+  if (input === undefined) return output === undefined ? undefined : `[${output}]`;
+  return output === undefined || output === input ? `[${input}]` : `[${input} => ${output}]`;
+}
+
+/** The text of every argument that has data; the rest stay undefined. */
+export function capturedArgs(call: SyscallCall, options: CaptureOptions): CapturedArgs {
+  const args: (string | undefined)[] = [];
+  let afterReturn: string | null = null;
+  const items = call.captures;
+  if (!items) return { args, afterReturn };
+  const name = syscallInfo(call.nr)?.name ?? '';
+  const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
+  for (const item of items) {
+    if (item.flags & CaptureFlag.CAPTURE_FAULT) continue;
+    if (VALUE_RESULT.has(`${name}.${item.arg}`)) {
+      args[item.arg] ??= valueResultText(items, item.arg, succeeded);
+      continue;
+    }
+    const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
+    if (atExit && !succeeded) continue;
+    // An iovec's data item is shown with its array.
+    if (item.kind === CaptureKind.CAPTURE_BYTES && ruleFor(call.nr, item.arg, atExit)?.source === 'iovec') continue;
+    const text = itemText(call, item, items, options);
+    if (text === undefined) continue;
+    if (atExit && POLL_LIKE.has(name)) afterReturn = ` (${text})`;
+    else if (atExit || args[item.arg] === undefined) args[item.arg] = text;
+  }
+  return { args, afterReturn };
+}

@@ -1,0 +1,57 @@
+// Where strace shows a syscall's arguments differently from their raw registers: arguments it
+// leaves out because the call ignores them (openat's mode without O_CREAT, futex's unused
+// ones), and numbers it writes in hex (mmap offsets, addresses passed as integers).
+import { syscallInfo } from '../syscall-table';
+import { openFlags } from './fs';
+
+const O_CREAT = 0o100;
+const O_TMPFILE_BIT = 0o20000000;
+const FUTEX_CMD_MASK = 0x7f;
+/** futex(2) arguments each operation reads: uaddr, op, val, then timeout/val2, uaddr2, val3. */
+const FUTEX_ARGS: Record<number, number> = { 0: 4, 1: 3, 2: 3, 3: 5, 4: 6, 5: 6, 6: 4, 7: 2, 8: 4, 9: 6, 10: 6, 11: 5, 12: 5, 13: 4 };
+/** fcntl commands that take no third argument. */
+const FCNTL_NO_ARG = new Set([1 /* F_GETFD */, 3 /* F_GETFL */, 9 /* F_GETOWN */, 11 /* F_GETSIG */, 1025 /* F_GETLEASE */, 1032 /* F_GETPIPE_SZ */, 1034 /* F_GET_SEALS */]);
+
+/** How many of the call's arguments strace prints. */
+export function shownArgCount(nr: number, args: readonly number[], count: number): number {
+  switch (syscallInfo(nr)?.name) {
+    case 'open':
+      return args[1] & (O_CREAT | O_TMPFILE_BIT) ? 3 : 2;
+    case 'openat':
+      return args[2] & (O_CREAT | O_TMPFILE_BIT) ? 4 : 3;
+    case 'futex':
+      return FUTEX_ARGS[args[1] & FUTEX_CMD_MASK] ?? count;
+    case 'fcntl':
+      return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
+    default:
+      return count;
+  }
+}
+
+/** Buffers strace always writes in hex: random bytes are not text. */
+export const HEX_BUFFERS = new Set(['getrandom']);
+
+/** Integer arguments strace writes in hex (as C's %#lx: 0 stays 0): `syscall.argument`. */
+const HEX_ARGS = new Set(['mmap.off', 'arch_prctl.arg2', 'rseq.rseq_len', 'rseq.sig']);
+
+export function isHexArg(nr: number, index: number): boolean {
+  const info = syscallInfo(nr);
+  return info !== undefined && HEX_ARGS.has(`${info.name}.${info.args[index]?.name}`);
+}
+
+const F_GETFD = 1;
+const F_GETFL = 3;
+const FD_CLOEXEC = 1;
+
+/** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE). */
+export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
+  if (!args || ret <= 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
+  if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`;
+  if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';
+  return '';
+}
+
+/** Results strace writes in hex. */
+export function isHexReturn(nr: number, args: readonly number[] | null): boolean {
+  return args !== null && syscallInfo(nr)?.name === 'fcntl' && (args[1] === F_GETFL || args[1] === F_GETFD);
+}

@@ -1,0 +1,268 @@
+// Structs copied from the traced program (x86_64 layouts), printed as strace prints them:
+// {st_mode=S_IFREG|0644, st_size=2996, ...}, {tv_sec=1, tv_nsec=0}, [{fd=3, events=POLLIN}].
+// Pure functions of the bytes; a struct shorter than its layout shows what is there.
+import { enumName, flags, type Decoded } from './symbols';
+import { openFlags } from './fs';
+import { cloneFlags } from './process';
+
+/** Little-endian reads that say when the bytes ran out. */
+class Fields {
+  private readonly view: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  has(offset: number, size: number): boolean {
+    return offset + size <= this.bytes.length;
+  }
+  u16(offset: number): number { return this.view.getUint16(offset, true); }
+  u32(offset: number): number { return this.view.getUint32(offset, true); }
+  s32(offset: number): number { return this.view.getInt32(offset, true); }
+  /** Exact below 2^53, which covers sizes, times and counts; bigint for the rest. */
+  u64(offset: number): bigint { return this.view.getBigUint64(offset, true); }
+  s64(offset: number): bigint { return this.view.getBigInt64(offset, true); }
+  cString(offset: number, size: number): string {
+    const field = this.bytes.subarray(offset, Math.min(offset + size, this.bytes.length));
+    const end = field.indexOf(0);
+    return Buffer.from(end >= 0 ? field.subarray(0, end) : field).toString('latin1');
+  }
+}
+
+const hexBig = (value: bigint): string => (value === 0n ? 'NULL' : '0x' + value.toString(16));
+const quoted = (text: string): string => JSON.stringify(text);
+
+// --- files ---
+
+const S_IFMT = 0o170000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const SPECIAL_BITS: readonly [number, string][] = [[0o4000, 'S_ISUID'], [0o2000, 'S_ISGID'], [0o1000, 'S_ISVTX']];
+
+/** st_mode: S_IFREG|0644, with S_ISUID and friends named. */
+export function fileTypeAndMode(mode: number): string {
+  const type = enumName('file_type', mode & S_IFMT);
+  const parts = type ? [type] : (mode & S_IFMT) !== 0 ? ['0' + (mode & S_IFMT).toString(8)] : [];
+  for (const [bit, name] of SPECIAL_BITS) if (mode & bit) parts.push(name);
+  parts.push('0' + (mode & 0o777).toString(8).padStart(3, '0'));
+  return parts.join('|');
+}
+
+function makedev(dev: bigint): string {
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return `makedev(0x${major.toString(16)}, 0x${minor.toString(16)})`;
+}
+
+/** struct stat: the type and mode, the device of a device file, the size. */
+export function stat(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 56)) return '{...}';
+  const mode = f.u32(24);
+  const type = mode & S_IFMT;
+  const second = type === S_IFCHR || type === S_IFBLK ? `st_rdev=${makedev(f.u64(40))}` : `st_size=${f.s64(48)}`;
+  return `{st_mode=${fileTypeAndMode(mode)}, ${second}, ...}`;
+}
+
+/** struct statx: the mask of what was filled, the type and mode, the size. */
+export function statx(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 48)) return '{...}';
+  return `{stx_mask=0x${f.u32(0).toString(16)}, stx_attributes=0x${f.u64(8).toString(16)}, ` +
+    `stx_mode=${fileTypeAndMode(f.u16(28))}, stx_size=${f.u64(40)}, ...}`;
+}
+
+/** struct open_how (openat2). */
+export function openHow(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 24)) return '{...}';
+  return `{flags=${openFlags(Number(f.u64(0) & 0xffffffffn)).strace}, mode=0${f.u64(8).toString(8)}, resolve=0x${f.u64(16).toString(16)}}`;
+}
+
+// --- time ---
+
+const UTIME_NOW = (1n << 30n) - 1n;
+const UTIME_OMIT = (1n << 30n) - 2n;
+
+export function timespec(bytes: Uint8Array, offset = 0): string {
+  const f = new Fields(bytes);
+  if (!f.has(offset, 16)) return '{...}';
+  return `{tv_sec=${f.s64(offset)}, tv_nsec=${f.s64(offset + 8)}}`;
+}
+
+/** utimensat's two times, with UTIME_NOW and UTIME_OMIT by name. */
+export function timespecPair(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 32)) return '[...]';
+  const one = (offset: number): string => {
+    const nsec = f.s64(offset + 8);
+    if (nsec === UTIME_NOW) return '{tv_sec=' + f.s64(offset) + ', tv_nsec=UTIME_NOW}';
+    if (nsec === UTIME_OMIT) return '{tv_sec=' + f.s64(offset) + ', tv_nsec=UTIME_OMIT}';
+    return timespec(bytes, offset);
+  };
+  return `[${one(0)}, ${one(16)}]`;
+}
+
+export function timeval(bytes: Uint8Array, offset = 0): string {
+  const f = new Fields(bytes);
+  if (!f.has(offset, 16)) return '{...}';
+  return `{tv_sec=${f.s64(offset)}, tv_usec=${f.s64(offset + 8)}}`;
+}
+
+export function itimerspec(bytes: Uint8Array): string {
+  return `{it_interval=${timespec(bytes, 0)}, it_value=${timespec(bytes, 16)}}`;
+}
+
+// --- processes and resources ---
+
+const RLIM_INFINITY = (1n << 64n) - 1n;
+
+function rlimitValue(value: bigint, infinity: string): string {
+  if (value === RLIM_INFINITY) return infinity;
+  return value > 0n && value % 1024n === 0n ? `${value / 1024n}*1024` : String(value);
+}
+
+/** struct rlimit; prlimit64 names infinity RLIM64_INFINITY, the others RLIM_INFINITY. */
+export function rlimit(bytes: Uint8Array, infinity = 'RLIM_INFINITY'): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 16)) return '{...}';
+  return `{rlim_cur=${rlimitValue(f.u64(0), infinity)}, rlim_max=${rlimitValue(f.u64(8), infinity)}}`;
+}
+
+export function utsname(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  return `{sysname=${quoted(f.cString(0, 65))}, nodename=${quoted(f.cString(65, 65))}, ...}`;
+}
+
+export function rusage(bytes: Uint8Array): string {
+  return `{ru_utime=${timeval(bytes, 0)}, ru_stime=${timeval(bytes, 16)}, ...}`;
+}
+
+export function sysinfo(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 40)) return '{...}';
+  return `{uptime=${f.s64(0)}, loads=[${f.u64(8)}, ${f.u64(16)}, ${f.u64(24)}], totalram=${f.u64(32)}, ...}`;
+}
+
+/** wait4's status as strace spells it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
+export function waitStatus(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 4)) return '[...]';
+  const status = f.u32(0);
+  const signal = (n: number): string => enumName('signals', n) ?? String(n);
+  if ((status & 0x7f) === 0) return `[{WIFEXITED(s) && WEXITSTATUS(s) == ${(status >> 8) & 0xff}}]`;
+  if ((status & 0xff) === 0x7f) return `[{WIFSTOPPED(s) && WSTOPSIG(s) == ${signal((status >> 8) & 0xff)}}]`;
+  return `[{WIFSIGNALED(s) && WTERMSIG(s) == ${signal(status & 0x7f)}${status & 0x80 ? ' && WCOREDUMP(s)' : ''}}]`;
+}
+
+/** clone3's struct clone_args: the flags, the exit signal, the stack. */
+export function cloneArgs(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 64)) return '{...}';
+  const flagsText = cloneFlags(Number(f.u64(0) & 0xffffffffn)).strace;
+  const exitSignal = Number(f.u64(32));
+  return `{flags=${flagsText}, exit_signal=${exitSignal ? enumName('signals', exitSignal) ?? exitSignal : 0}, ` +
+    `stack=${hexBig(f.u64(40))}, stack_size=0x${f.u64(48).toString(16)}, ...}`;
+}
+
+// --- signals ---
+
+/** A signal set: [INT TERM], or ~[...] of what is not in it when that is shorter. */
+export function sigset(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 8)) return '[...]';
+  const mask = f.u64(0);
+  const names = (inSet: boolean): string[] => {
+    const out: string[] = [];
+    for (let n = 1; n <= 64; n++) {
+      if (((mask >> BigInt(n - 1)) & 1n) === (inSet ? 1n : 0n)) out.push((enumName('signals', n) ?? String(n)).replace(/^SIG/, ''));
+    }
+    return out;
+  };
+  const set = names(true);
+  return set.length > 32 ? `~[${names(false).join(' ')}]` : `[${set.join(' ')}]`;
+}
+
+/** The kernel's struct sigaction on x86_64: handler, flags, restorer, mask. */
+export function sigaction(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 32)) return '{...}';
+  const handler = f.u64(0);
+  const handlerText = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : hexBig(handler);
+  const saFlags = Number(f.u64(8) & 0xffffffffn);
+  const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${flags('sigaction_flags', saFlags).strace}`;
+  return saFlags & SA_RESTORER ? `${text}, sa_restorer=${hexBig(f.u64(16))}}` : `${text}}`;
+}
+const SA_RESTORER = 0x04000000;
+
+// --- descriptors and events ---
+
+/** int[2] from pipe2 and socketpair: [3, 4]. */
+export function fdPair(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  return f.has(0, 8) ? `[${f.s32(0)}, ${f.s32(4)}]` : '[...]';
+}
+
+/** poll's array: at entry what is asked, at exit only the fds with events. */
+export function pollfds(bytes: Uint8Array, atExit: boolean): string {
+  const f = new Fields(bytes);
+  const items: string[] = [];
+  for (let offset = 0; f.has(offset, 8); offset += 8) {
+    const events = atExit ? f.u16(offset + 6) : f.u16(offset + 4);
+    if (atExit && events === 0) continue;
+    items.push(`{fd=${f.s32(offset)}, ${atExit ? 'revents' : 'events'}=${flags('poll_events', events).strace}}`);
+  }
+  return `[${items.join(', ')}]`;
+}
+
+/** struct epoll_event (packed, 12 bytes); several in a row from epoll_wait. */
+export function epollEvents(bytes: Uint8Array, array: boolean): string {
+  const f = new Fields(bytes);
+  const items: string[] = [];
+  for (let offset = 0; f.has(offset, 12); offset += 12) {
+    const data = f.u64(offset + 4);
+    items.push(`{events=${flags('epoll_events', f.u32(offset)).strace}, data={u32=${data & 0xffffffffn}, u64=${data}}}`);
+  }
+  return array ? `[${items.join(', ')}]` : items[0] ?? '{...}';
+}
+
+/** An int option value ([1]), or the bytes in hex when it is not an int. */
+export function intOrBytes(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (bytes.length === 4) return `[${f.s32(0)}]`;
+  return '"' + [...bytes].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('') + '"';
+}
+
+/** struct user_msghdr, its pointers as addresses. */
+export function msghdr(bytes: Uint8Array, nameText: string | null): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 56)) return '{...}';
+  return `{msg_name=${nameText ?? hexBig(f.u64(0))}, msg_namelen=${f.u32(8)}, msg_iov=${hexBig(f.u64(16))}, ` +
+    `msg_iovlen=${f.u64(24)}, msg_controllen=${f.u64(40)}, msg_flags=${flags('msg_flags', f.u32(48)).strace}}`;
+}
+
+/**
+ * An iovec array with the data of each element: [{iov_base="hello", iov_len=5}]. total is
+ * how many bytes the call moved in all (the return value of readv; all of them for writev):
+ * an element shows "..." only when less of it was copied than it holds of that total.
+ */
+export function iovecs(vectors: Uint8Array, data: Uint8Array | null, total: number, limit: number,
+  quote: (bytes: Uint8Array, cut: boolean) => string): string {
+  const f = new Fields(vectors);
+  const items: string[] = [];
+  let taken = 0;
+  let remaining = total;
+  for (let offset = 0; f.has(offset, 16); offset += 16) {
+    const length = f.u64(offset + 8);
+    let base = hexBig(f.u64(offset));
+    if (data) {
+      const expected = Math.max(0, Math.min(remaining, Number(length)));
+      const part = data.subarray(taken, taken + expected);
+      taken += part.length;
+      remaining -= expected;
+      base = quote(part.subarray(0, Math.min(part.length, limit)), part.length < expected || part.length > limit);
+    }
+    items.push(`{iov_base=${base}, iov_len=${length}}`);
+  }
+  return `[${items.join(', ')}]`;
+}
+
+export type { Decoded };

@@ -1,0 +1,140 @@
+// strace's line format, for people and scripts that read strace output:
+//   openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3
+//   [pid  4242] read(3,  <unfinished ...>
+//   [pid  4242] <... read resumed>"127.0.0.1 localhost\n", 4096) = 20
+import type { SyscallCall } from './call-pairer';
+import { capturedArgs, type CaptureOptions } from './decode/captured';
+import { argDecoders } from './decode/arg-decoders';
+import { RETURNS_FD, type FdTable } from './fd-table';
+import { captureRules } from './capture-rules';
+import { argSpecs, formatReturn, formatValue, hex } from './raw-args';
+import { isHexArg, isHexReturn, returnNote, shownArgCount } from './decode/strace-args';
+import { syscallName } from './syscall-table';
+
+export interface StraceOptions extends CaptureOptions {
+  /** -t: 1 wall clock, 2 with microseconds, 3 seconds since the epoch. */
+  absoluteTime: number;
+  /** -r: time since the previous line. */
+  relativeTime: boolean;
+  /** -T: the time spent in each call, at the end of the line. */
+  callDuration: boolean;
+  /** --always-show-pid: the [pid N] prefix on every line, not only once several tasks run. */
+  alwaysShowPid: boolean;
+  /** CLOCK_REALTIME ns of time 0 in the trace. */
+  epochNsAtStart: number;
+  /** -y: file descriptors with what they refer to. */
+  fds?: FdTable;
+}
+
+/** Index of the first argument the kernel writes (shown after "resumed"), by syscall. */
+const firstOutputArg = new Map<number, number>();
+function outputSplit(nr: number, argCount: number): number {
+  let split = firstOutputArg.get(nr);
+  if (split === undefined) {
+    const exitArgs = (captureRules().get(nr) ?? []).filter((rule) => rule.atExit).map((rule) => rule.arg);
+    split = exitArgs.length ? Math.min(...exitArgs) : argCount;
+    firstOutputArg.set(nr, split);
+  }
+  return split;
+}
+
+/** strace writes " = result" from this column when the call is shorter. */
+const RESULT_COLUMN = 40;
+
+function withResult(line: string, result: string): string {
+  return line.length < RESULT_COLUMN ? line.padEnd(RESULT_COLUMN) + result.slice(1) : line + result;
+}
+
+const FD_ARG = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
+
+export class StraceFormatter {
+  private lastLineNs: number | null = null;
+  private readonly tasks = new Set<number>();
+
+  constructor(private readonly options: StraceOptions) {}
+
+  /** One line per call event, or null when strace would print nothing for it. */
+  format(call: SyscallCall): string | null {
+    this.tasks.add(call.tid);
+    const name = syscallName(call.nr);
+    switch (call.state) {
+      case 'started':
+        return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
+      case 'no-return':
+        return withResult(this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
+      case 'unfinished':
+        if (call.announced) return null;
+        return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
+      case 'returned': {
+        const endNs = call.tsNs + (call.durNs ?? 0);
+        const captured = capturedArgs(call, this.options);
+        const count = argSpecs(call.nr).length;
+        const split = call.args === null ? count : call.announced ? outputSplit(call.nr, count) : 0;
+        // Arguments show the descriptors as they were before the call, the result as after.
+        const argText = this.argText(call, split, count, false, captured.args);
+        const fds = this.options.fds;
+        fds?.update(call);
+        const ret = call.ret ?? 0;
+        let result = ' = ' + (ret > 0 && isHexReturn(call.nr, call.args) ? '0x' + hex(ret) : formatReturn(call.nr, ret)) + returnNote(call.nr, call.args, ret);
+        if (fds && call.ret !== null && call.ret >= 0 && RETURNS_FD.has(name)) result += fds.annotation(call.pid, call.ret);
+        result += (captured.afterReturn ?? '') + this.duration(call);
+        if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
+        if (call.announced) return withResult(this.lead(call, endNs) + `<... ${name} resumed>` + argText + ')', result);
+        return withResult(this.lead(call, call.tsNs) + name + '(' + argText + ')', result);
+      }
+    }
+  }
+
+  /** strace's last line for a process: `+++ exited with 0 +++`, `+++ killed by SIGKILL +++`. */
+  processExit(pid: number, atNs: number, exitCode: number | null, signal: string | null): string {
+    const text = exitCode !== null ? `+++ exited with ${exitCode} +++` : `+++ killed by SIG${signal ?? '?'} +++`;
+    return this.lead({ tid: pid } as SyscallCall, atNs) + text;
+  }
+
+  /** The timestamp and pid columns. */
+  private lead(call: SyscallCall, atNs: number): string {
+    let text = '';
+    if (this.options.alwaysShowPid || this.tasks.size > 1) text += `[pid ${String(call.tid).padStart(5)}] `;
+    const { absoluteTime } = this.options;
+    if (absoluteTime > 0) {
+      const epochNs = this.options.epochNsAtStart + atNs;
+      const micros = String(Math.floor((epochNs % 1e9) / 1e3)).padStart(6, '0');
+      if (absoluteTime >= 3) text += `${Math.floor(epochNs / 1e9)}.${micros} `;
+      else {
+        const date = new Date(epochNs / 1e6);
+        const clock = [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+        text += absoluteTime === 2 ? `${clock}.${micros} ` : `${clock} `;
+      }
+    }
+    if (this.options.relativeTime) {
+      const since = this.lastLineNs === null ? 0 : Math.max(0, atNs - this.lastLineNs);
+      text += `${String(Math.floor(since / 1e9)).padStart(6)}.${String(Math.floor((since % 1e9) / 1e3)).padStart(6, '0')} `;
+      this.lastLineNs = atNs;
+    }
+    return text;
+  }
+
+  private duration(call: SyscallCall): string {
+    if (!this.options.callDuration || call.durNs === null) return '';
+    return ` <${(call.durNs / 1e9).toFixed(6)}>`;
+  }
+
+  /** Arguments from..to, strace style; `open`: the list goes on after them (unfinished). */
+  private argText(call: SyscallCall, from: number, to: number, open: boolean, captured?: (string | undefined)[]): string {
+    const args = call.args;
+    if (!args) return '';
+    const specs = argSpecs(call.nr);
+    const decoders = argDecoders(call.nr);
+    const texts = captured ?? capturedArgs(call, this.options).args;
+    const parts: string[] = [];
+    const shown = shownArgCount(call.nr, args, specs.length);
+    for (let i = from; i < to && i < shown; i++) {
+      let text = texts[i] ?? decoders[i]?.(args[i], args).strace ?? (args[i] === 0 && specs[i].kind === 'hex' ? '0' : isHexArg(call.nr, i) && args[i] !== 0 ? '0x' + hex(args[i]) : formatValue(specs[i].kind, args[i]));
+      if (this.options.fds && FD_ARG.test(specs[i].name) && (args[i] | 0) >= 0) text += this.options.fds.annotation(call.pid, args[i] | 0);
+      parts.push(text);
+    }
+    let text = parts.join(', ');
+    if (open && parts.length > 0) text += ', ';
+    return text;
+  }
+}
