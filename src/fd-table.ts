@@ -112,9 +112,10 @@ export class FdTable {
     const entry = this.entry(pid, fd);
     if (!entry) return '';
     entry.target ??= readLink(`/proc/${pid}/fd/${fd}`);
-    if (entry.target === undefined) return '';
-    if (this.sockets && entry.target.startsWith('socket:[')) return `<${this.socketText(pid, entry)}>`;
-    return `<${entry.target}>`;
+    // A socket of a process gone by now still shows what its traced calls said.
+    if (this.sockets && entry.socket && (entry.target === undefined || entry.target.startsWith('socket:[')))
+      return `<${this.socketText(pid, entry)}>`;
+    return entry.target === undefined ? '' : `<${entry.target}>`;
   }
 
   /** Takes a finished call into the table; call after its line was formatted. */
@@ -160,10 +161,11 @@ export class FdTable {
         });
         break;
       }
-      case 'connect': case 'bind': {
+      case 'connect': case 'bind': case 'getsockname': case 'getpeername': {
         const socket = fds.get(args[0] | 0)?.socket;
         const address = captured(call, 1, CaptureKind.CAPTURE_STRUCT);
-        if (socket && address) socket[name === 'connect' ? 'remote' : 'local'] = endpointText(address) ?? undefined;
+        const remote = name === 'connect' || name === 'getpeername';
+        if (socket && address) socket[remote ? 'remote' : 'local'] = endpointText(address) ?? undefined;
         break;
       }
       case 'pipe': case 'pipe2': case 'socketpair': {
@@ -274,7 +276,9 @@ export class FdTable {
         if (!/:0$/.test(found.remote)) socket.remote = found.remote;
       }
     }
-    const ends = socket.local && socket.remote ? `${socket.local}->${socket.remote}` : socket.local ?? socket.remote ?? inode;
+    // The kernel-chosen end of a connection is known only from /proc while the socket lives.
+    const ends = socket.local && socket.remote ? `${socket.local}->${socket.remote}`
+      : socket.remote ? `->${socket.remote}` : socket.local ?? inode;
     return `${protocolName(socket)}:[${ends}]`;
   }
 }

@@ -8,7 +8,8 @@ import { argDecoders } from './decode/arg-decoders';
 import { RETURNS_FD, type FdTable } from './fd-table';
 import { captureRules } from './capture-rules';
 import { argSpecs, formatReturn, formatValue, hex } from './raw-args';
-import { isHexArg, isHexReturn, returnNote, shownArgCount } from './decode/strace-args';
+import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount } from './decode/strace-args';
+import { umaskValue } from './decode/fs';
 import { syscallName } from './syscall-table';
 
 export interface StraceOptions extends CaptureOptions {
@@ -38,6 +39,8 @@ function outputSplit(nr: number, argCount: number): number {
   return split;
 }
 
+const FORKS = new Set(['fork', 'vfork', 'clone', 'clone3']);
+
 /** strace writes " = result" from this column when the call is shorter. */
 const RESULT_COLUMN = 40;
 
@@ -49,19 +52,26 @@ const FD_ARG = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|
 
 export class StraceFormatter {
   private lastLineNs: number | null = null;
-  private readonly tasks = new Set<number>();
+  /** Live tasks seen (tid -> pid): strace prefixes lines with [pid N] while there are several. */
+  private readonly tasks = new Map<number, number>();
 
   constructor(private readonly options: StraceOptions) {}
 
   /** One line per call event, or null when strace would print nothing for it. */
   format(call: SyscallCall): string | null {
-    this.tasks.add(call.tid);
+    this.tasks.set(call.tid, call.pid);
     const name = syscallName(call.nr);
+    // A new process's or thread's return from fork or clone: strace shows only the parent's.
+    if (call.state === 'returned' && call.args === null && call.ret === 0 && FORKS.has(name)) return null;
     switch (call.state) {
       case 'started':
         return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
-      case 'no-return':
-        return withResult(this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
+      case 'no-return': {
+        const line = withResult(this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
+        if (name === 'exit') this.tasks.delete(call.tid);
+        else for (const [tid, pid] of this.tasks) if (pid === call.pid) this.tasks.delete(tid);
+        return line;
+      }
       case 'unfinished':
         if (call.announced) return null;
         return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
@@ -75,7 +85,9 @@ export class StraceFormatter {
         const fds = this.options.fds;
         fds?.update(call);
         const ret = call.ret ?? 0;
-        let result = ' = ' + (ret > 0 && isHexReturn(call.nr, call.args) ? '0x' + hex(ret) : formatReturn(call.nr, ret)) + returnNote(call.nr, call.args, ret);
+        const retText = ret > 0 && isHexReturn(call.nr, call.args) ? '0x' + hex(ret)
+          : ret >= 0 && isOctalReturn(call.nr) ? umaskValue(ret).strace : formatReturn(call.nr, ret);
+        let result = ' = ' + retText + returnNote(call.nr, call.args, ret);
         if (fds && call.ret !== null && call.ret >= 0 && RETURNS_FD.has(name)) result += fds.annotation(call.pid, call.ret);
         result += (captured.afterReturn ?? '') + this.duration(call);
         if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
@@ -88,7 +100,9 @@ export class StraceFormatter {
   /** strace's last line for a process: `+++ exited with 0 +++`, `+++ killed by SIGKILL +++`. */
   processExit(pid: number, atNs: number, exitCode: number | null, signal: string | null): string {
     const text = exitCode !== null ? `+++ exited with ${exitCode} +++` : `+++ killed by SIG${signal ?? '?'} +++`;
-    return this.lead({ tid: pid } as SyscallCall, atNs) + text;
+    const line = this.lead({ tid: pid } as SyscallCall, atNs) + text;
+    this.tasks.delete(pid);
+    return line;
   }
 
   /** The timestamp and pid columns. */

@@ -13,7 +13,7 @@ const FIXTURE_BUILD = path.join(ROOT, 'test', 'build');
 function fixture(name) {
   const source = path.join(__dirname, 'fixtures', `${name}.c`);
   const binary = path.join(FIXTURE_BUILD, name);
-  fs.mkdirSync(FIXTURE_BUILD, { recursive: true });
+  fs.mkdirSync(path.dirname(binary), { recursive: true });
   if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs)
     execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', binary, source]);
   return binary;

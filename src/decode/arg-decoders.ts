@@ -1,7 +1,7 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
 import { syscallInfo } from '../syscall-table';
 import { futexOp, ioctlRequest } from './events';
-import { accessMode, dirfd, fileMode, openFlags, statxFlags, statxMask } from './fs';
+import { accessMode, dirfd, fileMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
 import { clockId, cloneFlags } from './process';
@@ -48,7 +48,8 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   pipe2: { flags: fdFlags },
   dup3: { flags: fdFlags },
   inotify_init1: { flags: fdFlags },
-  epoll_create1: { flags: fdFlags },
+  epoll_create1: { flags: flagsDecoder('epoll_create_flags') },
+  umask: { mask: umaskValue },
   eventfd2: { flags: flagsDecoder('eventfd_flags') },
   signalfd4: { flags: fdFlags },
   timerfd_create: { clockid: clockId, flags: fdFlags },

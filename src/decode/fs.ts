@@ -60,3 +60,8 @@ export function statxMask(value: number): Decoded {
   if (rest !== 0) names.push(hex(rest));
   return joined(names, 'STATX_');
 }
+
+/** umask(2)'s mask and result, as strace writes them (%#03o: 022). */
+export function umaskValue(value: number): Decoded {
+  return same('0' + ((value >>> 0) & 0o777).toString(8).padStart(2, '0'));
+}

@@ -51,6 +51,11 @@ export function returnNote(nr: number, args: readonly number[] | null, ret: numb
   return '';
 }
 
+/** Results strace writes in octal: umask's old mask. */
+export function isOctalReturn(nr: number): boolean {
+  return syscallInfo(nr)?.name === 'umask';
+}
+
 /** Results strace writes in hex. */
 export function isHexReturn(nr: number, args: readonly number[] | null): boolean {
   return args !== null && syscallInfo(nr)?.name === 'fcntl' && (args[1] === F_GETFL || args[1] === F_GETFD);

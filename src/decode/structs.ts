@@ -115,16 +115,16 @@ export function itimerspec(bytes: Uint8Array): string {
 
 const RLIM_INFINITY = (1n << 64n) - 1n;
 
-function rlimitValue(value: bigint, infinity: string): string {
-  if (value === RLIM_INFINITY) return infinity;
+function rlimitValue(value: bigint): string {
+  if (value === RLIM_INFINITY) return 'RLIM64_INFINITY';
   return value > 0n && value % 1024n === 0n ? `${value / 1024n}*1024` : String(value);
 }
 
-/** struct rlimit; prlimit64 names infinity RLIM64_INFINITY, the others RLIM_INFINITY. */
-export function rlimit(bytes: Uint8Array, infinity = 'RLIM_INFINITY'): string {
+/** struct rlimit (64-bit on x86_64, so strace names infinity RLIM64_INFINITY for every call). */
+export function rlimit(bytes: Uint8Array): string {
   const f = new Fields(bytes);
   if (!f.has(0, 16)) return '{...}';
-  return `{rlim_cur=${rlimitValue(f.u64(0), infinity)}, rlim_max=${rlimitValue(f.u64(8), infinity)}}`;
+  return `{rlim_cur=${rlimitValue(f.u64(0))}, rlim_max=${rlimitValue(f.u64(8))}}`;
 }
 
 export function utsname(bytes: Uint8Array): string {

@@ -124,6 +124,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'AT_STATX_',
     entries: [['AT_STATX_SYNC_AS_STAT', 0], ['AT_STATX_FORCE_SYNC', 0x2000], ['AT_STATX_DONT_SYNC', 0x4000]],
   },
+  epoll_create_flags: {
+    kind: 'flags', prefix: 'EPOLL_',
+    entries: [['EPOLL_CLOEXEC', 0x80000]],
+  },
   poll_events: {
     kind: 'flags', prefix: 'POLL',
     entries: [['POLLIN', 0x1], ['POLLPRI', 0x2], ['POLLOUT', 0x4], ['POLLERR', 0x8], ['POLLHUP', 0x10], ['POLLNVAL', 0x20], ['POLLRDNORM', 0x40], ['POLLRDBAND', 0x80], ['POLLWRNORM', 0x100], ['POLLWRBAND', 0x200], ['POLLMSG', 0x400], ['POLLRDHUP', 0x2000]],

@@ -1,0 +1,71 @@
+// --format strace against the corpus in test/fixtures/corpus: each program makes calls with
+// known arguments and writes the lines strace prints for them (checked against strace itself
+// when the corpus was written); every one must appear, in order, in the tracer's output.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fixture, runTracer, tempDir } = require('./helpers');
+
+const dir = tempDir();
+const CORPUS = ['files', 'net', 'process'];
+const covered = new Set();
+
+/** The expected lines missing from the trace, matching in order. */
+function missingLines(expected, trace) {
+  const missing = [];
+  let at = 0;
+  for (const line of expected) {
+    const found = trace.indexOf(line, at);
+    if (found < 0) missing.push(line);
+    else at = found + 1;
+  }
+  return missing;
+}
+
+async function traceCorpus(name, extraArgs = []) {
+  const work = fs.mkdtempSync(path.join(dir, `${name}-`));
+  const expectedFile = path.join(work, 'expected');
+  const traceFile = path.join(work, 'trace');
+  const run = await runTracer(['--format', 'strace', ...extraArgs, '-o', traceFile, '--', fixture(`corpus/${name}`), expectedFile, work]);
+  assert.is(run.status, 0, run.stderr);
+  const expected = fs.readFileSync(expectedFile, 'utf8').split('\n').filter(Boolean);
+  return { expected, trace: fs.readFileSync(traceFile, 'utf8').split('\n'), work };
+}
+
+for (const name of CORPUS) {
+  test(`corpus ${name}: every line strace prints, in order`, async () => {
+    const { expected, trace } = await traceCorpus(name);
+    for (const line of expected) covered.add(line.replace(/\(.*/, ''));
+    assert.equal(missingLines(expected, trace), [], `lines missing; the trace:\n${trace.join("\n")}`);
+  });
+}
+
+test('the corpus covers at least 60 syscalls', () => {
+  assert.ok(covered.size >= 60, `${covered.size} syscalls: ${[...covered].join(' ')}`);
+});
+
+test('-s cuts strings and buffers, paths stay whole', async () => {
+  const { trace, work } = await traceCorpus('files', ['-s', '5']);
+  assert.ok(trace.some((l) => /^write\(\d+, "hello"\.\.\., 14\)/.test(l)), 'the buffer cut at 5 bytes');
+  assert.ok(trace.some((l) => l.startsWith(`openat(AT_FDCWD, "${work}/data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644)`)), 'the path whole');
+});
+
+test('-y shows what each descriptor refers to; -yy the endpoints of a TCP connection', async () => {
+  const files = await traceCorpus('files', ['-y']);
+  const data = `${files.work}/data.txt`;
+  assert.ok(files.trace.some((l) => l.startsWith(`openat(AT_FDCWD, "${data}", O_RDONLY|O_CLOEXEC) = 3<${data}>`)), 'the result');
+  assert.ok(files.trace.some((l) => l.startsWith(`read(3<${data}>, "hello\\n", 6)`)), 'an argument');
+  const net = await traceCorpus('net', ['-yy']);
+  // The accepted connection: both ends from the traced bind, getsockname and accept.
+  assert.ok(net.trace.some((l) => /^recvfrom\(\d+<TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]>, "ping", 64/.test(l)), net.trace.join('\n'));
+});
+
+test('-tt and -T: wall clock with microseconds, and each call\'s time', async () => {
+  const { trace } = await traceCorpus('process', ['-tt', '-T']);
+  const line = trace.find((l) => l.includes(' nanosleep('));
+  assert.match(line, /^\d\d:\d\d:\d\d\.\d{6} nanosleep\(\{tv_sec=0, tv_nsec=1000000\}, NULL\) += 0 <\d+\.\d{6}>$/);
+});
+
+test.run();
