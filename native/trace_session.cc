@@ -356,6 +356,9 @@ void TraceSession::drain_loop()
 		send_aggregate(true);
 	}
 	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
+	end.captured_at_entry = tracer_->counter(COUNTER_CAPTURED_AT_ENTRY);
+	end.capture_retried = tracer_->counter(COUNTER_CAPTURE_RETRIED);
+	end.capture_failed = tracer_->counter(COUNTER_CAPTURE_FAILED) + tracer_->counter(COUNTER_CAPTURE_NO_STATE);
 	tracer_.reset();
 	finish(end);
 }
@@ -373,6 +376,11 @@ void TraceSession::finish(SessionEnd end)
 		info.Set("exitCode", e->exit_code >= 0 ? Napi::Number::New(env, e->exit_code) : env.Null());
 		info.Set("signal", e->term_signal ? Napi::String::New(env, sigabbrev_np(e->term_signal)) : env.Null());
 		info.Set("lostEvents", Napi::Number::New(env, double(e->lost_events)));
+		Napi::Object copies = Napi::Object::New(env);
+		copies.Set("atEntry", Napi::Number::New(env, double(e->captured_at_entry)));
+		copies.Set("retriedAtExit", Napi::Number::New(env, double(e->capture_retried)));
+		copies.Set("failed", Napi::Number::New(env, double(e->capture_failed)));
+		info.Set("argumentCopies", copies);
 		delete e;
 		callback.Call({info});
 	});

@@ -42,6 +42,8 @@ export interface SessionEnd {
   exitCode: number | null;
   signal: string | null;
   lostEvents: number;
+  /** Copies of argument data: taken at the entry, retried at the exit after a fault, failed. */
+  argumentCopies: { atEntry: number; retriedAtExit: number; failed: number };
 }
 
 /** An error from the addon: the message plus the errno it carries, when there is one. */

@@ -249,6 +249,10 @@ export function runTrace(options: TraceOptions): Promise<number> {
         : `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
       if (pairer.evicted > 0) totals += `, ${pairer.evicted} calls evicted from the pending table`;
       log(totals);
+      if (options.verbose && !options.aggregate) {
+        const copies = end.argumentCopies;
+        log(`argument copies: ${copies.atEntry} at the entry, ${copies.retriedAtExit} retried at the exit after a fault, ${copies.failed} failed`);
+      }
       resolve(exitStatus(end));
     };
 

@@ -68,4 +68,16 @@ test('-tt and -T: wall clock with microseconds, and each call\'s time', async ()
   assert.match(line, /^\d\d:\d\d:\d\d\.\d{6} nanosleep\(\{tv_sec=0, tv_nsec=1000000\}, NULL\) += 0 <\d+\.\d{6}>$/);
 });
 
+test('a path in a page not yet touched is copied at the exit, and -v counts the retry', async () => {
+  const holder = path.join(dir, 'path-holder');
+  fs.writeFileSync(holder, '/etc/hostname\0');
+  const trace = path.join(dir, 'untouched.trace');
+  const run = await runTracer(['--format', 'strace', '-v', '-e', 'openat', '-o', trace, '--', fixture('untouched_path'), holder]);
+  assert.is(run.status, 0, run.stderr);
+  assert.ok(fs.readFileSync(trace, 'utf8').split('\n').some((l) => l.startsWith('openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = ')),
+    fs.readFileSync(trace, 'utf8'));
+  const copies = /argument copies: (\d+) at the entry, (\d+) retried at the exit after a fault, (\d+) failed/.exec(run.stderr);
+  assert.ok(copies && Number(copies[2]) >= 1, run.stderr);
+});
+
 test.run();

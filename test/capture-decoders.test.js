@@ -1,0 +1,74 @@
+// Decoders of copied argument data on edge values: quoting, structs, socket addresses.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { quoteBytes, quoteBuffer } = require('../dist/decode/quote');
+const structs = require('../dist/decode/structs');
+const { sockaddr, ipv6Text, endpointText } = require('../dist/decode/sockaddr');
+const { flags } = require('../dist/decode/symbols');
+const { openFlags, statxMask } = require('../dist/decode/fs');
+
+const bytes = (...values) => Uint8Array.from(values);
+const le64 = (value) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(value)); return [...b]; };
+const le32 = (value) => { const b = Buffer.alloc(4); b.writeInt32LE(value); return [...b]; };
+
+test('quoting: C escapes, short octal unless a digit follows, non-UTF-8 bytes, -x and -xx', () => {
+  assert.is(quoteBytes(Buffer.from('hi\n\t"\\'), false), '"hi\\n\\t\\"\\\\"');
+  assert.is(quoteBytes(bytes(0, 0x41, 0, 0x31, 0x7f, 0xff), false), '"\\0A\\0001\\177\\377"');
+  assert.is(quoteBytes(Buffer.from('\xc3\xa9', 'latin1'), false, 'non-ascii'), '"\\xc3\\xa9"');
+  assert.is(quoteBytes(Buffer.from('ab'), false, 'all'), '"\\x61\\x62"');
+  assert.is(quoteBytes(Buffer.from(''), false), '""');
+  assert.is(quoteBuffer(Buffer.from('abcdef'), 6, 4), '"abcd"...');
+  assert.is(quoteBuffer(Buffer.from('abcd'), 100, 32), '"abcd"...', 'less copied than the call moved');
+  assert.is(quoteBuffer(Buffer.from('abcd'), 4, 32), '"abcd"');
+});
+
+test('flags: zero, unknown bits as |0x..., multi-bit O_SYNC and O_TMPFILE folded', () => {
+  assert.is(flags('poll_events', 0).strace, '0');
+  assert.is(flags('poll_events', 0x1 | 0x80000000).strace, 'POLLIN|0x80000000');
+  assert.is(openFlags(0o4010001).strace, 'O_WRONLY|O_SYNC');
+  assert.is(openFlags(0o20200002).strace, 'O_RDWR|O_TMPFILE');
+  assert.is(openFlags(0o10000).strace, 'O_RDONLY|O_DSYNC');
+  assert.is(statxMask(0xfff).strace, 'STATX_BASIC_STATS|STATX_BTIME');
+  assert.is(statxMask(0x3).strace, 'STATX_TYPE|STATX_MODE');
+});
+
+test('structs: stat of a device, a short copy, timespecs, signal sets, wait statuses', () => {
+  const st = new Uint8Array(144);
+  new DataView(st.buffer).setUint32(24, 0o20620, true); // S_IFCHR|0620
+  new DataView(st.buffer).setBigUint64(40, (136n << 8n) | 3n, true);
+  assert.is(structs.stat(st), '{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0x3), ...}');
+  assert.is(structs.stat(new Uint8Array(10)), '{...}', 'a copy cut short shows no garbage');
+  assert.is(structs.fileTypeAndMode(0o104755), 'S_IFREG|S_ISUID|0755');
+  assert.is(structs.timespec(bytes(...le64(-1), ...le64(999999999))), '{tv_sec=-1, tv_nsec=999999999}');
+  assert.is(structs.sigset(bytes(...le64(0))), '[]');
+  assert.is(structs.sigset(bytes(...le64((1 << 1) | (1 << 14)))), '[INT TERM]');
+  assert.is(structs.sigset(bytes(...le64(-1n & ~(1n << 8n)))), '~[KILL]');
+  assert.is(structs.waitStatus(bytes(...le32(9))), '[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]');
+  assert.is(structs.waitStatus(bytes(...le32(0x137f))), '[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]');
+  assert.is(structs.fdPair(bytes(...le32(-1), ...le32(4))), '[-1, 4]');
+  assert.is(structs.rlimit(bytes(...le64(-1), ...le64(1000))), '{rlim_cur=RLIM64_INFINITY, rlim_max=1000}');
+  assert.is(structs.pollfds(bytes(...le32(3), 1, 0, 0, 0, ...le32(4), 4, 0, 4, 0), true), '[{fd=4, revents=POLLOUT}]');
+});
+
+test('iovecs: each element gets its share of the data, "..." only where it was cut', () => {
+  const vec = bytes(...le64(0x1000), ...le64(3), ...le64(0x2000), ...le64(5));
+  const quote = (b, cut) => quoteBytes(b, cut);
+  assert.is(structs.iovecs(vec, Buffer.from('abcdefgh'), 8, 32, quote), '[{iov_base="abc", iov_len=3}, {iov_base="defgh", iov_len=5}]');
+  assert.is(structs.iovecs(vec, Buffer.from('abcd'), 4, 32, quote), '[{iov_base="abc", iov_len=3}, {iov_base="d", iov_len=5}]', 'readv returned 4');
+  assert.is(structs.iovecs(vec, null, 8, 32, quote), '[{iov_base=0x1000, iov_len=3}, {iov_base=0x2000, iov_len=5}]');
+});
+
+test('socket addresses: every family, abstract unix names, short copies', () => {
+  assert.is(sockaddr(bytes(2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)),
+    '{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}');
+  assert.is(sockaddr(bytes(1, 0, 0, 0x61, 0x62)), '{sa_family=AF_UNIX, sun_path=@"ab"}');
+  assert.is(sockaddr(bytes(1, 0)), '{sa_family=AF_UNIX}');
+  assert.is(sockaddr(bytes(2)), '{...}');
+  assert.is(ipv6Text(bytes(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)), '2001:db8::1');
+  assert.is(ipv6Text(bytes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1)), '::ffff:10.0.0.1');
+  assert.is(endpointText(bytes(10, 0, 0, 80, 0, 0, 0, 0, ...new Array(15).fill(0), 1, 0, 0, 0, 0)), '[::1]:80');
+  assert.match(sockaddr(bytes(16, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0)), /^\{sa_family=AF_NETLINK, nl_pid=7, nl_groups=00000001\}$/);
+});
+
+test.run();
