@@ -1,7 +1,8 @@
-// The bpftrace-ts native addon: the eBPF trace session, and the batch encoder exposed for tests.
+// The bpftrace-ts native addon: the eBPF and ptrace trace sessions, and the batch encoder exposed for tests.
 #include <napi.h>
 
 #include "batch_encoder.h"
+#include "ptrace_session.h"
 #include "trace_session.h"
 
 namespace {
@@ -42,6 +43,7 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 Napi::Object Init(Napi::Env env, Napi::Object exports)
 {
 	exports.Set("TraceSession", TraceSession::Define(env));
+	exports.Set("PtraceSession", PtraceSession::Define(env));
 	exports.Set("encodeBatch", Napi::Function::New(env, EncodeBatch));
 	exports.Set("latencyBuckets", Napi::Number::New(env, LATENCY_BUCKETS));
 	return exports;

@@ -78,6 +78,7 @@ void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const v
 	capture_kind_.push_back(kind);
 	capture_flags_.push_back(flags);
 	capture_data_.emplace_back(static_cast<const char *>(data), len);
+	capture_bytes_ += len;
 }
 
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
@@ -92,6 +93,18 @@ void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
 		items += sizeof(item) + padded;
 		size -= sizeof(item) + padded;
 	}
+}
+
+void BatchBuilder::add_signal(const event_header &h, const void *siginfo, uint32_t len)
+{
+	add_common(h, EventKind::Signal);
+	add_capture(0, CAPTURE_KIND_SIGINFO, 0, siginfo, len);
+}
+
+void BatchBuilder::add_process_exit(const event_header &h, int wait_status)
+{
+	add_common(h, EventKind::ProcessExit);
+	ret_.push_back(wait_status);
 }
 
 std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
@@ -121,6 +134,7 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	                     &capture_flags_})
 		column->clear();
 	capture_data_.clear();
+	capture_bytes_ = 0;
 	for (auto &column : args_) column.clear();
 	ts_delta_.clear();
 	ret_.clear();

@@ -12,7 +12,7 @@
 class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3 };
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5 };
 
 class BatchBuilder {
 public:
@@ -24,8 +24,14 @@ public:
 	void add_exit(const exit_event &e);
 	// Attaches a captured argument to the last event added (to the Call an exit merged into).
 	void add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len);
+	// A signal delivered to a thread: nr is the signal, its siginfo_t a CAPTURE_SIGINFO item.
+	void add_signal(const event_header &h, const void *siginfo, uint32_t len);
+	// A process ended: ret is its wait status (h.nr is 0).
+	void add_process_exit(const event_header &h, int wait_status);
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
+	// Bytes of captured data in the batch so far: a batch also closes when they grow large.
+	size_t capture_bytes() const { return capture_bytes_; }
 
 	// Encodes the batch, then resets the builder for the next one.
 	std::string finish(uint64_t flush_ns, uint64_t lost_events);
@@ -42,6 +48,7 @@ private:
 	std::vector<std::string> comms_;
 	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
 	std::vector<std::string> capture_data_;
+	size_t capture_bytes_ = 0;
 	// Consecutive events mostly come from one task: remember the last comm to skip the search.
 	char last_comm_[TASK_COMM_LEN] = {};
 	uint32_t last_comm_index_ = UINT32_MAX;

@@ -5,7 +5,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include "native_error.h"
@@ -28,10 +31,26 @@ ssize_t read_retry(int fd, void *buf, size_t len)
 	return n;
 }
 
+// What the child reports on the error pipe when it cannot start the command.
+struct ChildFailure {
+	enum Stage : int { kExec, kSeccomp } stage;
+	int err;
+};
+
+// Installs the filter; without CAP_SYS_ADMIN the kernel requires no_new_privs first.
+int install_seccomp(const sock_fprog &program)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0) return 0;
+	if (errno != EACCES) return errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) return errno;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0 ? 0 : errno;
+}
+
 } // namespace
 
-HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env)
-    : path_(path)
+HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                         const std::vector<sock_filter> &seccomp)
+    : path_(path), seccomp_(seccomp)
 {
 	int go[2], error[2];
 	if (pipe2(go, O_CLOEXEC)) throw NativeError(std::string("pipe: ") + strerror(errno), errno);
@@ -47,6 +66,7 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 	// Until execve the child is a copy of node; name it after the command, so even its
 	// execve line says whose it is (the kernel keeps the first 15 bytes).
 	std::string name = path.substr(path.rfind('/') + 1);
+	sock_fprog filter = {static_cast<unsigned short>(seccomp_.size()), seccomp_.data()};
 
 	pid_ = fork();
 	if (pid_ == 0) {
@@ -63,9 +83,12 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 		prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
 		char go_byte;
 		if (read_retry(go[0], &go_byte, 1) != 1) _exit(127); // the tracer went away first
-		execve(path.c_str(), c_argv.data(), c_env.data());
-		int err = errno;
-		ssize_t ignored = write(error[1], &err, sizeof(err));
+		ChildFailure failure = {ChildFailure::kSeccomp, filter.len ? install_seccomp(filter) : 0};
+		if (failure.err == 0) {
+			execve(path.c_str(), c_argv.data(), c_env.data());
+			failure = {ChildFailure::kExec, errno};
+		}
+		ssize_t ignored = write(error[1], &failure, sizeof(failure));
 		(void)ignored;
 		_exit(127);
 	}
@@ -83,27 +106,42 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 
 void HeldCommand::release()
 {
-	char go_byte = 1;
-	ssize_t written = write(go_fd_, &go_byte, 1);
-	(void)written; // if the child is gone, the read below sees EOF and waitpid tells
-	close(go_fd_);
-	go_fd_ = -1;
-	int exec_errno = 0;
-	ssize_t n = read_retry(error_fd_, &exec_errno, sizeof(exec_errno));
-	close(error_fd_);
-	error_fd_ = -1;
-	if (n == sizeof(exec_errno)) {
+	let_go();
+	try {
+		check_exec();
+	} catch (const NativeError &) {
 		waitpid(pid_, nullptr, 0);
 		pid_ = -1;
-		throw NativeError("cannot execute '" + path_ + "': " + strerror(exec_errno), exec_errno);
+		throw;
 	}
+}
+
+void HeldCommand::let_go()
+{
+	char go_byte = 1;
+	ssize_t written = write(go_fd_, &go_byte, 1);
+	(void)written; // if the child is gone, check_exec() sees EOF and waitpid tells
+	close(go_fd_);
+	go_fd_ = -1;
+}
+
+void HeldCommand::check_exec()
+{
+	ChildFailure failure;
+	ssize_t n = read_retry(error_fd_, &failure, sizeof(failure));
+	close(error_fd_);
+	error_fd_ = -1;
+	if (n != sizeof(failure)) return;
+	if (failure.stage == ChildFailure::kSeccomp)
+		throw NativeError(std::string("cannot install the seccomp filter: ") + strerror(failure.err), failure.err);
+	throw NativeError("cannot execute '" + path_ + "': " + strerror(failure.err), failure.err);
 }
 
 HeldCommand::~HeldCommand()
 {
+	if (error_fd_ >= 0) close(error_fd_);
 	if (go_fd_ < 0) return; // released: the command is on its own now
 	close(go_fd_);          // the child reads EOF and exits 127
-	close(error_fd_);
 	if (pid_ > 0) {
 		kill(pid_, SIGKILL);
 		waitpid(pid_, nullptr, 0);

@@ -6,10 +6,14 @@
 #include <sys/types.h>
 #include <vector>
 
+#include <linux/filter.h>
+
 class HeldCommand {
 public:
 	// path must already be resolved (no PATH search here: the child may not allocate).
-	HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env);
+	// seccomp: a filter the child installs just before its execve (the ptrace backend's -e).
+	HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env,
+	            const std::vector<sock_filter> &seccomp = {});
 	~HeldCommand(); // a command never released is killed and reaped
 	HeldCommand(const HeldCommand &) = delete;
 	HeldCommand &operator=(const HeldCommand &) = delete;
@@ -17,9 +21,15 @@ public:
 	pid_t pid() const { return pid_; }
 	// Lets the child exec; throws NativeError if execve failed (the child is then reaped).
 	void release();
+	// The two halves of release() for a tracer, which must keep serving the child's ptrace
+	// stops between them: let_go() lets the child exec; check_exec(), once the child has
+	// exec'd or exited, throws NativeError if it could not exec (the caller reaps it).
+	void let_go();
+	void check_exec();
 
 private:
 	std::string path_;
+	std::vector<sock_filter> seccomp_;
 	pid_t pid_ = -1;
 	int go_fd_ = -1;     // write end: one byte releases the child
 	int error_fd_ = -1;  // read end: execve's errno, or EOF once exec succeeded

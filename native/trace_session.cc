@@ -15,6 +15,7 @@
 #include "held_command.h"
 #include "in_progress_calls.h"
 #include "native_error.h"
+#include "session_values.h"
 
 namespace {
 
@@ -27,40 +28,9 @@ constexpr uint64_t kFlushIntervalNs = 25'000'000;
 // better absorbed here: 256 full batches hold up to 2M calls, ~65 MB.
 constexpr size_t kMaxQueuedBatches = 256;
 
-uint64_t monotonic_ns()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
-}
-
 int pidfd_open(pid_t pid)
 {
 	return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-}
-
-Napi::Error js_error(Napi::Env env, const NativeError &e)
-{
-	Napi::Error error = Napi::Error::New(env, e.what());
-	error.Set("errno", Napi::Number::New(env, e.err));
-	if (e.err) error.Set("code", Napi::String::New(env, strerrorname_np(e.err) ? strerrorname_np(e.err) : ""));
-	return error;
-}
-
-std::vector<std::string> string_array(const Napi::Value &value)
-{
-	std::vector<std::string> out;
-	Napi::Array array = value.As<Napi::Array>();
-	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
-	return out;
-}
-
-std::vector<uint32_t> number_array(const Napi::Value &value)
-{
-	std::vector<uint32_t> out;
-	Napi::Array array = value.As<Napi::Array>();
-	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::Number>().Uint32Value());
-	return out;
 }
 
 // The capture rules of src/capture-rules.ts (NativeCaptureRule[]), as the table the BPF
@@ -115,9 +85,7 @@ SessionSpec parse_spec(const Napi::Object &o)
 		if (!t.forced_mode) throw NativeError("unknown attach mode: " + name, EINVAL);
 	}
 	if (o.Get("command").IsObject()) {
-		Napi::Object c = o.Get("command").As<Napi::Object>();
-		spec.command = CommandSpec{c.Get("path").As<Napi::String>().Utf8Value(), string_array(c.Get("argv")),
-		                           string_array(c.Get("env"))};
+		spec.command = command_spec(o.Get("command").As<Napi::Object>());
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
 	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
@@ -266,14 +234,7 @@ void TraceSession::flush()
 
 void TraceSession::hand_to_js(std::string message)
 {
-	auto *encoded = new std::string(std::move(message));
-	napi_status status = on_batch_.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
-		// The Buffer owns the bytes from here: no copy.
-		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
-		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
-		callback.Call({buffer});
-	});
-	if (status != napi_ok) delete encoded; // JavaScript is shutting down
+	send_buffer(on_batch_, std::move(message));
 }
 
 void TraceSession::send_aggregate(bool final)
@@ -365,26 +326,12 @@ void TraceSession::drain_loop()
 
 void TraceSession::finish(SessionEnd end)
 {
-	auto *owned = new SessionEnd(std::move(end));
-	napi_status status = on_end_.BlockingCall(owned, [this](Napi::Env env, Napi::Function callback, SessionEnd *e) {
-		// The drain thread is past its last call into JavaScript: join it, then let go.
+	// On the JavaScript thread: the drain thread is past its last call into JavaScript.
+	deliver_end(on_end_, std::move(end), [this] {
 		thread_.join();
 		running_ = false;
 		Unref();
-		Napi::Object info = Napi::Object::New(env);
-		info.Set("reason", e->reason);
-		info.Set("exitCode", e->exit_code >= 0 ? Napi::Number::New(env, e->exit_code) : env.Null());
-		info.Set("signal", e->term_signal ? Napi::String::New(env, sigabbrev_np(e->term_signal)) : env.Null());
-		info.Set("lostEvents", Napi::Number::New(env, double(e->lost_events)));
-		Napi::Object copies = Napi::Object::New(env);
-		copies.Set("atEntry", Napi::Number::New(env, double(e->captured_at_entry)));
-		copies.Set("retriedAtExit", Napi::Number::New(env, double(e->capture_retried)));
-		copies.Set("failed", Napi::Number::New(env, double(e->capture_failed)));
-		info.Set("argumentCopies", copies);
-		delete e;
-		callback.Call({info});
 	});
-	if (status != napi_ok) delete owned;
 	on_batch_.Release();
 	on_end_.Release();
 }

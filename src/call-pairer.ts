@@ -37,6 +37,12 @@ export interface Capture {
   data: Uint8Array;
 }
 
+/** What happened to a process rather than in a call (the ptrace backend reports these). */
+export type ProcessEvent =
+  | { type: 'signal'; tsNs: number; pid: number; tid: number; comm: string; signo: number; siginfo: Uint8Array }
+  /** The process ended; status as waitpid() reports it. */
+  | { type: 'exit'; tsNs: number; pid: number; tid: number; comm: string; status: number };
+
 export interface PairerOptions {
   /** A call pending this long when a batch closes is announced as started; null never. */
   announceAfterNs: number | null;
@@ -49,11 +55,17 @@ export interface PairerOptions {
 /** The exit of rt_sigreturn reports syscall -1: the kernel restored orig_ax from the
  * signal frame. Such an exit belongs to whatever call the thread is in. */
 const NR_RESTORED = 0xffffffff;
-/** How far ahead in a batch to look for the name of a thread whose exit came alone. */
+/** How far ahead (or back) in a batch to look for the name of a thread whose exit came alone
+ * (or of a process event's thread). */
 const COMM_LOOKAHEAD = 64;
 
 function captureAt(batch: Batch, j: number): Capture {
   return { arg: batch.captureArg[j], kind: batch.captureKind[j], flags: batch.captureFlags[j], data: batch.captureData[j] };
+}
+
+/** Events with a comm and arguments in the per-enter columns. */
+function hasEnterColumns(kind: number): boolean {
+  return kind === EventKind.ENTER || kind === EventKind.CALL || kind === EventKind.IN_PROGRESS;
 }
 
 export class CallPairer {
@@ -68,8 +80,10 @@ export class CallPairer {
   /** sys_enter and sys_exit events received from the kernel. */
   eventsSeen = 0;
 
-  /** emit receives each call synchronously and must copy what it keeps: the object may be reused. */
-  constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions) {}
+  /** emit receives each call synchronously and must copy what it keeps: the object may be
+   * reused. emitProcessEvent, if given, receives signals and process exits in trace order. */
+  constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions,
+    private readonly emitProcessEvent?: (event: ProcessEvent) => void) {}
 
   addBatch(batch: Batch): void {
     const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret, durationNs } = batch;
@@ -91,6 +105,12 @@ export class CallPairer {
       if (k === EventKind.EXIT) {
         this.eventsSeen++;
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, () => this.commAhead(batch, i, enter));
+        continue;
+      }
+      if (k === EventKind.SIGNAL || k === EventKind.PROCESS_EXIT) {
+        // Neither has per-enter columns; a process exit has its status in ret.
+        const status = k === EventKind.PROCESS_EXIT ? ret[exit++] : 0;
+        if (this.emitProcessEvent) this.emitProcessEvent(this.processEvent(batch, i, enter, ts, status, captures));
         continue;
       }
       const comm = comms[commIndex[enter]] ?? '?';
@@ -151,13 +171,32 @@ export class CallPairer {
     if (inProgress && this.options.announceAfterNs !== null) this.announce(call);
   }
 
+  private processEvent(batch: Batch, index: number, nextEnter: number, tsNs: number, status: number,
+    captures: Capture[] | null): ProcessEvent {
+    const common = { tsNs, pid: batch.pid[index], tid: batch.tid[index], comm: this.commBehind(batch, index, nextEnter) };
+    if (batch.kind[index] === EventKind.PROCESS_EXIT) return { type: 'exit', ...common, status };
+    return { type: 'signal', ...common, signo: batch.nr[index], siginfo: captures?.[0]?.data ?? new Uint8Array() };
+  }
+
+  /** The thread's name from its last entry in this batch, or its pending call's. */
+  private commBehind(batch: Batch, index: number, nextEnter: number): string {
+    const { kind, tid, commIndex, comms } = batch;
+    let enter = nextEnter;
+    for (let i = index - 1; i >= Math.max(0, index - COMM_LOOKAHEAD); i--) {
+      if (!hasEnterColumns(kind[i])) continue;
+      enter--;
+      if (tid[i] === tid[index]) return comms[commIndex[enter]] ?? '?';
+    }
+    return this.pending.get(tid[index])?.comm ?? this.options.commOf(tid[index]);
+  }
+
   /** The thread's name from its next entry in this batch: an exit seen without its entry
    * is often an execve's, and the new name is the one to show. */
   private commAhead(batch: Batch, exitIndex: number, nextEnter: number): string {
     const { kind, tid, commIndex, comms } = batch;
     const end = Math.min(kind.length, exitIndex + COMM_LOOKAHEAD);
     for (let i = exitIndex + 1; i < end; i++) {
-      if (kind[i] === EventKind.EXIT) continue;
+      if (!hasEnterColumns(kind[i])) continue;
       if (tid[i] === tid[exitIndex]) return comms[commIndex[nextEnter]] ?? '?';
       nextEnter++;
     }

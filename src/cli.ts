@@ -7,7 +7,7 @@ import type { AttachMode } from './native-addon';
 import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from './syscall-summary';
-import { runTrace, type AggregateOptions, type TraceOptions } from './trace-run';
+import { runTrace, type AggregateOptions, type Backend, type TraceOptions } from './trace-run';
 import { UsageError, UserError } from './usage-error';
 
 interface CliOptions {
@@ -39,6 +39,8 @@ interface CliOptions {
   relativeTimestamps?: true;
   syscallTimes?: true;
   alwaysShowPid?: true;
+  ptrace?: boolean;
+  backend: string;
 }
 
 /** For flags that count their repeats (-tt, -yy, -xx). */
@@ -81,6 +83,8 @@ function program(): Command {
     .option('--top [n]', 'with --hist: the n histograms with the most total time (10); alone: a live view of the n busiest syscalls and processes, each interval (-i, default 1 s)')
     .option('-i, --interval <seconds>', 'with --summary-only or --hist: print (and reset) every interval')
     .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
+    .option('--ptrace', 'use the ptrace backend (no eBPF needed): same as --backend ptrace')
+    .addOption(new Option('--backend <backend>', 'eBPF, ptrace, or eBPF with ptrace where eBPF cannot run').choices(['auto', 'bpf', 'ptrace']).default('auto'))
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
     .argument('[command...]', 'command to launch and trace')
@@ -97,10 +101,28 @@ function positiveNumber(text: string, what: string, integer: boolean): number {
   return value;
 }
 
+/** --backend, --ptrace, and the options only the eBPF backend has. */
+function chooseBackend(cli: CliOptions): Backend {
+  if (cli.ptrace && cli.backend === 'bpf') throw new UsageError('give --ptrace or --backend bpf, not both');
+  const backend: Backend = cli.ptrace ? 'ptrace' : (cli.backend as Backend);
+  if (backend !== 'ptrace') return backend;
+  const ebpfOnly: [boolean, string][] = [
+    [cli.all === true, '-a (the whole host)'], [cli.hist === true, '--hist'], [cli.top !== undefined, '--top'],
+    [cli.interval !== undefined, '-i'], [cli.cgroup !== undefined, '--cgroup'], [cli.attach !== undefined, '--attach'],
+  ];
+  for (const [given, name] of ebpfOnly)
+    if (given) throw new UsageError(`${name} needs the eBPF backend: not with --ptrace`);
+  return backend;
+}
+
 function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const modes = [command.length > 0, cli.pid !== undefined, cli.all === true].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to trace: give a command after --, -p PID or -a');
   if (modes > 1) throw new UsageError('give only one of: a command, -p PID, -a');
+  const backend = chooseBackend(cli);
+  // On ptrace --summary-only is -S computed from the streamed calls, without the calls.
+  const summaryOnlyFromStream = backend === 'ptrace' && cli.summaryOnly === true;
+  if (summaryOnlyFromStream && cli.summary) throw new UsageError('give -S or --summary-only, not both');
 
   const bufferMiB = positiveNumber(cli.bufferSize, '--buffer-size', true);
   if ((bufferMiB & (bufferMiB - 1)) !== 0 || bufferMiB > 1024)
@@ -125,8 +147,10 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     bufferBytes: bufferMiB << 20,
     verbose: cli.verbose === true,
     attachMode: cli.attach,
-    summaryBy: cli.summary ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
-    aggregate: aggregateOptions(cli),
+    summaryBy: cli.summary || summaryOnlyFromStream ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
+    aggregate: summaryOnlyFromStream ? undefined : aggregateOptions(cli),
+    backend,
+    summaryOnly: summaryOnlyFromStream,
   };
   if (cli.format !== 'strace') {
     for (const [given, name] of [[cli.absoluteTimestamps > 0, '-t'], [cli.relativeTimestamps, '-r'], [cli.syscallTimes, '-T'],

@@ -30,7 +30,8 @@ export interface SessionSpec {
 }
 
 export interface SessionStarted {
-  attachMode: AttachMode;
+  /** How the eBPF programs attached, or 'ptrace' for the ptrace backend. */
+  attachMode: AttachMode | 'ptrace';
   childPid: number | null;
   log: string;
   /** CLOCK_MONOTONIC ns of time 0 in the batches (process.hrtime's clock). */
@@ -70,6 +71,9 @@ export interface TestEvent {
 
 interface Addon {
   TraceSession: new (spec: SessionSpec) => NativeTraceSession;
+  /** The same session over ptrace (no eBPF needed); refuses spec.all. Reads followChildren,
+   * syscalls, captures, command and pids. */
+  PtraceSession: new (spec: SessionSpec) => NativeTraceSession;
   encodeBatch(events: TestEvent[]): Buffer;
   /** Latency buckets the kernel side counts (bpf/syscall_event.h). */
   latencyBuckets: number;

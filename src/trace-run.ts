@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { decodeAggregate, decodeBatch } from './batch-decoder';
-import { CallPairer, type SyscallCall } from './call-pairer';
+import { CallPairer, type ProcessEvent, type SyscallCall } from './call-pairer';
 import { nativeCaptureRules } from './capture-rules';
 import { formatHistograms, type HistBy } from './format-hist';
 import { formatJsonLine } from './format-json';
@@ -12,7 +12,8 @@ import { PerfFormatter } from './format-perf';
 import { StraceFormatter } from './format-strace';
 import { FdTable } from './fd-table';
 import type { HexMode } from './decode/quote';
-import { loadAddon, type AttachMode, type NativeError, type SessionEnd, type SessionSpec } from './native-addon';
+import { formatProcessEventJson, formatProcessEventPerf } from './format-process-event';
+import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted } from './native-addon';
 import { OutputClosedError, OutputSink } from './output-sink';
 import { errnoOf } from './raw-args';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
@@ -50,7 +51,13 @@ export interface TraceOptions {
   summaryBy?: SummaryBy;
   /** --summary-only, --hist: count in the kernel instead of streaming every call. */
   aggregate?: AggregateOptions;
+  /** eBPF, ptrace, or eBPF with ptrace where eBPF cannot run. */
+  backend: Backend;
+  /** --summary-only on the ptrace backend: the -S tables from the streamed calls, no call lines. */
+  summaryOnly?: boolean;
 }
+
+export type Backend = 'auto' | 'bpf' | 'ptrace';
 
 export type AggregateOptions = {
   intervalMs?: number;
@@ -122,6 +129,37 @@ function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
 
+/** Why the eBPF backend cannot run on this machine, from its load error; null if the error
+ * is about something else (no such process, a command that cannot run). */
+export function ebpfUnavailableReason(message: string): string | null {
+  if (message.startsWith('the kernel has no BTF')) return 'the kernel has no BTF';
+  if (message.startsWith('no permission to load BPF programs')) return 'no permission to load BPF programs';
+  if (message.startsWith('cannot load the BPF programs') || message.startsWith('ring buffer:')) return message;
+  return null;
+}
+
+type Callbacks = Parameters<NativeTraceSession['start']>;
+
+/** Starts the backend asked for; with 'auto', ptrace where eBPF cannot load, said in one line. */
+function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Callbacks):
+{ session: NativeTraceSession; started: SessionStarted } {
+  const addon = loadAddon();
+  const start = (Session: typeof addon.TraceSession) => {
+    const session = new Session(spec);
+    return { session, started: session.start(...callbacks) };
+  };
+  if (options.backend === 'ptrace') return start(addon.PtraceSession);
+  try {
+    return start(addon.TraceSession);
+  } catch (error) {
+    const reason = ebpfUnavailableReason((error as NativeError).message);
+    if (options.backend === 'bpf' || reason === null) throw error;
+    if (options.all || options.aggregate) throw new UserError(`${(error as NativeError).message} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
+    log(`eBPF unavailable (${reason}); using the ptrace backend`);
+    return start(addon.PtraceSession);
+  }
+}
+
 export function runTrace(options: TraceOptions): Promise<number> {
   const sink = openSink(options.output);
   const fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets') : undefined;
@@ -168,21 +206,23 @@ export function runTrace(options: TraceOptions): Promise<number> {
   let stopping = false;
   let outputClosed = false;
   let failure: Error | undefined;
-  const session = new (loadAddon().TraceSession)(spec);
+  let session: NativeTraceSession | undefined;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    session.stop();
+    session?.stop();
   };
 
   const summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
   const shown = (call: SyscallCall): boolean => {
-    if (outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return false;
+    if (options.summaryOnly || outputClosed || (options.maxEvents !== undefined && printed >= options.maxEvents)) return false;
     if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return false;
     return options.minDurationNs === null || call.state === 'started' ||
       (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
   };
   const show = (call: SyscallCall): void => {
+    // The eBPF backend checks --comm in the kernel; the ptrace one reports every thread.
+    if (options.comm !== undefined && call.comm !== options.comm) return;
     summary?.add(call); // every call, whatever the display filters below
     if (!shown(call)) {
       fds?.update(call); // the formatters update it for the calls they show
@@ -194,11 +234,20 @@ export function runTrace(options: TraceOptions): Promise<number> {
     sink.write(line);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++printed >= options.maxEvents) stop();
   };
+  // --format strace: not yet (it shows the command's own exit when the trace ends).
+  const formatProcessEvent = { json: formatProcessEventJson, perf: formatProcessEventPerf, strace: null }[options.format];
+  /** Signals and process exits (ptrace backend): shown as strace shows them, whatever -e. */
+  const showProcessEvent = (event: ProcessEvent): void => {
+    if (!formatProcessEvent || options.summaryOnly || outputClosed || options.failureOnly || options.minDurationNs !== null) return;
+    if (options.maxEvents !== undefined && printed >= options.maxEvents) return;
+    if (options.comm !== undefined && event.comm !== options.comm) return;
+    sink.write(formatProcessEvent(event));
+  };
   const pairer = new CallPairer(show, {
     announceAfterNs: options.failureOnly ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
     maxPending: MAX_PENDING_CALLS,
     commOf: commOfThread,
-  });
+  }, showProcessEvent);
 
   const fail = (error: unknown): void => {
     if (error instanceof OutputClosedError) outputClosed = true;
@@ -244,9 +293,10 @@ export function runTrace(options: TraceOptions): Promise<number> {
         resolve(1);
         return;
       }
+      const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
       let totals = options.aggregate
-        ? `${countedCalls} calls counted in the kernel, ${uncountedCalls} not counted (stats table full or no memory), backend bpf (${attachMode})`
-        : `${pairer.eventsSeen} events, ${end.lostEvents} lost, backend bpf (${attachMode})`;
+        ? `${countedCalls} calls counted in the kernel, ${uncountedCalls} not counted (stats table full or no memory), ${backend}`
+        : `${pairer.eventsSeen} events, ${end.lostEvents} lost, ${backend}`;
       if (pairer.evicted > 0) totals += `, ${pairer.evicted} calls evicted from the pending table`;
       log(totals);
       if (options.verbose && !options.aggregate) {
@@ -258,18 +308,20 @@ export function runTrace(options: TraceOptions): Promise<number> {
 
     let attachMode = '';
     let childPid: number | null = null;
-    let started: ReturnType<typeof session.start>;
+    let started: SessionStarted;
     try {
-      started = session.start(onBatch, onEnd);
+      ({ session, started } = startSession(options, spec, onBatch, onEnd));
       attachMode = started.attachMode;
       childPid = started.childPid;
       epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
       sink.close();
-      throw new UserError((error as NativeError).message);
+      throw error instanceof UserError ? error : new UserError((error as NativeError).message);
     }
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
-    if (options.verbose) {
+    if (options.verbose && started.attachMode === 'ptrace') {
+      log('backend ptrace' + (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
+    } else if (options.verbose) {
       log(`backend bpf, attached with ${started.attachMode}, ring buffer ${options.bufferBytes / (1 << 20)} MiB` +
         (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
       for (const line of started.log.split('\n').filter(Boolean)) log(`libbpf: ${line}`);

@@ -1,0 +1,154 @@
+#include "ptrace_captures.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "batch_encoder.h"
+#include "tracee_memory.h"
+
+namespace {
+
+constexpr size_t kIovecSize = 16;
+// envp is counted, not copied; a count past this is reported as this (a bound on the
+// tracer's work for a corrupt or hostile array).
+constexpr uint32_t kMaxEnvCount = 1 << 20;
+constexpr size_t kPointersPerRead = 64;
+
+// How many bytes the rule covers before its cap; false if that cannot be known.
+bool rule_length(TraceeMemory &memory, const capture_rule &rule, const uint64_t args[], int64_t ret, uint64_t &length)
+{
+	switch (rule.length_from) {
+	case CAPTURE_LENGTH_FIXED:
+		length = rule.elem_size;
+		return true;
+	case CAPTURE_LENGTH_ARG:
+		length = args[rule.length_arg] * rule.elem_size;
+		return true;
+	case CAPTURE_LENGTH_RET:
+		length = uint64_t(ret) * rule.elem_size;
+		return ret >= 0;
+	case CAPTURE_LENGTH_POINTER: {
+		uint32_t value;
+		if (!memory.read(args[rule.length_arg], &value, sizeof(value))) return false;
+		length = value;
+		return true;
+	}
+	default:
+		length = rule.max_bytes;
+		return true;
+	}
+}
+
+} // namespace
+
+void PtraceCaptures::add_rule(uint32_t nr, const capture_rule &rule)
+{
+	if (nr >= CAPTURE_SYSCALLS || rule.arg >= SYSCALL_ARG_COUNT || rule.length_arg >= SYSCALL_ARG_COUNT) return;
+	rules_[nr].push_back(rule);
+	empty_ = false;
+}
+
+void PtraceCaptures::capture(BatchBuilder &batch, TraceeMemory &memory, uint32_t nr, const uint64_t args[],
+                             bool at_exit, int64_t ret) const
+{
+	if (nr >= CAPTURE_SYSCALLS || (at_exit && ret < 0)) return;
+	for (const capture_rule &rule : rules_[nr])
+		if (bool(rule.at_exit) == at_exit) apply(batch, memory, rule, args, at_exit, ret);
+}
+
+void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule, const uint64_t args[],
+                           bool at_exit, int64_t ret) const
+{
+	const uint8_t when = at_exit ? CAPTURE_FLAG_AT_EXIT : 0;
+	const uint64_t addr = args[rule.arg];
+	auto fault = [&](uint8_t kind) { batch.add_capture(rule.arg, kind, when | CAPTURE_FLAG_FAULT, nullptr, 0); };
+	auto item = [&](uint8_t kind, uint8_t flags, const std::string &data) {
+		batch.add_capture(rule.arg, kind, when | flags, data.data(), uint32_t(data.size()));
+	};
+	std::string data;
+	bool truncated = false;
+
+	switch (rule.source) {
+	case CAPTURE_SOURCE_STRING:
+		if (!memory.read_string(addr, rule.max_bytes, data, truncated)) return fault(CAPTURE_KIND_STRING);
+		return item(CAPTURE_KIND_STRING, truncated ? CAPTURE_FLAG_TRUNCATED : 0, data);
+
+	case CAPTURE_SOURCE_ARGV: {
+		uint64_t pointers[CAPTURE_ARGV_MAX + 1];
+		size_t count = 0;
+		for (; count <= CAPTURE_ARGV_MAX; count++) {
+			if (!memory.read(addr + count * 8, &pointers[count], 8)) {
+				if (count == 0) return fault(CAPTURE_KIND_STRING_ARRAY);
+				break;
+			}
+			if (pointers[count] == 0) break;
+		}
+		bool more = count > CAPTURE_ARGV_MAX;
+		std::string element;
+		for (size_t i = 0; i < std::min<size_t>(count, CAPTURE_ARGV_MAX); i++) {
+			bool cut;
+			// One byte past the cap marks an element that was cut.
+			if (memory.read_string(pointers[i], rule.max_bytes + 1, element, cut)) data += element;
+			data.push_back('\0');
+		}
+		return item(CAPTURE_KIND_STRING_ARRAY, more ? CAPTURE_FLAG_TRUNCATED : 0, data);
+	}
+
+	case CAPTURE_SOURCE_ENVC: {
+		uint32_t count = 0;
+		uint64_t pointers[kPointersPerRead];
+		for (bool done = false; !done && count < kMaxEnvCount;) {
+			if (!memory.read(addr + uint64_t(count) * 8, pointers, sizeof(pointers))) {
+				// Near the end of a mapping: one pointer at a time.
+				if (!memory.read(addr + uint64_t(count) * 8, pointers, 8)) {
+					if (count == 0) return fault(CAPTURE_KIND_COUNT);
+					break;
+				}
+				if (pointers[0] == 0) break;
+				count++;
+				continue;
+			}
+			for (size_t i = 0; i < kPointersPerRead && !done; i++) {
+				if (pointers[i] == 0) done = true;
+				else count++;
+			}
+		}
+		count = std::min(count, kMaxEnvCount);
+		data.assign(reinterpret_cast<const char *>(&count), sizeof(count)); // x86_64: little-endian
+		return item(CAPTURE_KIND_COUNT, 0, data);
+	}
+
+	case CAPTURE_SOURCE_BYTES:
+	case CAPTURE_SOURCE_STRUCT: {
+		const uint8_t kind = rule.source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT;
+		uint64_t length;
+		if (!rule_length(memory, rule, args, ret, length)) return fault(kind);
+		data.resize(std::min<uint64_t>(length, rule.max_bytes));
+		if (!memory.read(addr, data.data(), data.size())) return fault(kind);
+		return item(kind, length > rule.max_bytes ? CAPTURE_FLAG_TRUNCATED : 0, data);
+	}
+
+	case CAPTURE_SOURCE_IOVEC: {
+		uint64_t elements = std::min<uint64_t>(args[rule.length_arg], CAPTURE_IOVEC_MAX);
+		std::string vectors(elements * kIovecSize, '\0');
+		if (!memory.read(addr, vectors.data(), vectors.size())) return fault(CAPTURE_KIND_STRUCT);
+		item(CAPTURE_KIND_STRUCT, args[rule.length_arg] > CAPTURE_IOVEC_MAX ? CAPTURE_FLAG_TRUNCATED : 0, vectors);
+		// At the exit only the first ret bytes were transferred.
+		uint64_t budget = std::min<uint64_t>(rule.max_bytes, at_exit ? uint64_t(ret) : UINT64_MAX);
+		bool cut = false;
+		for (uint64_t i = 0; i < elements; i++) {
+			uint64_t base, length;
+			memcpy(&base, &vectors[i * kIovecSize], 8);
+			memcpy(&length, &vectors[i * kIovecSize + 8], 8);
+			uint64_t take = std::min(length, budget - data.size());
+			if (take < length) cut = true;
+			size_t at = data.size();
+			data.resize(at + take);
+			if (!memory.read(base, &data[at], take)) return fault(CAPTURE_KIND_BYTES);
+			if (data.size() == budget) break;
+		}
+		return item(CAPTURE_KIND_BYTES, cut && data.size() == rule.max_bytes ? CAPTURE_FLAG_TRUNCATED : 0, data);
+	}
+	}
+}

@@ -1,0 +1,31 @@
+// The capture rule table (src/capture-rules.ts) applied by the ptrace backend: copies the
+// arguments a rule names out of the stopped tracee's memory into the batch, as the BPF
+// programs do (same item kinds, flags and limits; see proto/batch.proto).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <linux/types.h>
+#include "syscall_event.h"
+
+class BatchBuilder;
+class TraceeMemory;
+
+class PtraceCaptures {
+public:
+	void add_rule(uint32_t nr, const capture_rule &rule);
+	bool empty() const { return empty_; }
+	// Adds the items of nr's entry (at_exit false) or exit rules to the batch's last event.
+	// At the exit only a successful call's (ret >= 0) arguments are copied.
+	void capture(BatchBuilder &batch, TraceeMemory &memory, uint32_t nr, const uint64_t args[SYSCALL_ARG_COUNT],
+	             bool at_exit, int64_t ret) const;
+
+private:
+	void apply(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule,
+	           const uint64_t args[SYSCALL_ARG_COUNT], bool at_exit, int64_t ret) const;
+
+	std::array<std::vector<capture_rule>, CAPTURE_SYSCALLS> rules_;
+	bool empty_ = true;
+};

@@ -1,0 +1,224 @@
+#include "ptrace_session.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "batch_encoder.h"
+#include "native_error.h"
+#include "session_values.h"
+
+namespace {
+
+// Same flush rules as TraceSession: a batch closes at this many events, or this long
+// after the last flush; also once its captured bytes grow large.
+constexpr size_t kMaxBatchEvents = 8192;
+constexpr size_t kMaxBatchCaptureBytes = 4 << 20;
+constexpr uint64_t kFlushIntervalNs = 25'000'000;
+constexpr size_t kMaxQueuedBatches = 256;
+
+// The tracer thread blocks in waitpid(), which nothing but a signal interrupts. A timer
+// sends it this signal every flush interval (so batches close while the tracees are
+// quiet), and stop() sends it at once. Directed at that thread only (SIGEV_THREAD_ID,
+// tgkill), so no other thread of Node sees it. A wakeup lost in the instant before
+// waitpid() is made up by the next tick.
+int wake_signal() { return SIGRTMIN + 8; }
+
+void on_wake_signal(int) {}
+
+// Arms a periodic timer signalling the calling thread; returns it, or nullopt.
+std::optional<timer_t> start_tick_timer()
+{
+	struct sigaction action = {};
+	action.sa_handler = on_wake_signal; // no SA_RESTART: waitpid() returns EINTR
+	sigemptyset(&action.sa_mask);
+	sigaction(wake_signal(), &action, nullptr);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, wake_signal());
+	pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+
+	sigevent event = {};
+	event.sigev_notify = SIGEV_THREAD_ID;
+	event.sigev_signo = wake_signal();
+	event._sigev_un._tid = gettid();
+	timer_t timer;
+	if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0) return std::nullopt;
+	itimerspec period = {{0, long(kFlushIntervalNs)}, {0, long(kFlushIntervalNs)}};
+	timer_settime(timer, 0, &period, nullptr);
+	return timer;
+}
+
+PtraceOptions parse_options(const Napi::Object &o)
+{
+	PtraceOptions options;
+	options.follow_children = o.Get("followChildren").ToBoolean();
+	if (o.Get("syscalls").IsArray()) options.syscalls = number_array(o.Get("syscalls"));
+	if (o.Get("captures").IsArray()) {
+		Napi::Array rules = o.Get("captures").As<Napi::Array>();
+		for (uint32_t i = 0; i < rules.Length(); i++) {
+			Napi::Object r = rules.Get(i).As<Napi::Object>();
+			auto field = [&](const char *name) { return r.Get(name).As<Napi::Number>().Uint32Value(); };
+			capture_rule rule = {};
+			rule.source = uint8_t(field("source"));
+			rule.arg = uint8_t(field("arg"));
+			rule.at_exit = r.Get("atExit").ToBoolean();
+			rule.length_from = uint8_t(field("lengthFrom"));
+			rule.length_arg = uint8_t(field("lengthArg"));
+			rule.elem_size = uint16_t(field("elemSize"));
+			rule.max_bytes = field("maxBytes");
+			options.captures.add_rule(field("nr"), rule);
+		}
+	}
+	options.clock = monotonic_ns;
+	return options;
+}
+
+} // namespace
+
+Napi::Function PtraceSession::Define(Napi::Env env)
+{
+	return DefineClass(env, "PtraceSession",
+	                   {InstanceMethod("start", &PtraceSession::Start), InstanceMethod("stop", &PtraceSession::Stop)});
+}
+
+PtraceSession::PtraceSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<PtraceSession>(info)
+{
+	Napi::Object o = info[0].As<Napi::Object>();
+	if (o.Get("all").ToBoolean()) throw Napi::Error::New(info.Env(), "the ptrace backend traces a command or processes, not the whole host");
+	options_ = parse_options(o);
+	if (o.Get("command").IsObject()) command_ = command_spec(o.Get("command").As<Napi::Object>());
+	if (o.Get("pids").IsArray()) pids_ = number_array(o.Get("pids"));
+}
+
+PtraceSession::~PtraceSession()
+{
+	if (thread_.joinable()) {
+		stop_requested_ = true;
+		wake();
+		thread_.join();
+	}
+}
+
+Napi::Value PtraceSession::Start(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	if (running_ || thread_.joinable()) throw Napi::Error::New(env, "the trace session is already running");
+	start_ns_ = monotonic_ns();
+	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts ptrace batches",
+	                                          kMaxQueuedBatches, 1);
+	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts ptrace end", 1, 1);
+	std::promise<void> set_up;
+	std::future<void> setup_done = set_up.get_future();
+	running_ = true;
+	thread_ = std::thread([this, &set_up] { run(set_up); });
+	// The command is started (or the processes seized) on the tracer thread: every ptrace
+	// request must come from the thread that attached.
+	setup_done.wait();
+	if (setup_error_) {
+		thread_.join();
+		running_ = false;
+		on_batch_.Release();
+		on_end_.Release();
+		throw js_error(env, *setup_error_);
+	}
+	// Stay alive while the tracer thread runs (see TraceSession::Start). Released in finish().
+	Ref();
+	Napi::Object result = Napi::Object::New(env);
+	result.Set("attachMode", "ptrace");
+	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
+	result.Set("log", "");
+	return result;
+}
+
+Napi::Value PtraceSession::Stop(const Napi::CallbackInfo &info)
+{
+	if (running_) {
+		stop_requested_ = true;
+		wake();
+	}
+	return info.Env().Undefined();
+}
+
+void PtraceSession::wake()
+{
+	pid_t tid = tracer_tid_;
+	if (tid > 0) syscall(SYS_tgkill, getpid(), tid, wake_signal());
+}
+
+void PtraceSession::run(std::promise<void> &set_up)
+{
+	tracer_tid_ = gettid();
+	std::optional<timer_t> timer = start_tick_timer();
+	BatchBuilder batch(start_ns_);
+	SessionEnd end;
+	{
+		PtraceTracer tracer(std::move(options_), batch);
+		try {
+			if (!timer) throw NativeError(std::string("timer_create: ") + strerror(errno), errno);
+			if (command_) child_pid_ = tracer.launch(*command_);
+			for (uint32_t tgid : pids_) tracer.attach(pid_t(tgid));
+		} catch (const NativeError &e) {
+			setup_error_ = e;
+		}
+		bool failed = setup_error_.has_value();
+		set_up.set_value(); // Start() returns (or throws) now; set_up is gone after this
+		if (failed) {
+			tracer_tid_ = 0;
+			if (timer) timer_delete(*timer);
+			return; // ~PtraceTracer lets go of whatever was attached
+		}
+
+		uint64_t last_flush = monotonic_ns();
+		while (!tracer.ended() && !stop_requested_) {
+			tracer.step();
+			uint64_t now = monotonic_ns();
+			if (batch.size() >= kMaxBatchEvents || batch.capture_bytes() >= kMaxBatchCaptureBytes ||
+			    now - last_flush >= kFlushIntervalNs) {
+				flush(batch);
+				last_flush = now;
+			}
+		}
+		tracer.release_all();
+		if (tracer.ended()) {
+			end.reason = tracer.ended()->reason;
+			end.exit_code = tracer.ended()->exit_code;
+			end.term_signal = tracer.ended()->term_signal;
+		} else {
+			end.reason = "stopped";
+		}
+	}
+	tracer_tid_ = 0;
+	if (timer) timer_delete(*timer);
+	flush(batch);
+	finish(end);
+}
+
+void PtraceSession::flush(BatchBuilder &batch)
+{
+	// As TraceSession::flush: after activity one empty batch, then nothing while idle.
+	bool quiet = batch.empty();
+	if (quiet && last_flush_was_quiet_) return;
+	last_flush_was_quiet_ = quiet;
+	hand_to_js(batch.finish(monotonic_ns(), 0));
+}
+
+void PtraceSession::hand_to_js(std::string message)
+{
+	send_buffer(on_batch_, std::move(message));
+}
+
+void PtraceSession::finish(SessionEnd end)
+{
+	deliver_end(on_end_, std::move(end), [this] {
+		thread_.join();
+		running_ = false;
+		Unref();
+	});
+	on_batch_.Release();
+	on_end_.Release();
+}

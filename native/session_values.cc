@@ -1,0 +1,77 @@
+#include "session_values.h"
+
+#include <cstring>
+#include <ctime>
+
+uint64_t monotonic_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+}
+
+Napi::Error js_error(Napi::Env env, const NativeError &e)
+{
+	Napi::Error error = Napi::Error::New(env, e.what());
+	error.Set("errno", Napi::Number::New(env, e.err));
+	if (e.err) error.Set("code", Napi::String::New(env, strerrorname_np(e.err) ? strerrorname_np(e.err) : ""));
+	return error;
+}
+
+std::vector<std::string> string_array(const Napi::Value &value)
+{
+	std::vector<std::string> out;
+	Napi::Array array = value.As<Napi::Array>();
+	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+	return out;
+}
+
+std::vector<uint32_t> number_array(const Napi::Value &value)
+{
+	std::vector<uint32_t> out;
+	Napi::Array array = value.As<Napi::Array>();
+	for (uint32_t i = 0; i < array.Length(); i++) out.push_back(array.Get(i).As<Napi::Number>().Uint32Value());
+	return out;
+}
+
+CommandSpec command_spec(const Napi::Object &c)
+{
+	return CommandSpec{c.Get("path").As<Napi::String>().Utf8Value(), string_array(c.Get("argv")), string_array(c.Get("env"))};
+}
+
+void send_buffer(Napi::ThreadSafeFunction &on_batch, std::string message)
+{
+	auto *encoded = new std::string(std::move(message));
+	napi_status status = on_batch.BlockingCall(encoded, [](Napi::Env env, Napi::Function callback, std::string *data) {
+		Napi::Buffer<char> buffer = Napi::Buffer<char>::New(
+		    env, data->data(), data->size(), [](Napi::Env, char *, std::string *owned) { delete owned; }, data);
+		callback.Call({buffer});
+	});
+	if (status != napi_ok) delete encoded; // JavaScript is shutting down
+}
+
+void deliver_end(Napi::ThreadSafeFunction &on_end, SessionEnd end, std::function<void()> release)
+{
+	struct Delivery {
+		SessionEnd end;
+		std::function<void()> release;
+	};
+	auto *owned = new Delivery{std::move(end), std::move(release)};
+	napi_status status = on_end.BlockingCall(owned, [](Napi::Env env, Napi::Function callback, Delivery *d) {
+		d->release();
+		const SessionEnd &e = d->end;
+		Napi::Object info = Napi::Object::New(env);
+		info.Set("reason", e.reason);
+		info.Set("exitCode", e.exit_code >= 0 ? Napi::Number::New(env, e.exit_code) : env.Null());
+		info.Set("signal", e.term_signal ? Napi::String::New(env, sigabbrev_np(e.term_signal)) : env.Null());
+		info.Set("lostEvents", Napi::Number::New(env, double(e.lost_events)));
+		Napi::Object copies = Napi::Object::New(env);
+		copies.Set("atEntry", Napi::Number::New(env, double(e.captured_at_entry)));
+		copies.Set("retriedAtExit", Napi::Number::New(env, double(e.capture_retried)));
+		copies.Set("failed", Napi::Number::New(env, double(e.capture_failed)));
+		info.Set("argumentCopies", copies);
+		delete d;
+		callback.Call({info});
+	});
+	if (status != napi_ok) delete owned;
+}

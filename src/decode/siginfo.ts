@@ -1,0 +1,61 @@
+// A signal's siginfo_t (x86_64 layout), as strace shows it:
+//   {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=0, si_utime=0, si_stime=0}
+import { enumName } from './symbols';
+
+const SIGCHLD = 17;
+const FAULT_SIGNALS = new Set([4, 7, 8, 11, 5]); // SIGILL, SIGBUS, SIGFPE, SIGSEGV, SIGTRAP
+
+/** si_code values every signal can carry (the kernel's SI_* in asm-generic/siginfo.h). */
+const GENERIC_CODES: Record<number, string> = {
+  0: 'SI_USER', 0x80: 'SI_KERNEL', [-1]: 'SI_QUEUE', [-2]: 'SI_TIMER', [-3]: 'SI_MESGQ',
+  [-4]: 'SI_ASYNCIO', [-5]: 'SI_SIGIO', [-6]: 'SI_TKILL',
+};
+const CHILD_CODES = ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+const FAULT_CODES: Record<number, string[]> = {
+  4: ['', 'ILL_ILLOPC', 'ILL_ILLOPN', 'ILL_ILLADR', 'ILL_ILLTRP', 'ILL_PRVOPC', 'ILL_PRVREG', 'ILL_COPROC', 'ILL_BADSTK'],
+  7: ['', 'BUS_ADRALN', 'BUS_ADRERR', 'BUS_OBJERR', 'BUS_MCEERR_AR', 'BUS_MCEERR_AO'],
+  8: ['', 'FPE_INTDIV', 'FPE_INTOVF', 'FPE_FLTDIV', 'FPE_FLTOVF', 'FPE_FLTUND', 'FPE_FLTRES', 'FPE_FLTINV', 'FPE_FLTSUB'],
+  11: ['', 'SEGV_MAPERR', 'SEGV_ACCERR', 'SEGV_BNDERR', 'SEGV_PKUERR'],
+  5: ['', 'TRAP_BRKPT', 'TRAP_TRACE', 'TRAP_BRANCH', 'TRAP_HWBKPT'],
+};
+
+export function signalName(signo: number): string {
+  return enumName('signals', signo) ?? `SIG${signo}`;
+}
+
+function codeName(signo: number, code: number): string {
+  if (code > 0 && code < 0x80) {
+    if (signo === SIGCHLD && CHILD_CODES[code]) return CHILD_CODES[code];
+    const fault = FAULT_CODES[signo]?.[code];
+    if (fault) return fault;
+  }
+  return GENERIC_CODES[code] ?? String(code);
+}
+
+/** The fields of a siginfo_t in strace's order, each value as strace writes it. */
+export function siginfoFields(bytes: Uint8Array): [string, string][] {
+  if (bytes.length < 48) return [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const signo = view.getInt32(0, true);
+  const code = view.getInt32(8, true);
+  const fields: [string, string][] = [['si_signo', signalName(signo)], ['si_code', codeName(signo, code)]];
+  const errno = view.getInt32(4, true);
+  if (errno !== 0) fields.push(['si_errno', String(errno)]);
+  if (FAULT_SIGNALS.has(signo) && code > 0 && code < 0x80) {
+    const addr = view.getBigUint64(16, true);
+    fields.push(['si_addr', addr === 0n ? 'NULL' : '0x' + addr.toString(16)]);
+    return fields;
+  }
+  // Sent by a process (kill, tgkill, sigqueue) or about a child: who sent it.
+  if ((code <= 0 && code !== -2) || signo === SIGCHLD) {
+    fields.push(['si_pid', String(view.getInt32(16, true))], ['si_uid', String(view.getUint32(20, true))]);
+    if (signo === SIGCHLD && code > 0) {
+      const status = view.getInt32(24, true);
+      fields.push(['si_status', code === 1 ? String(status) : signalName(status)],
+        ['si_utime', String(view.getBigInt64(32, true))], ['si_stime', String(view.getBigInt64(40, true))]);
+    } else if (code === -1) {
+      fields.push(['si_int', String(view.getInt32(24, true))]);
+    }
+  }
+  return fields;
+}
