@@ -110,6 +110,7 @@ export class CallPairer {
       if (k === EventKind.SIGNAL || k === EventKind.PROCESS_EXIT) {
         // Neither has per-enter columns; a process exit has its status in ret.
         const status = k === EventKind.PROCESS_EXIT ? ret[exit++] : 0;
+        if (k === EventKind.PROCESS_EXIT) this.endProcess(pid[i]);
         if (this.emitProcessEvent) this.emitProcessEvent(this.processEvent(batch, i, enter, ts, status, captures));
         continue;
       }
@@ -146,6 +147,15 @@ export class CallPairer {
     const rest = [...this.pending.values()].sort((a, b) => a.tsNs - b.tsNs);
     this.pending.clear();
     for (const call of rest) this.emit({ ...call, state: 'unfinished' });
+  }
+
+  /** A process ended: its threads' pending calls never return (one killed it, or exit). */
+  private endProcess(pid: number): void {
+    for (const [tid, call] of this.pending) {
+      if (call.pid !== pid) continue;
+      this.pending.delete(tid);
+      this.emit({ ...call, state: 'unfinished' });
+    }
   }
 
   /** A thread enters a call only after leaving the last one: if that one is still pending,

@@ -67,11 +67,12 @@ function waitFor(predicate, what, timeoutMs = 20000) {
   });
 }
 
-/** The summary line's numbers: "bpftrace-ts: 12 events, 0 lost, backend bpf (tp_btf)". */
+/** The summary line's numbers: "bpftrace-ts: 12 events, 0 lost, backend bpf (tp_btf)", or
+ * "backend ptrace" (attachMode 'ptrace'). */
 function summary(stderr) {
-  const m = /bpftrace-ts: (\d+) events, (\d+) lost, backend bpf \((\w+)\)/.exec(stderr);
+  const m = /bpftrace-ts: (\d+) events, (\d+) lost, backend (?:bpf \((\w+)\)|ptrace)/.exec(stderr);
   if (!m) throw new Error(`no summary line in: ${stderr}`);
-  return { events: Number(m[1]), lost: Number(m[2]), attachMode: m[3] };
+  return { events: Number(m[1]), lost: Number(m[2]), attachMode: m[3] ?? 'ptrace' };
 }
 
 module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary };
