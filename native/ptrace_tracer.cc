@@ -121,8 +121,10 @@ pid_t PtraceTracer::launch(const CommandSpec &command)
 		seccomp_ = true;
 	}
 	HeldCommand held(command.path, command.argv, command.env, filter);
-	// EXITKILL: a launched command under a seccomp filter cannot run without its tracer.
-	seize(held.pid(), ptrace_options_ | PTRACE_O_EXITKILL | (seccomp_ ? PTRACE_O_TRACESECCOMP : 0));
+	// Without a tracer, the filter's selected calls would fail with ENOSYS: a command under
+	// it dies with its tracer (EXITKILL). Without the filter, a tracer that dies is just
+	// detached by the kernel and the command runs on unharmed.
+	seize(held.pid(), ptrace_options_ | (seccomp_ ? PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP : 0));
 	command_pid_ = held.pid();
 	add_tracee(command_pid_, command_pid_).awaiting_exec = true;
 	held.let_go();

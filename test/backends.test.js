@@ -194,5 +194,20 @@ for (const backend of Object.keys(BACKENDS)) {
   });
 }
 
+for (const backend of Object.keys(BACKENDS)) {
+  test(`${backend}: the tracer killed with SIGKILL: the command runs on to its end`, async () => {
+    const started = path.join(dir, `started-${backend}`);
+    const done = path.join(dir, `survived-${backend}`);
+    let tracer;
+    const run = runTracer([...BACKENDS[backend], '-o', '/dev/null', '--', 'sh', '-c', `touch ${started}; sleep 0.5; echo ok > ${done}`],
+      { started: (child) => (tracer = child) });
+    await waitFor(() => fs.existsSync(started), 'the command to run traced');
+    tracer.kill('SIGKILL');
+    assert.is((await run).signal, 'SIGKILL');
+    await waitFor(() => fs.existsSync(done), 'the command to finish on its own');
+    assert.is(fs.readFileSync(done, 'utf8'), 'ok\n');
+  });
+}
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
