@@ -10,9 +10,9 @@
 namespace {
 
 constexpr size_t kIovecSize = 16;
-// envp is counted, not copied; a count past this is reported as this (a bound on the
-// tracer's work for a corrupt or hostile array).
-constexpr uint32_t kMaxEnvCount = 1 << 20;
+// envp is counted, not copied, up to the eBPF backend's bound (a corrupt or hostile array
+// costs no more than that).
+constexpr uint32_t kMaxEnvCount = CAPTURE_ENVC_MAX;
 constexpr size_t kPointersPerRead = 64;
 
 // How many bytes the rule covers before its cap; false if that cannot be known.

@@ -51,6 +51,8 @@ const DEFAULT_BUFFER_MIB = '32';
 const DEFAULT_STRING_LIMIT = '32';
 /** The eBPF backend copies at most this much of one buffer (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
 const MAX_STRING_LIMIT = 4096;
+/** The ptrace backend copies from the tracee's memory: no limit but a sane one (1 GiB). */
+const PTRACE_MAX_STRING_LIMIT = 2 ** 30;
 
 function program(): Command {
   return new Command()
@@ -134,7 +136,8 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,
     format: cli.format as TraceOptions['format'],
-    stringLimit: stringLimit(cli.stringLimit),
+    // The ptrace backend copies as much as -s asks; the eBPF one at most CAPTURE_ITEM_MAX.
+    stringLimit: stringLimit(cli.stringLimit, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT),
     decodeFds: cli.decodeFds >= 2 ? 'sockets' : cli.decodeFds === 1 ? 'paths' : undefined,
     hex: cli.hex >= 2 ? 'all' : cli.hex === 1 ? 'non-ascii' : 'none',
     absoluteTime: cli.absoluteTimestamps,
@@ -165,10 +168,10 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   return options;
 }
 
-function stringLimit(text: string): number {
+function stringLimit(text: string, max: number): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_STRING_LIMIT)
-    throw new UsageError(`-s takes a byte count from 0 to ${MAX_STRING_LIMIT}, not '${text}'`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > max)
+    throw new UsageError(`-s takes a byte count from 0 to ${max}${max === MAX_STRING_LIMIT ? ' (more with --ptrace)' : ''}, not '${text}'`);
   return value;
 }
 
