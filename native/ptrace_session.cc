@@ -131,6 +131,7 @@ Napi::Value PtraceSession::Start(const Napi::CallbackInfo &info)
 	Napi::Object result = Napi::Object::New(env);
 	result.Set("attachMode", "ptrace");
 	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
+	result.Set("startNs", Napi::Number::New(env, double(start_ns_)));
 	result.Set("log", "");
 	return result;
 }

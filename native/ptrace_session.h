@@ -27,7 +27,7 @@ public:
 	~PtraceSession() override;
 
 private:
-	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode: 'ptrace', childPid, log}
+	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode: 'ptrace', childPid, log, startNs}
 	Napi::Value Start(const Napi::CallbackInfo &info);
 	// JS: stop(): let every tracee go where it is, then onEnd.
 	Napi::Value Stop(const Napi::CallbackInfo &info);
