@@ -116,22 +116,30 @@ test('-a: sees other processes\' calls, never its own', async () => {
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
 });
 
-function ourProgramsLoaded() {
-  return /sys_enter_tp_btf|sys_exit_tp_btf/.test(execFileSync('bpftool', ['prog', 'show'], { encoding: 'utf8' }));
+function loadedPrograms() {
+  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' }));
+}
+
+/** Streaming programs loaded after program id `after` (ids only grow): ours, unless another
+ * tracer started meanwhile; one loaded earlier (another engineer's) is never counted. */
+function ourProgramsLoaded(after) {
+  return loadedPrograms().some((p) => p.id > after && /^sys_(enter|exit)_tp_btf$/.test(p.name ?? ''));
 }
 
 test('the tracer killed with SIGKILL: the command runs on to its end, and nothing of ours stays in the kernel', async () => {
   const started = path.join(dir, 'started');
   const done = path.join(dir, 'survived');
   let tracer;
+  const baseline = Math.max(0, ...loadedPrograms().map((p) => p.id));
   const run = runTracer(['-o', '/dev/null', '--', 'sh', '-c', `touch ${started}; sleep 0.5; echo ok > ${done}`], { started: (child) => (tracer = child) });
   await waitFor(() => fs.existsSync(started), 'the command to run traced');
+  assert.ok(ourProgramsLoaded(baseline), 'the programs are loaded');
   tracer.kill('SIGKILL');
   const result = await run;
   assert.is(result.signal, 'SIGKILL');
   await waitFor(() => fs.existsSync(done), 'the command to finish on its own');
   assert.is(fs.readFileSync(done, 'utf8'), 'ok\n');
-  await waitFor(() => !ourProgramsLoaded(), 'the kernel to drop our programs');
+  await waitFor(() => !ourProgramsLoaded(baseline), 'the kernel to drop our programs');
 });
 
 test('output closed early: the tracer stops quietly and the command is not harmed', async () => {

@@ -229,6 +229,21 @@ test('the tracer killed with SIGKILL while attached: the tracee runs on', async 
   assert.equal(await reader.exited, { code: 0, signal: null });
 });
 
+test('a process busy making calls, attached then detached: it runs on to a normal exit (no stray SIGSTOP or SIGTRAP)', async () => {
+  const storm = startFixture('storm', ['5000000']);
+  const out = outFile('txt');
+  let tracer;
+  const run = runTracer(['--ptrace', '-p', String(storm.child.pid), '-o', out], { started: (c) => (tracer = c) });
+  await waitFor(() => (fs.readFileSync(out, 'utf8').match(/getppid\(\) = /g) ?? []).length > 100, 'its calls to be traced');
+  tracer.kill('SIGINT');
+  assert.is((await run).status, 0);
+  const status = fs.readFileSync(`/proc/${storm.child.pid}/status`, 'utf8');
+  assert.match(status, /TracerPid:\s+0\n/);
+  assert.match(status, /State:\s+[RS]/, 'running, not stopped');
+  assert.match(status, /SigPnd:\s+0+\n/, 'no signal left pending for it');
+  assert.equal(await storm.exited, { code: 0, signal: null });
+});
+
 test('a stopped process attached and detached stays stopped, then continues on SIGCONT', async () => {
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   started.add(sleeper);
