@@ -171,6 +171,16 @@ test('an unprivileged user: the automatic fallback says why, and the trace is co
   }
 });
 
+test('which eBPF load errors make the automatic choice fall back to ptrace, and the reason it gives', () => {
+  const { ebpfUnavailableReason } = require('../dist/trace-run');
+  assert.is(ebpfUnavailableReason('the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): ...'), 'the kernel has no BTF');
+  assert.is(ebpfUnavailableReason('no permission to load BPF programs (needs root, ...): tp_btf: load: EPERM'), 'no permission to load BPF programs');
+  const noRing = 'cannot load the BPF programs: tp_btf: create map events: Invalid argument';
+  assert.is(ebpfUnavailableReason(noRing), noRing);
+  for (const other of ['process 42: No such process', "cannot execute '/x': Permission denied"])
+    assert.is(ebpfUnavailableReason(other), null, other);
+});
+
 test('--backend bpf fails with the reason instead of falling back', async () => {
   const { uid, gid } = unprivilegedUser();
   const { TRACER } = require('./helpers');
