@@ -62,8 +62,12 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 {
 	const uint8_t when = at_exit ? CAPTURE_FLAG_AT_EXIT : 0;
 	const uint64_t addr = args[rule.arg];
-	auto fault = [&](uint8_t kind) { batch.add_capture(rule.arg, kind, when | CAPTURE_FLAG_FAULT, nullptr, 0); };
+	auto fault = [&](uint8_t kind) {
+		failed_++;
+		batch.add_capture(rule.arg, kind, when | CAPTURE_FLAG_FAULT, nullptr, 0);
+	};
 	auto item = [&](uint8_t kind, uint8_t flags, const std::string &data) {
+		if (!at_exit) copied_at_entry_++;
 		batch.add_capture(rule.arg, kind, when | flags, data.data(), uint32_t(data.size()));
 	};
 	std::string data;

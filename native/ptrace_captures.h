@@ -22,10 +22,17 @@ public:
 	void capture(BatchBuilder &batch, TraceeMemory &memory, uint32_t nr, const uint64_t args[SYSCALL_ARG_COUNT],
 	             bool at_exit, int64_t ret) const;
 
+	// Copies that worked at the entry, and copies that failed (FAULT items), as the eBPF
+	// backend counts them. Its third count, copies retried at the exit, is always 0 here:
+	// process_vm_readv faults pages in, so an entry copy never needs a second try.
+	uint64_t copied_at_entry() const { return copied_at_entry_; }
+	uint64_t failed() const { return failed_; }
+
 private:
 	void apply(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule,
 	           const uint64_t args[SYSCALL_ARG_COUNT], bool at_exit, int64_t ret) const;
 
 	std::array<std::vector<capture_rule>, CAPTURE_SYSCALLS> rules_;
 	bool empty_ = true;
+	mutable uint64_t copied_at_entry_ = 0, failed_ = 0;
 };

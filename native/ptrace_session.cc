@@ -192,6 +192,8 @@ void PtraceSession::run(std::promise<void> &set_up)
 		} else {
 			end.reason = "stopped";
 		}
+		end.captured_at_entry = tracer.captures().copied_at_entry();
+		end.capture_failed = tracer.captures().failed();
 	}
 	tracer_tid_ = 0;
 	if (timer) timer_delete(*timer);

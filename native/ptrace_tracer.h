@@ -55,6 +55,7 @@ public:
 	bool step();
 	// Set once the trace has ended on its own (the command or the targets exited).
 	const std::optional<PtraceEnd> &ended() const { return ended_; }
+	const PtraceCaptures &captures() const { return options_.captures; }
 	// Lets every tracee go where it is: running, blocked in a call or stopped, with no
 	// stray signal; a signal being delivered is passed on. With the seccomp filter the
 	// launched command cannot run untraced (its selected calls would fail with ENOSYS):
