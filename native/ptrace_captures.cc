@@ -72,6 +72,7 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 	};
 	std::string data;
 	bool truncated = false;
+	if (addr == 0) return; // NULL is shown as NULL: no item, as the BPF programs do
 
 	switch (rule.source) {
 	case CAPTURE_SOURCE_STRING:
@@ -100,20 +101,14 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 	}
 
 	case CAPTURE_SOURCE_ENVC: {
+		// Counted until a NULL or an unreadable element, as the BPF programs count.
 		uint32_t count = 0;
 		uint64_t pointers[kPointersPerRead];
 		for (bool done = false; !done && count < kMaxEnvCount;) {
-			if (!memory.read(addr + uint64_t(count) * 8, pointers, sizeof(pointers))) {
-				// Near the end of a mapping: one pointer at a time.
-				if (!memory.read(addr + uint64_t(count) * 8, pointers, 8)) {
-					if (count == 0) return fault(CAPTURE_KIND_COUNT);
-					break;
-				}
-				if (pointers[0] == 0) break;
-				count++;
-				continue;
-			}
-			for (size_t i = 0; i < kPointersPerRead && !done; i++) {
+			size_t batch_size = kPointersPerRead;
+			if (!memory.read(addr + uint64_t(count) * 8, pointers, sizeof(pointers))) batch_size = 1; // near a mapping's end
+			if (batch_size == 1 && !memory.read(addr + uint64_t(count) * 8, pointers, 8)) break;
+			for (size_t i = 0; i < batch_size && !done; i++) {
 				if (pointers[i] == 0) done = true;
 				else count++;
 			}
@@ -130,29 +125,32 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 		if (!rule_length(memory, rule, args, ret, length)) return fault(kind);
 		data.resize(std::min<uint64_t>(length, rule.max_bytes));
 		if (!memory.read(addr, data.data(), data.size())) return fault(kind);
-		return item(kind, length > rule.max_bytes ? CAPTURE_FLAG_TRUNCATED : 0, data);
+		// A buffer's whole length is in its arguments or result; a struct's is not.
+		bool cut = length > rule.max_bytes && kind == CAPTURE_KIND_STRUCT;
+		return item(kind, cut ? CAPTURE_FLAG_TRUNCATED : 0, data);
 	}
 
 	case CAPTURE_SOURCE_IOVEC: {
 		uint64_t elements = std::min<uint64_t>(args[rule.length_arg], CAPTURE_IOVEC_MAX);
 		std::string vectors(elements * kIovecSize, '\0');
 		if (!memory.read(addr, vectors.data(), vectors.size())) return fault(CAPTURE_KIND_STRUCT);
-		item(CAPTURE_KIND_STRUCT, args[rule.length_arg] > CAPTURE_IOVEC_MAX ? CAPTURE_FLAG_TRUNCATED : 0, vectors);
-		// At the exit only the first ret bytes were transferred.
+		item(CAPTURE_KIND_STRUCT, 0, vectors);
+		// At the exit only the first ret bytes were transferred. The element count and
+		// lengths are in the arguments and the iovecs: no flag says what was cut.
 		uint64_t budget = std::min<uint64_t>(rule.max_bytes, at_exit ? uint64_t(ret) : UINT64_MAX);
-		bool cut = false;
-		for (uint64_t i = 0; i < elements; i++) {
+		for (uint64_t i = 0; i < elements && data.size() < budget; i++) {
 			uint64_t base, length;
 			memcpy(&base, &vectors[i * kIovecSize], 8);
 			memcpy(&length, &vectors[i * kIovecSize + 8], 8);
 			uint64_t take = std::min(length, budget - data.size());
-			if (take < length) cut = true;
 			size_t at = data.size();
 			data.resize(at + take);
-			if (!memory.read(base, &data[at], take)) return fault(CAPTURE_KIND_BYTES);
-			if (data.size() == budget) break;
+			if (!memory.read(base, &data[at], take)) {
+				data.resize(at); // as the BPF programs: the data up to the unreadable element
+				break;
+			}
 		}
-		return item(CAPTURE_KIND_BYTES, cut && data.size() == rule.max_bytes ? CAPTURE_FLAG_TRUNCATED : 0, data);
+		return item(CAPTURE_KIND_BYTES, 0, data);
 	}
 	}
 }

@@ -75,4 +75,16 @@ function summary(stderr) {
   return { events: Number(m[1]), lost: Number(m[2]), attachMode: m[3] ?? 'ptrace' };
 }
 
-module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary };
+/** The lines of `expected` missing from `trace` (arrays of lines), matching in order. */
+function missingLines(expected, trace) {
+  const missing = [];
+  let at = 0;
+  for (const line of expected) {
+    const found = trace.indexOf(line, at);
+    if (found < 0) missing.push(line);
+    else at = found + 1;
+  }
+  return missing;
+}
+
+module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines };

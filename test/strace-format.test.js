@@ -6,23 +6,11 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { fixture, runTracer, tempDir } = require('./helpers');
+const { fixture, missingLines, runTracer, tempDir } = require('./helpers');
 
 const dir = tempDir();
 const CORPUS = ['files', 'net', 'process'];
 const covered = new Set();
-
-/** The expected lines missing from the trace, matching in order. */
-function missingLines(expected, trace) {
-  const missing = [];
-  let at = 0;
-  for (const line of expected) {
-    const found = trace.indexOf(line, at);
-    if (found < 0) missing.push(line);
-    else at = found + 1;
-  }
-  return missing;
-}
 
 async function traceCorpus(name, extraArgs = []) {
   const work = fs.mkdtempSync(path.join(dir, `${name}-`));
