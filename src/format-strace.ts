@@ -2,7 +2,8 @@
 //   openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3
 //   [pid  4242] read(3,  <unfinished ...>
 //   [pid  4242] <... read resumed>"127.0.0.1 localhost\n", 4096) = 20
-import type { SyscallCall } from './call-pairer';
+import type { ProcessEvent, SyscallCall } from './call-pairer';
+import { processEventText } from './format-process-event';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { argDecoders } from './decode/arg-decoders';
 import { RETURNS_FD, type FdTable } from './fd-table';
@@ -54,6 +55,8 @@ export class StraceFormatter {
   private lastLineNs: number | null = null;
   /** Live tasks seen (tid -> pid): strace prefixes lines with [pid N] while there are several. */
   private readonly tasks = new Map<number, number>();
+  /** Processes whose end the backend reported. */
+  private readonly exited = new Set<number>();
 
   constructor(private readonly options: StraceOptions) {}
 
@@ -65,7 +68,7 @@ export class StraceFormatter {
     if (call.state === 'returned' && call.args === null && call.ret === 0 && FORKS.has(name)) return null;
     switch (call.state) {
       case 'started':
-        return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
+        return this.lead(call, call.tsNs) + name + '(' + this.unfinishedArgs(call) + ' <unfinished ...>';
       case 'no-return': {
         const line = withResult(this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
         if (name === 'exit') this.tasks.delete(call.tid);
@@ -74,7 +77,7 @@ export class StraceFormatter {
       }
       case 'unfinished':
         if (call.announced) return null;
-        return this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, outputSplit(call.nr, argSpecs(call.nr).length), true) + ' <unfinished ...>';
+        return this.lead(call, call.tsNs) + name + '(' + this.unfinishedArgs(call) + ' <unfinished ...>)';
       case 'returned': {
         const endNs = call.tsNs + (call.durNs ?? 0);
         const captured = capturedArgs(call, this.options);
@@ -97,8 +100,20 @@ export class StraceFormatter {
     }
   }
 
-  /** strace's last line for a process: `+++ exited with 0 +++`, `+++ killed by SIGKILL +++`. */
-  processExit(pid: number, atNs: number, exitCode: number | null, signal: string | null): string {
+  /** A signal or a process's end, from a backend that reports them (ptrace). */
+  processEvent(event: ProcessEvent): string {
+    const line = this.lead({ tid: event.tid } as SyscallCall, event.tsNs) + processEventText(event);
+    if (event.type === 'exit') {
+      this.exited.add(event.pid);
+      for (const [tid, pid] of this.tasks) if (pid === event.pid) this.tasks.delete(tid);
+    }
+    return line;
+  }
+
+  /** strace's last line for the launched command, when the backend did not report it:
+   * `+++ exited with 0 +++`, `+++ killed by SIGKILL +++`; null if it was shown already. */
+  processExit(pid: number, atNs: number, exitCode: number | null, signal: string | null): string | null {
+    if (this.exited.has(pid)) return null;
     const text = exitCode !== null ? `+++ exited with ${exitCode} +++` : `+++ killed by SIG${signal ?? '?'} +++`;
     const line = this.lead({ tid: pid } as SyscallCall, atNs) + text;
     this.tasks.delete(pid);
@@ -131,6 +146,14 @@ export class StraceFormatter {
   private duration(call: SyscallCall): string {
     if (!this.options.callDuration || call.durNs === null) return '';
     return ` <${(call.durNs / 1e9).toFixed(6)}>`;
+  }
+
+  /** The arguments known before the call returns: up to the first the kernel writes, then
+   * ", " when more follow (strace's `read(0,  <unfinished ...>`). */
+  private unfinishedArgs(call: SyscallCall): string {
+    const count = argSpecs(call.nr).length;
+    const split = outputSplit(call.nr, count);
+    return this.argText(call, 0, split, split < count);
   }
 
   /** Arguments from..to, strace style; `open`: the list goes on after them (unfinished). */

@@ -234,8 +234,11 @@ export function runTrace(options: TraceOptions): Promise<number> {
     sink.write(line);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++printed >= options.maxEvents) stop();
   };
-  // --format strace: not yet (it shows the command's own exit when the trace ends).
-  const formatProcessEvent = { json: formatProcessEventJson, perf: formatProcessEventPerf, strace: null }[options.format];
+  const formatProcessEvent = {
+    json: formatProcessEventJson,
+    perf: formatProcessEventPerf,
+    strace: (event: ProcessEvent) => (straceFormatter as StraceFormatter).processEvent(event),
+  }[options.format];
   /** Signals and process exits (ptrace backend): shown as strace shows them, whatever -e. */
   const showProcessEvent = (event: ProcessEvent): void => {
     if (!formatProcessEvent || options.summaryOnly || outputClosed || options.failureOnly || options.minDurationNs !== null) return;
@@ -278,8 +281,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
       try {
         if (!outputClosed) {
           pairer.finish();
-          if (straceFormatter && end.reason === 'command-exited' && childPid !== null)
-            sink.write(straceFormatter.processExit(childPid, lastCallNs, end.exitCode, end.signal));
+          const exitLine = straceFormatter && end.reason === 'command-exited' && childPid !== null
+            ? straceFormatter.processExit(childPid, lastCallNs, end.exitCode, end.signal) : null;
+          if (exitLine !== null) sink.write(exitLine);
           // JSON Lines hold calls only: a table goes to stderr then.
           if (summary && options.format === 'json') process.stderr.write(summary.render().join('\n') + '\n');
           else if (summary) for (const line of summary.render()) sink.write(line);

@@ -68,4 +68,18 @@ test('a path in a page not yet touched is copied at the exit, and -v counts the 
   assert.ok(copies && Number(copies[2]) >= 1, run.stderr);
 });
 
+test('ptrace backend: signals and ends in strace\'s words', async () => {
+  const trace = path.join(dir, 'signals.trace');
+  const run = await runTracer(['--ptrace', '--format', 'strace', '-o', trace, '--', fixture('signal_self')]);
+  assert.is(run.status, 0, run.stderr);
+  const lines = fs.readFileSync(trace, 'utf8').split('\n');
+  assert.ok(lines.some((l) => /^--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=\d+, si_uid=\d+\} ---$/.test(l)), lines.join('\n'));
+  assert.is(lines.filter((l) => l === '+++ exited with 0 +++').length, 1, 'the end once, not again at the trace end');
+  const killed = path.join(dir, 'killed.trace');
+  await runTracer(['--ptrace', '--format', 'strace', '-o', killed, '--', 'sh', '-c', 'kill -9 $$']);
+  const end = fs.readFileSync(killed, 'utf8').split('\n').filter(Boolean).slice(-2);
+  assert.match(end[0], /^kill\(\d+, SIGKILL <unfinished \.\.\.>\)$/);
+  assert.is(end[1], '+++ killed by SIGKILL +++');
+});
+
 test.run();
