@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates the protobuf decoder for proto/batch.proto with protobufjs-cli:
+// Generates the protobuf code for proto/batch.proto and proto/recording.proto with
+// protobufjs-cli:
 // static JavaScript into dist/generated/ (loaded at run time) and its TypeScript
 // declarations into src/generated/ (for type checking). Run by `npm run build`.
 'use strict';
@@ -9,11 +10,11 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
-const proto = path.join(root, 'proto', 'batch.proto');
+const protos = ['batch.proto', 'recording.proto'].map((name) => path.join(root, 'proto', name));
 const js = path.join(root, 'dist', 'generated', 'batch.js');
 const dts = path.join(root, 'src', 'generated', 'batch.d.ts');
 
 fs.mkdirSync(path.dirname(js), { recursive: true });
 execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--force-number', '--no-verify',
-  '--no-convert', '--no-delimited', '--no-create', '--no-beautify', '-o', js, proto], { stdio: 'inherit' });
+  '--no-convert', '--no-delimited', '--no-create', '--no-beautify', '-o', js, ...protos], { stdio: 'inherit' });
 execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });

@@ -1,16 +1,21 @@
-// bpftrace-ts [options] [-- command [args...]]
+// bpftrace-ts [options] [-- command [args...]]; bpftrace-ts record ...; bpftrace-ts report FILE
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { addDisplayOptions, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_LIMIT, type DisplayCli } from './display-options';
 import type { HistBy } from './format-hist';
 import { resolveCommand } from './command-path';
+import { runLive } from './live-run';
 import type { AttachMode } from './native-addon';
+import { positiveNumber } from './number-option';
+import { recordOptions } from './record';
+import { runReport } from './report';
 import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from './syscall-summary';
 import { runTrace, type AggregateOptions, type Backend, type TraceOptions } from './trace-run';
 import { UsageError, UserError } from './usage-error';
 
-interface CliOptions {
+interface CliOptions extends DisplayCli {
   pid?: string;
   all?: boolean;
   expr?: string;
@@ -32,47 +37,27 @@ interface CliOptions {
   top?: string | true;
   interval?: string;
   cgroup?: string;
-  stringLimit: string;
-  decodeFds: number;
-  hex: number;
-  absoluteTimestamps: number;
-  relativeTimestamps?: true;
-  syscallTimes?: true;
-  alwaysShowPid?: true;
   ptrace?: boolean;
   backend: string;
+  perfetto?: string;
+  prometheus?: string;
+  record?: string;
 }
 
-/** For flags that count their repeats (-tt, -yy, -xx). */
-const increase = (_: string, previous: number): number => previous + 1;
-
 const DEFAULT_BUFFER_MIB = '32';
-/** strace's default -s. */
-const DEFAULT_STRING_LIMIT = '32';
-/** The eBPF backend copies at most this much of one buffer (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
-const MAX_STRING_LIMIT = 4096;
-/** The ptrace backend copies from the tracee's memory: no limit but a sane one (1 GiB). */
-const PTRACE_MAX_STRING_LIMIT = 2 ** 30;
 
 function program(): Command {
-  return new Command()
+  return addDisplayOptions(new Command()
     .name('bpftrace-ts')
     .usage('[options] [-- command [args...]]')
-    .description('Trace the system calls of a command, of running processes (-p) or of the whole host (-a), with eBPF.')
+    .description('Trace the system calls of a command, of running processes (-p) or of the whole host (-a), with eBPF.\n' +
+      'bpftrace-ts record -o FILE [options] ... writes the trace to a recording; bpftrace-ts report [options] FILE shows it.')
     .option('-p, --pid <list>', 'attach to these processes (comma-separated pids), all their threads')
     .option('-a, --all', 'trace every process on the host (never bpftrace-ts itself)')
     .option('-e, --expr <list>', 'syscalls to trace: names, globs (*stat*), classes (%file %network %process %memory %signal %ipc %desc ...), !name to exclude')
     .option('--failure', 'show only failed calls')
     .option('--duration <ms>', 'show only calls that took at least this many milliseconds')
-    .option('-o, --output <file>', 'write the trace to this file instead of stdout')
-    .addOption(new Option('--format <format>', 'output format: perf trace lines, strace lines, or JSON Lines').choices(['perf', 'strace', 'json']).default('perf'))
-    .option('-s, --string-limit <bytes>', 'bytes of each string and buffer shown, as strace -s (paths are shown whole)', DEFAULT_STRING_LIMIT)
-    .option('-y, --decode-fds', 'show what each file descriptor refers to: read(3</etc/hosts>, ...); -yy: socket endpoints too (3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>)', increase, 0)
-    .option('-x, --hex', 'print non-ASCII bytes of strings in hex; -xx: every byte', increase, 0)
-    .option('-t, --absolute-timestamps', 'strace format: the wall clock on each line; -tt with microseconds; -ttt seconds since the epoch', increase, 0)
-    .option('-r, --relative-timestamps', 'strace format: the time since the previous line')
-    .option('-T, --syscall-times', 'strace format: the time spent in each call, <0.000123>')
-    .option('--always-show-pid', 'strace format: the [pid N] prefix on every line')
+    .option('-o, --output <file>', 'write the trace to this file instead of stdout'))
     .option('--max-events <n>', 'stop after this many calls were shown')
     .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
     .option('--no-inherit', 'do not follow children of traced processes')
@@ -87,6 +72,9 @@ function program(): Command {
     .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
     .option('--ptrace', 'use the ptrace backend (no eBPF needed): same as --backend ptrace')
     .addOption(new Option('--backend <backend>', 'eBPF, ptrace, or eBPF with ptrace where eBPF cannot run').choices(['auto', 'bpf', 'ptrace']).default('auto'))
+    .option('--record <file>', 'also write the trace to a recording, for bpftrace-ts report')
+    .option('--perfetto <file>', 'also write the calls as a Perfetto trace (open it in the Perfetto UI)')
+    .option('--prometheus <[host:]port>', 'with --hist: serve the counts on /metrics for Prometheus (host: 127.0.0.1 unless given)')
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
     .argument('[command...]', 'command to launch and trace')
@@ -94,13 +82,6 @@ function program(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
-}
-
-function positiveNumber(text: string, what: string, integer: boolean): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (integer && (!Number.isInteger(value) || value === 0)))
-    throw new UsageError(`${what} must be a ${integer ? 'positive integer' : 'non-negative number'}, not '${text}'`);
-  return value;
 }
 
 /** --backend, --ptrace, and the options only the eBPF backend has. */
@@ -135,15 +116,8 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     failureOnly: cli.failure === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,
-    format: cli.format as TraceOptions['format'],
     // The ptrace backend copies as much as -s asks; the eBPF one at most CAPTURE_ITEM_MAX.
-    stringLimit: stringLimit(cli.stringLimit, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT),
-    decodeFds: cli.decodeFds >= 2 ? 'sockets' : cli.decodeFds === 1 ? 'paths' : undefined,
-    hex: cli.hex >= 2 ? 'all' : cli.hex === 1 ? 'non-ascii' : 'none',
-    absoluteTime: cli.absoluteTimestamps,
-    relativeTime: cli.relativeTimestamps === true,
-    callDuration: cli.syscallTimes === true,
-    alwaysShowPid: cli.alwaysShowPid === true,
+    ...displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT),
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
     inherit: cli.inherit,
@@ -154,25 +128,14 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     aggregate: summaryOnlyFromStream ? undefined : aggregateOptions(cli),
     backend,
     summaryOnly: summaryOnlyFromStream,
+    display: true,
   };
-  if (cli.format !== 'strace') {
-    for (const [given, name] of [[cli.absoluteTimestamps > 0, '-t'], [cli.relativeTimestamps, '-r'], [cli.syscallTimes, '-T'],
-      [cli.alwaysShowPid, '--always-show-pid']] as const)
-      if (given) throw new UsageError(`${name} goes with --format strace (the perf format has its own time columns)`);
-  }
   if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
   // Checked last: resolving reads /proc and the file system.
   if (cli.pid !== undefined) options.pids = resolveTargets(parsePidList(cli.pid));
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command };
   return options;
-}
-
-function stringLimit(text: string, max: number): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > max)
-    throw new UsageError(`-s takes a byte count from 0 to ${max}${max === MAX_STRING_LIMIT ? ' (more with --ptrace)' : ''}, not '${text}'`);
-  return value;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -218,8 +181,13 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const cli = program();
   try {
-    cli.parse(argv, { from: 'user' });
-    return await runTrace(traceOptions(cli.opts<CliOptions>(), cli.args));
+    if (argv[0] === 'report') return runReport(argv.slice(1));
+    const recording = argv[0] === 'record';
+    cli.parse(recording ? argv.slice(1) : argv, { from: 'user' });
+    const options = traceOptions(cli.opts<CliOptions>(), cli.args);
+    if (!recording) return await runLive(cli.opts<CliOptions>(), options, argv);
+    const given = Object.keys(cli.opts()).filter((name) => cli.getOptionValueSource(name) === 'cli');
+    return await runTrace(recordOptions(options, given, argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

@@ -7,6 +7,24 @@ import path from 'node:path';
 const FLUSH_BYTES = 64 * 1024;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Creates or truncates file for writing, readable by its owner only: traces can hold
+ * secrets. In a directory anyone can write to (/tmp), a symlink there may have been
+ * planted to make root overwrite another file: it is not followed.
+ */
+export function openPrivateFile(file: string): number {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+  const worldWritable = (fs.statSync(path.dirname(path.resolve(file))).mode & 0o002) !== 0;
+  const flags = O_WRONLY | O_CREAT | O_TRUNC | (worldWritable ? O_NOFOLLOW : 0);
+  try {
+    return fs.openSync(file, flags, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP' && worldWritable)
+      throw new Error('it is a symlink in a world-writable directory, which is not followed');
+    throw error;
+  }
+}
+
 /** The reader went away (EPIPE): stop tracing quietly. */
 export class OutputClosedError extends Error {}
 
@@ -19,22 +37,9 @@ export class OutputSink {
     return new OutputSink(1, false);
   }
 
-  /**
-   * Creates or truncates file, readable by its owner only: traces can hold secrets. In a
-   * directory anyone can write to (/tmp), a symlink there may have been planted to make
-   * root overwrite another file: it is not followed.
-   */
+  /** The -o file, opened by openPrivateFile. */
   static file(file: string): OutputSink {
-    const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
-    const worldWritable = (fs.statSync(path.dirname(path.resolve(file))).mode & 0o002) !== 0;
-    const flags = O_WRONLY | O_CREAT | O_TRUNC | (worldWritable ? O_NOFOLLOW : 0);
-    try {
-      return new OutputSink(fs.openSync(file, flags, 0o600), true);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP' && worldWritable)
-        throw new Error('it is a symlink in a world-writable directory, which is not followed');
-      throw error;
-    }
+    return new OutputSink(openPrivateFile(file), true);
   }
 
   write(line: string): void {

@@ -1,0 +1,42 @@
+// A live trace with what it also writes or serves: a recording (--record), a Perfetto
+// trace (--perfetto), Prometheus metrics (--prometheus), open for the length of the trace.
+import { PerfettoExport } from './export-perfetto';
+import { parseListenAddress, PrometheusExporter } from './export-prometheus';
+import { openRecording } from './record';
+import { runTrace, type TraceOptions } from './trace-run';
+import { UsageError, UserError } from './usage-error';
+
+export interface LiveExports {
+  record?: string;
+  perfetto?: string;
+  prometheus?: string;
+  /** -i as given: without it, --prometheus takes a snapshot every second and prints none. */
+  interval?: string;
+}
+
+export async function runLive(exports: LiveExports, options: TraceOptions, argv: readonly string[]): Promise<number> {
+  const aggregate = options.aggregate;
+  if (exports.prometheus !== undefined) {
+    if (aggregate?.view !== 'hist') throw new UsageError('--prometheus goes with --hist');
+    if (aggregate.by === 'pid') throw new UsageError('--prometheus labels by syscall or comm, not pid (a series per process is not bounded)');
+    if (exports.interval === undefined) Object.assign(aggregate, { intervalMs: 1000, silent: true });
+  }
+  if (exports.perfetto !== undefined && aggregate) throw new UsageError('--perfetto shows streamed calls, not --summary-only or --hist');
+  const address = exports.prometheus !== undefined ? parseListenAddress(exports.prometheus) : undefined;
+  if (exports.record !== undefined) options.record = openRecording(exports.record, options, argv);
+  if (exports.perfetto !== undefined) {
+    try {
+      options.exports = [PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
+    } catch (error) {
+      throw new UserError(`cannot write '${exports.perfetto}': ${(error as Error).message}`);
+    }
+  }
+  if (!address) return runTrace(options);
+  const exporter = await PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
+  options.onAggregate = (snapshot) => exporter.add(snapshot);
+  try {
+    return await runTrace(options);
+  } finally {
+    await exporter.close();
+  }
+}

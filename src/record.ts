@@ -1,0 +1,65 @@
+// bpftrace-ts record -o FILE [options] (-- command | -p PID | -a): the live trace's session,
+// its messages written to a recording (src/recording.ts) instead of being displayed.
+import fs from 'node:fs';
+import os from 'node:os';
+import { openPrivateFile } from './output-sink';
+import { RECORDING_FORMAT_VERSION, syscallTableDigest, type RecordingHeader } from './recording';
+import type { TraceOptions } from './trace-run';
+import { UsageError, UserError } from './usage-error';
+
+/** Options that choose what is displayed: given at report time, not when recording. */
+const DISPLAY_OPTIONS: Readonly<Record<string, string>> = {
+  format: '--format', duration: '--duration', maxEvents: '--max-events', summary: '-S', perfetto: '--perfetto', prometheus: '--prometheus',
+  record: '--record', hex: '-x', absoluteTimestamps: '-t', relativeTimestamps: '-r', syscallTimes: '-T', alwaysShowPid: '--always-show-pid',
+};
+
+function bootTimeUnixS(): number {
+  try {
+    return Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The recording of a trace with these options: its file, opened, and its header. */
+export function openRecording(file: string, options: TraceOptions, argv: readonly string[]): NonNullable<TraceOptions['record']> {
+  const aggregate = options.aggregate;
+  const header: RecordingHeader = {
+    formatVersion: RECORDING_FORMAT_VERSION,
+    host: os.hostname(),
+    kernel: os.release(),
+    arch: os.machine(),
+    bootTimeUnixS: bootTimeUnixS(),
+    startUnixNs: Date.now() * 1e6,
+    argv: ['bpftrace-ts', ...argv],
+    syscallTableDigest: syscallTableDigest(),
+    aggregation: aggregate && {
+      view: aggregate.view,
+      by: aggregate.by,
+      intervalMs: aggregate.intervalMs ?? 0,
+      top: aggregate.view === 'hist' ? aggregate.top : aggregate.view === 'top' ? aggregate.rows : 0,
+    },
+    syscalls: options.syscalls ?? [],
+    stringLimit: options.stringLimit,
+  };
+  try {
+    return { fd: openPrivateFile(file), header };
+  } catch (error) {
+    throw new UserError(`cannot write '${file}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat) .*$/, '')}`);
+  }
+}
+
+/**
+ * `record`: the live trace's options turned into a recording to -o, displaying nothing.
+ * `given` names the options given on the command line, argv is the tracer's own.
+ */
+export function recordOptions(options: TraceOptions, given: readonly string[], argv: readonly string[]): TraceOptions {
+  if (!options.output) throw new UsageError('record needs -o FILE: where to write the recording');
+  for (const name of given) {
+    const flag = DISPLAY_OPTIONS[name] ?? (name === 'failure' && !options.aggregate ? '--failure' : undefined);
+    if (flag) throw new UsageError(`${flag} chooses what is shown: give it to bpftrace-ts report, which shows the recording`);
+  }
+  // -y reads /proc/PID/fd as the calls are shown: only a live trace can.
+  if (given.includes('decodeFds')) throw new UsageError('-y shows descriptors as /proc has them while tracing: not with record');
+  return { ...options, output: undefined, display: false, record: openRecording(options.output, options, argv) };
+}

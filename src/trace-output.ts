@@ -1,0 +1,228 @@
+// What a trace shows, from the messages its session emits: batches of events paired into
+// calls, filtered and formatted, or aggregates rendered as tables and histograms. A live
+// session and `report` (a recording read back) feed the same TraceOutput, so a recording
+// renders exactly as the live trace would have.
+import { decodeAggregate, decodeBatch, type Aggregate } from './batch-decoder';
+import { CallHistograms } from './call-histograms';
+import { CallPairer, type ProcessEvent, type SyscallCall } from './call-pairer';
+import { formatHistograms, type HistBy } from './format-hist';
+import type { DisplayOptions } from './display-options';
+import { FdTable } from './fd-table';
+import { formatJsonLine } from './format-json';
+import { formatProcessEventJson, formatProcessEventPerf } from './format-process-event';
+import { PerfFormatter } from './format-perf';
+import { StraceFormatter } from './format-strace';
+import { formatTop } from './format-top';
+import type { OutputSink } from './output-sink';
+import { errnoOf } from './raw-args';
+import { SyscallSummary, type SummaryBy } from './syscall-summary';
+
+/** --format: the same list for a live trace and for report. */
+export const OUTPUT_FORMATS = ['perf', 'strace', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export type AggregateOptions = {
+  intervalMs?: number;
+  cgroupId?: number;
+  /** Output goes to -o, not to a terminal. */
+  toFile?: boolean;
+  /** Snapshots only feed onAggregate (--prometheus without -i): nothing is printed. */
+  silent?: boolean;
+} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number } | { view: 'top'; by: 'process'; rows: number });
+
+/** Takes every call (past the -e and --pid filters of a report) besides the display: exports. */
+export interface CallExport {
+  add(call: SyscallCall): void;
+  /** The trace is over: write what is left. */
+  finish(): void;
+}
+
+export interface OutputOptions extends DisplayOptions {
+  failureOnly: boolean;
+  minDurationNs: number | null;
+  maxEvents?: number;
+  /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
+  summaryBy?: SummaryBy;
+  /** The messages are aggregates (--summary-only, --hist): how to render them. */
+  aggregate?: AggregateOptions;
+  /** --summary-only on the ptrace backend: the -S tables from the streamed calls, no call lines. */
+  summaryOnly?: boolean;
+  /** --comm: the eBPF backend checks it in the kernel; the ptrace one reports every thread. */
+  comm?: string;
+  /** Only calls of these syscalls and processes (report's -e and --pid; live, the kernel filters). */
+  onlySyscalls?: ReadonlySet<number>;
+  onlyPids?: ReadonlySet<number>;
+  /** report --hist of streamed calls: histograms counted from the calls, instead of the calls. */
+  hist?: { by: HistBy; top: number };
+  exports?: CallExport[];
+  /** Every aggregate, decoded, also goes here (the Prometheus exporter). */
+  onAggregate?: (snapshot: Aggregate) => void;
+  /** Name of a thread whose exit came without its entry. */
+  commOf(tid: number): string;
+  /** CLOCK_REALTIME ns of time 0 in the trace (strace -t); read when a line is formatted. */
+  epochNsAtStart(): number;
+}
+
+/** How the trace ended, for strace's closing "+++ exited with N +++" line. */
+export interface TraceEnd {
+  commandPid: number | null;
+  reason: string;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** Redraws a terminal from the top left. */
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+/** A call blocked this long when a batch closes is shown as started. */
+const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
+/** Calls awaiting their exit, at most: one per thread in a call. */
+const MAX_PENDING_CALLS = 65536;
+
+/** The text of one snapshot of the kernel's tables. */
+function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
+  const calls = snapshot.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0);
+  let lines: string[];
+  if (options.view === 'summary') {
+    const summary = new SyscallSummary(options.by);
+    for (const row of snapshot.rows) summary.addRow(row);
+    lines = summary.render();
+  } else if (options.view === 'hist') {
+    lines = formatHistograms(snapshot.rows, options.by, options.top);
+  } else {
+    lines = formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), options.rows);
+    // On a terminal each view replaces the last; elsewhere they follow one another.
+    if (process.stdout.isTTY && !options.toFile) lines[0] = CLEAR_SCREEN + lines[0];
+    else lines.unshift('');
+    return { lines, calls };
+  }
+  if (options.intervalMs !== undefined) {
+    const seconds = (ns: number): string => (ns / 1e9).toFixed(3);
+    lines.unshift('', `--- ${seconds(snapshot.startNs)} s to ${seconds(snapshot.endNs)} s: ${calls} calls ---`);
+  }
+  return { lines, calls };
+}
+
+export class TraceOutput {
+  /** The reader of the output went away: nothing more is written. */
+  closed = false;
+  /** Aggregates: calls counted in the kernel, and (cumulative) those it could not count. */
+  countedCalls = 0;
+  uncountedCalls = 0;
+  private printed = 0;
+  private lastCallNs = 0;
+  private readonly fds?: FdTable;
+  private readonly straceFormatter?: StraceFormatter;
+  private readonly format: (call: SyscallCall) => string | null;
+  private readonly summary?: SyscallSummary;
+  private readonly histograms?: CallHistograms;
+  private readonly pairer: CallPairer;
+
+  /** onLimit: --max-events calls were shown. */
+  constructor(private readonly sink: OutputSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
+    this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets') : undefined;
+    const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
+    if (options.format === 'json') {
+      this.format = (call) => formatJsonLine(call, captureOptions);
+    } else if (options.format === 'perf') {
+      const perf = new PerfFormatter({ ...captureOptions, fds: this.fds });
+      this.format = (call) => perf.format(call);
+    } else {
+      const strace = new StraceFormatter({
+        ...captureOptions, fds: this.fds, absoluteTime: options.absoluteTime, relativeTime: options.relativeTime,
+        callDuration: options.callDuration, alwaysShowPid: options.alwaysShowPid, get epochNsAtStart() { return options.epochNsAtStart(); },
+      });
+      this.straceFormatter = strace;
+      this.format = (call) => strace.format(call);
+    }
+    this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
+    this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
+    const formatProcessEvent = {
+      json: formatProcessEventJson,
+      perf: formatProcessEventPerf,
+      strace: (event: ProcessEvent) => (this.straceFormatter as StraceFormatter).processEvent(event),
+    }[options.format];
+    this.pairer = new CallPairer((call) => this.show(call), {
+      announceAfterNs: options.failureOnly ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
+      maxPending: MAX_PENDING_CALLS,
+      commOf: options.commOf,
+    }, (event) => this.showProcessEvent(event, formatProcessEvent));
+  }
+
+  /** sys_enter and sys_exit events received. */
+  get eventsSeen(): number {
+    return this.pairer.eventsSeen;
+  }
+
+  /** Calls evicted from the table of calls awaiting their exit. */
+  get evicted(): number {
+    return this.pairer.evicted;
+  }
+
+  /** One message of the session: a Batch, or an Aggregate if options.aggregate. */
+  add(message: Uint8Array): void {
+    if (!this.options.aggregate) {
+      this.pairer.addBatch(decodeBatch(message));
+      return;
+    }
+    const snapshot = decodeAggregate(message);
+    const rendered = renderAggregate(this.options.aggregate, snapshot);
+    this.countedCalls += rendered.calls;
+    this.uncountedCalls = snapshot.uncountedCalls;
+    this.options.onAggregate?.(snapshot);
+    if (!this.options.aggregate.silent) for (const line of rendered.lines) this.sink.write(line);
+  }
+
+  /** The trace is over: calls still pending, then the tables. */
+  finish(end: TraceEnd | null): void {
+    for (const exported of this.options.exports ?? []) exported.finish();
+    if (this.closed) return;
+    this.pairer.finish();
+    const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null
+      ? this.straceFormatter.processExit(end.commandPid, this.lastCallNs, end.exitCode, end.signal) : null;
+    if (exitLine !== null) this.sink.write(exitLine);
+    if (this.histograms) for (const line of formatHistograms(this.histograms.rows(), this.options.hist!.by, this.options.hist!.top)) this.sink.write(line);
+    // JSON Lines hold calls only: a table goes to stderr then.
+    if (this.summary && this.options.format === 'json') process.stderr.write(this.summary.render().join('\n') + '\n');
+    else if (this.summary) for (const line of this.summary.render()) this.sink.write(line);
+  }
+
+  /** Signals and process exits (ptrace backend): shown as strace shows them, whatever -e. */
+  private showProcessEvent(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
+    const { options } = this;
+    if (this.histograms || options.summaryOnly || this.closed || options.failureOnly || options.minDurationNs !== null) return;
+    if (options.maxEvents !== undefined && this.printed >= options.maxEvents) return;
+    if (options.comm !== undefined && event.comm !== options.comm) return;
+    if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
+    this.sink.write(format(event));
+  }
+
+  private shown(call: SyscallCall): boolean {
+    const { options } = this;
+    if (options.summaryOnly || this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
+    if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return false;
+    return options.minDurationNs === null || call.state === 'started' ||
+      (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
+  }
+
+  private show(call: SyscallCall): void {
+    const { options } = this;
+    if (options.comm !== undefined && call.comm !== options.comm) return;
+    if (options.onlySyscalls && !options.onlySyscalls.has(call.nr)) return;
+    if (options.onlyPids && !options.onlyPids.has(call.pid)) return;
+    this.summary?.add(call); // every call, whatever the display filters below
+    if (options.exports) for (const exported of options.exports) exported.add(call);
+    if (!this.shown(call)) {
+      this.fds?.update(call); // the formatters update it for the calls they show
+      return;
+    }
+    if (this.histograms) {
+      this.histograms.add(call);
+      return;
+    }
+    this.lastCallNs = call.tsNs;
+    const line = this.format(call);
+    if (line === null) return;
+    this.sink.write(line);
+    if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
+  }
+}
