@@ -152,12 +152,12 @@ export class RecordingReader {
       }
       const length = readVarint(this.buffer, this.start, this.end);
       if (length === null || length[0] > MAX_RECORD_BYTES) {
-        this.result.cut = length === null ? `it ends inside a record at byte ${at}` : `a corrupt record length at byte ${at}`;
+        this.result.cut = length === null ? `it ends inside the record at byte ${at}` : `a corrupt record length at byte ${at}`;
         return;
       }
       const frameBytes = length[1] - this.start + length[0];
       if (!this.fill(frameBytes)) {
-        this.result.cut = `it ends inside a record at byte ${at}`;
+        this.result.cut = `it ends inside the record at byte ${at}`;
         return;
       }
       const item = this.parseRecord(length[1], this.start + frameBytes, at);
