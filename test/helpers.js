@@ -87,4 +87,17 @@ function missingLines(expected, trace) {
   return missing;
 }
 
-module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines };
+/** The path of a program from a Debian package, installed first if it is missing. */
+function debianProgram(program, pkg) {
+  const find = () => execFileSync('sh', ['-c', `command -v ${program} || true`], { encoding: 'utf8' }).trim();
+  if (!find()) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'ignore', env });
+  }
+  const found = find();
+  if (!found) throw new Error(`${program} is not installed and apt-get could not install ${pkg}`);
+  return found;
+}
+
+module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines, debianProgram };
