@@ -25,7 +25,7 @@ export type PrometheusLabels = 'syscall' | 'comm';
 export function parseListenAddress(text: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(text);
   const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--prometheus takes [HOST:]PORT, not '${text}'`);
+  if (!m || port > 65535) throw new UsageError(`--prometheus takes [HOST:]PORT (0: any free port), not '${text}'`);
   return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
 }
 
@@ -116,8 +116,10 @@ export class PrometheusExporter {
     });
   }
 
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
+  /** Where the metrics are served. */
+  get url(): string {
+    const { address, family, port } = this.server.address() as AddressInfo;
+    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/metrics`;
   }
 
   /** Adds one interval's counts. */

@@ -34,6 +34,7 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
   if (!address) return runTrace(options);
   const exporter = await PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
   options.onAggregate = (snapshot) => exporter.add(snapshot);
+  process.stderr.write(`bpftrace-ts: serving Prometheus metrics on ${exporter.url}\n`);
   try {
     return await runTrace(options);
   } finally {
