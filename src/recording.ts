@@ -43,7 +43,7 @@ function readVarint(bytes: Uint8Array, offset: number, end: number): [number, nu
     if (bytes[i] < 0x80) return [value, i + 1];
     scale *= 128;
   }
-  if (end - offset >= 10) throw new Error('corrupt recording: a length that is not a varint');
+  if (end - offset >= 10) throw new RecordingError('corrupt recording: a length that is not a varint');
   return null;
 }
 
@@ -116,7 +116,8 @@ export interface RecordingEnd {
   records: number;
 }
 
-export class NotARecordingError extends Error {}
+/** The file is not a recording, or not one this reader can make sense of. */
+export class RecordingError extends Error {}
 
 /**
  * Reads a recording record by record with a bounded buffer (a recording can be far larger
@@ -133,7 +134,7 @@ export class RecordingReader {
 
   constructor(private readonly fd: number) {
     if (!this.fill(RECORDING_MAGIC.length) || !this.buffer.subarray(0, RECORDING_MAGIC.length).equals(RECORDING_MAGIC))
-      throw new NotARecordingError('not a bpftrace-ts recording (it does not start with BPTSREC)');
+      throw new RecordingError('not a bpftrace-ts recording (it does not start with BPTSREC)');
     this.consume(RECORDING_MAGIC.length);
   }
 
@@ -155,14 +156,15 @@ export class RecordingReader {
         this.result.cut = length === null ? `it ends inside the record at byte ${at}` : `a corrupt record length at byte ${at}`;
         return;
       }
-      const frameBytes = length[1] - this.start + length[0];
-      if (!this.fill(frameBytes)) {
+      const prefixBytes = length[1] - this.start;
+      const frameBytes = prefixBytes + length[0];
+      if (!this.fill(frameBytes)) { // may move the buffered bytes: offsets from start only
         this.result.cut = `it ends inside the record at byte ${at}`;
         return;
       }
-      const item = this.parseRecord(length[1], this.start + frameBytes, at);
+      const item = this.parseRecord(this.start + prefixBytes, this.start + frameBytes, at);
       this.consume(frameBytes);
-      if (index++ === 0 && item.kind !== 'header') throw new NotARecordingError('corrupt recording: its first record is not a header');
+      if (index++ === 0 && item.kind !== 'header') throw new RecordingError('corrupt recording: its first record is not a header');
       if (item.kind === 'trailer') {
         this.result.trailer = bpftrace_ts.RecordingTrailer.decode(item.message);
         this.fill(1);
@@ -183,7 +185,7 @@ export class RecordingReader {
     const kind = KIND_OF_FIELD[tag >> 3];
     const length = readVarint(this.buffer, from + 1, to);
     if (!kind || (tag & 7) !== WIRE_LENGTH_DELIMITED || length === null || length[1] + length[0] !== to)
-      throw new Error(`corrupt recording: record at byte ${at} is not one header, batch, aggregate or trailer`);
+      throw new RecordingError(`corrupt recording: the record at byte ${at} is not one header, batch, aggregate or trailer`);
     return { kind, message: this.buffer.subarray(length[1], to) };
   }
 

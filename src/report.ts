@@ -8,7 +8,7 @@ import { PerfettoExport } from './export-perfetto';
 import type { HistBy } from './format-hist';
 import { positiveNumber } from './number-option';
 import { OutputClosedError, OutputSink } from './output-sink';
-import { NotARecordingError, RecordingReader, syscallTableDigest, type RecordingHeader } from './recording';
+import { RecordingError, RecordingReader, syscallTableDigest, type RecordingHeader } from './recording';
 import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from './syscall-summary';
 import { parsePidList } from './targets';
@@ -82,7 +82,7 @@ function openRecording(file: string): { fd: number; reader: RecordingReader } {
     return { fd, reader: new RecordingReader(fd) };
   } catch (error) {
     fs.closeSync(fd);
-    if (error instanceof NotARecordingError) throw new UserError(`${file}: ${error.message}`);
+    if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
     throw error;
   }
 }
@@ -167,6 +167,7 @@ export function runReport(argv: string[]): number {
     });
     sink.close();
   } catch (error) {
+    if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
     if (!(error instanceof OutputClosedError)) throw error;
   } finally {
     fs.closeSync(fd);
