@@ -65,6 +65,15 @@ test('report in perf format equals the live lines, blocked calls announced at th
   assert.is((await report(['-S', recording])).stdout, live);
 });
 
+test('report --format strace with -tt -T -s equals the live strace lines, down to the exit line', async () => {
+  const { live, recording } = await liveAndRecording('strace', {
+    display: ['--format', 'strace', '-tt', '-T', '-s', '8'], command: ['sh', '-c', `cat ${file} ${file}.missing; exit 0`],
+  });
+  assert.match(live, /openat\(AT_FDCWD, "[^"]*known-file", O_RDONLY\) = 3 <[\d.]+>\n/, 'captured paths shown whole');
+  assert.match(live, /\+\+\+ exited with 0 \+\+\+\n$/);
+  assert.is((await report(['--format', 'strace', '-tt', '-T', '-s', '8', recording])).stdout, live);
+});
+
 test('report -e, --pid, --failure and --duration show what live tracing with them shows', async () => {
   const { live, recording } = await liveAndRecording('filters', {
     display: ['--format', 'json'], command: ['sh', '-c', `cat ${file}; cat ${file}.missing; sleep 0.05`],
@@ -105,7 +114,7 @@ test('record -o: a header, batches and a trailer; report --hist counts the recor
   assert.is(bars.reduce((a, l) => a + Number(/\) +(\d+) \|/.exec(l)[1]), 0), 10060);
 
   const verbose = await report(['-v', '-o', '/dev/null', recording]);
-  assert.match(verbose.stderr, new RegExp(`recorded on \\S+ \\(kernel \\S+, x86_64\\) at .*, backend bpf: bpftrace-ts record -o ${recording} -- `));
+  assert.match(verbose.stderr, new RegExp(`recorded on \\S+ \\(kernel \\S+, x86_64\\) at .*, backend bpf \\(tp_btf\\): bpftrace-ts record -o ${recording} -- `));
 });
 
 test('record --summary-only: the kernel\'s tables are recorded and reported as they were counted', async () => {
