@@ -41,6 +41,7 @@ export function openRecording(file: string, options: TraceOptions, argv: readonl
     },
     syscalls: options.syscalls ?? [],
     stringLimit: options.stringLimit,
+    comm: options.comm ?? '',
   };
   try {
     return { fd: openPrivateFile(file), header };

@@ -143,6 +143,7 @@ export function runReport(argv: string[]): number {
     summaryBy: cli.summary ? (cli.summaryBy as SummaryBy) : undefined,
     aggregate,
     onlySyscalls: onlySyscalls && new Set(onlySyscalls),
+    comm: header.comm || undefined,
     onlyPids: cli.pid !== undefined ? new Set(parsePidList(cli.pid)) : undefined,
     hist: cli.hist ? { by: cli.histBy as HistBy, top: typeof cli.top === 'string' ? positiveNumber(cli.top, '--top', true) : 10 } : undefined,
     exports,

@@ -45,9 +45,10 @@ function frames(bytes) {
   return out;
 }
 
-test('report --format json of a recording equals the live json of the same events, -S table included', async () => {
-  const { live, liveStderr, recording } = await liveAndRecording('json', {
-    display: ['--format', 'json', '-S'], command: ['sh', '-c', `cat ${file} ${file}.missing; cat ${file}`],
+for (const backend of ['bpf', 'ptrace'])
+test(`report --format json of a recording equals the live json of the same events, -S table included (${backend})`, async () => {
+  const { live, liveStderr, recording } = await liveAndRecording(`json-${backend}`, {
+    display: ['--backend', backend, '--format', 'json', '-S'], command: ['sh', '-c', `cat ${file} ${file}.missing; cat ${file}`],
   });
   const run = await report(['--format', 'json', '-S', recording]);
   assert.ok(lines(live).length > 50, 'a whole shell run was traced');
@@ -57,6 +58,7 @@ test('report --format json of a recording equals the live json of the same event
   assert.is(table(run.stderr), table(liveStderr));
   const events = (stderr) => /bpftrace-ts: (\d+) events, 0 lost/.exec(stderr)[1];
   assert.is(events(run.stderr), events(liveStderr));
+  assert.match(run.stderr, backend === 'ptrace' ? /recorded with backend ptrace/ : /recorded with backend bpf \(tp_btf\)/);
 });
 
 test('report in perf format equals the live lines, blocked calls announced at the same points', async () => {
@@ -65,12 +67,15 @@ test('report in perf format equals the live lines, blocked calls announced at th
   assert.is((await report(['-S', recording])).stdout, live);
 });
 
-test('report --format strace with -tt -T -s equals the live strace lines, down to the exit line', async () => {
-  const { live, recording } = await liveAndRecording('strace', {
-    display: ['--format', 'strace', '-tt', '-T', '-s', '8'], command: ['sh', '-c', `cat ${file} ${file}.missing; exit 0`],
+for (const backend of ['bpf', 'ptrace'])
+test(`report --format strace with -tt -T -s equals the live strace lines, down to the exit line (${backend})`, async () => {
+  const { live, recording } = await liveAndRecording(`strace-${backend}`, {
+    display: ['--backend', backend, '--format', 'strace', '-tt', '-T', '-s', '8'],
+    command: ['sh', '-c', `cat ${file} ${file}.missing; trap : USR1; kill -USR1 $$; exit 0`],
   });
   assert.match(live, /openat\(AT_FDCWD, "[^"]*known-file", O_RDONLY\) = 3 <[\d.]+>\n/, 'captured paths shown whole');
   assert.match(live, /\+\+\+ exited with 0 \+\+\+\n$/);
+  if (backend === 'ptrace') assert.match(live, /--- SIGUSR1 \{si_signo=SIGUSR1, /, 'the signal the ptrace backend records');
   assert.is((await report(['--format', 'strace', '-tt', '-T', '-s', '8', recording])).stdout, live);
 });
 
