@@ -4,6 +4,7 @@
 #include "batch_encoder.h"
 #include "ptrace_session.h"
 #include "trace_session.h"
+#include "user_identity.h"
 
 namespace {
 
@@ -40,11 +41,27 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 	return Napi::Buffer<char>::Copy(info.Env(), encoded.data(), encoded.size());
 }
 
+// lookupUser(name) -> {uid, gid, groups} or null: the identity -u runs a command as.
+Napi::Value LookupUser(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	std::optional<UserIdentity> user = lookup_user(info[0].As<Napi::String>().Utf8Value());
+	if (!user) return env.Null();
+	Napi::Object result = Napi::Object::New(env);
+	result.Set("uid", Napi::Number::New(env, user->uid));
+	result.Set("gid", Napi::Number::New(env, user->gid));
+	Napi::Array groups = Napi::Array::New(env, user->groups.size());
+	for (size_t i = 0; i < user->groups.size(); i++) groups.Set(uint32_t(i), Napi::Number::New(env, user->groups[i]));
+	result.Set("groups", groups);
+	return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports)
 {
 	exports.Set("TraceSession", TraceSession::Define(env));
 	exports.Set("PtraceSession", PtraceSession::Define(env));
 	exports.Set("encodeBatch", Napi::Function::New(env, EncodeBatch));
+	exports.Set("lookupUser", Napi::Function::New(env, LookupUser));
 	exports.Set("latencyBuckets", Napi::Number::New(env, LATENCY_BUCKETS));
 	return exports;
 }

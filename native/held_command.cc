@@ -33,7 +33,7 @@ ssize_t read_retry(int fd, void *buf, size_t len)
 
 // What the child reports on the error pipe when it cannot start the command.
 struct ChildFailure {
-	enum Stage : int { kExec, kSeccomp } stage;
+	enum Stage : int { kExec, kSeccomp, kUser } stage;
 	int err;
 };
 
@@ -49,7 +49,7 @@ int install_seccomp(const sock_fprog &program)
 } // namespace
 
 HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                         const std::vector<sock_filter> &seccomp)
+                         const std::vector<sock_filter> &seccomp, const std::optional<UserIdentity> &user)
     : path_(path), seccomp_(seccomp)
 {
 	int go[2], error[2];
@@ -83,7 +83,10 @@ HeldCommand::HeldCommand(const std::string &path, const std::vector<std::string>
 		prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
 		char go_byte;
 		if (read_retry(go[0], &go_byte, 1) != 1) _exit(127); // the tracer went away first
-		ChildFailure failure = {ChildFailure::kSeccomp, filter.len ? install_seccomp(filter) : 0};
+		// Like strace -u: the identity changes, the environment (HOME, USER...) does not. The
+		// user first: the seccomp filter would otherwise apply to these calls too.
+		ChildFailure failure = {ChildFailure::kUser, user ? become_user(*user) : 0};
+		if (failure.err == 0) failure = {ChildFailure::kSeccomp, filter.len ? install_seccomp(filter) : 0};
 		if (failure.err == 0) {
 			execve(path.c_str(), c_argv.data(), c_env.data());
 			failure = {ChildFailure::kExec, errno};
@@ -132,6 +135,8 @@ void HeldCommand::check_exec()
 	close(error_fd_);
 	error_fd_ = -1;
 	if (n != sizeof(failure)) return;
+	if (failure.stage == ChildFailure::kUser)
+		throw NativeError(std::string("cannot run the command as the -u user: ") + strerror(failure.err), failure.err);
 	if (failure.stage == ChildFailure::kSeccomp)
 		throw NativeError(std::string("cannot install the seccomp filter: ") + strerror(failure.err), failure.err);
 	throw NativeError("cannot execute '" + path_ + "': " + strerror(failure.err), failure.err);

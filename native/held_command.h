@@ -2,18 +2,21 @@
 // the target set first: then the trace begins exactly at the command's execve.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 #include <linux/filter.h>
+#include "user_identity.h"
 
 class HeldCommand {
 public:
 	// path must already be resolved (no PATH search here: the child may not allocate).
 	// seccomp: a filter the child installs just before its execve (the ptrace backend's -e).
+	// user: the command runs as that user (-u), with its groups.
 	HeldCommand(const std::string &path, const std::vector<std::string> &argv, const std::vector<std::string> &env,
-	            const std::vector<sock_filter> &seccomp = {});
+	            const std::vector<sock_filter> &seccomp = {}, const std::optional<UserIdentity> &user = std::nullopt);
 	~HeldCommand(); // a command never released is killed and reaped
 	HeldCommand(const HeldCommand &) = delete;
 	HeldCommand &operator=(const HeldCommand &) = delete;

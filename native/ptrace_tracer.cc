@@ -120,7 +120,7 @@ pid_t PtraceTracer::launch(const CommandSpec &command)
 		filter = seccomp_trace_filter(*options_.syscalls);
 		seccomp_ = true;
 	}
-	HeldCommand held(command.path, command.argv, command.env, filter);
+	HeldCommand held(command.path, command.argv, command.env, filter, command.user);
 	// Without a tracer, the filter's selected calls would fail with ENOSYS: a command under
 	// it dies with its tracer (EXITKILL). Without the filter, a tracer that dies is just
 	// detached by the kernel and the command runs on unharmed.

@@ -36,7 +36,15 @@ std::vector<uint32_t> number_array(const Napi::Value &value)
 
 CommandSpec command_spec(const Napi::Object &c)
 {
-	return CommandSpec{c.Get("path").As<Napi::String>().Utf8Value(), string_array(c.Get("argv")), string_array(c.Get("env"))};
+	CommandSpec spec{c.Get("path").As<Napi::String>().Utf8Value(), string_array(c.Get("argv")), string_array(c.Get("env")),
+	                 std::nullopt};
+	if (c.Get("user").IsObject()) {
+		Napi::Object u = c.Get("user").As<Napi::Object>();
+		std::vector<uint32_t> groups = number_array(u.Get("groups"));
+		spec.user = UserIdentity{u.Get("uid").As<Napi::Number>().Uint32Value(), u.Get("gid").As<Napi::Number>().Uint32Value(),
+		                         std::vector<gid_t>(groups.begin(), groups.end())};
+	}
+	return spec;
 }
 
 void send_buffer(Napi::ThreadSafeFunction &on_batch, std::string message)

@@ -20,7 +20,7 @@ Napi::Error js_error(Napi::Env env, const NativeError &e);
 
 std::vector<std::string> string_array(const Napi::Value &value);
 std::vector<uint32_t> number_array(const Napi::Value &value);
-// spec.command: {path, argv, env}
+// spec.command: {path, argv, env, user?: {uid, gid, groups}}
 CommandSpec command_spec(const Napi::Object &command);
 
 // Queues an encoded message for the batch callback as a Buffer that owns it (no copy),

@@ -155,7 +155,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		if (stop_fd_ < 0) throw NativeError(std::string("eventfd: ") + strerror(errno), errno);
 
 		if (spec_.command) {
-			HeldCommand command(spec_.command->path, spec_.command->argv, spec_.command->env);
+			HeldCommand command(spec_.command->path, spec_.command->argv, spec_.command->env, {}, spec_.command->user);
 			tracer_->add_target(command.pid(), TARGET_AWAIT_EXEC);
 			int pidfd = pidfd_open(command.pid());
 			if (pidfd < 0) throw NativeError(std::string("pidfd_open: ") + strerror(errno), errno);

@@ -13,12 +13,14 @@
 #include <napi.h>
 #include "batch_encoder.h"
 #include "bpf_tracer.h"
+#include "user_identity.h"
 
 struct ring_buffer;
 
 struct CommandSpec {
 	std::string path;
 	std::vector<std::string> argv, env;
+	std::optional<UserIdentity> user; // -u: run as this user
 };
 
 struct SessionSpec {

@@ -5,6 +5,7 @@ import { addDisplayOptions, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_
 import type { HistBy } from './format-hist';
 import { resolveCommand } from './command-path';
 import { runLive } from './live-run';
+import { runAsUser } from './run-as-user';
 import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
 import { recordOptions } from './record';
@@ -42,6 +43,7 @@ interface CliOptions extends DisplayCli {
   perfetto?: string;
   prometheus?: string;
   record?: string;
+  user?: string;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
@@ -75,6 +77,7 @@ function program(): Command {
     .option('--record <file>', 'also write the trace to a recording, for bpftrace-ts report')
     .option('--perfetto <file>', 'also write the calls as a Perfetto trace (open it in the Perfetto UI)')
     .option('--prometheus <[host:]port>', 'with --hist: serve the counts on /metrics for Prometheus (host: 127.0.0.1 unless given)')
+    .option('-u, --user <name>', 'run the command as this user, with its groups (the environment is kept, as strace -u keeps it)')
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
     .argument('[command...]', 'command to launch and trace')
@@ -134,7 +137,8 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
   // Checked last: resolving reads /proc and the file system.
   if (cli.pid !== undefined) options.pids = resolveTargets(parsePidList(cli.pid));
-  if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command };
+  const user = cli.user !== undefined ? runAsUser(cli.user, command.length > 0) : undefined;
+  if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command, user };
   return options;
 }
 

@@ -13,7 +13,7 @@ export interface SessionSpec {
   ringBytes: number;
   verbose: boolean;
   attachMode?: AttachMode;
-  command?: { path: string; argv: string[]; env: string[] };
+  command?: { path: string; argv: string[]; env: string[]; user?: UserIdentity };
   /** Thread group ids to attach to. */
   pids?: number[];
   /** Arguments to copy from the traced program's memory (src/capture-rules.ts); none if absent. */
@@ -27,6 +27,13 @@ export interface SessionSpec {
     /** Only tasks in this cgroup v2 (its directory's inode number). */
     cgroupId?: number;
   };
+}
+
+/** Who a launched command runs as (-u): uid, primary gid, supplementary groups. */
+export interface UserIdentity {
+  uid: number;
+  gid: number;
+  groups: number[];
 }
 
 export interface SessionStarted {
@@ -75,6 +82,8 @@ interface Addon {
    * syscalls, captures, command and pids. */
   PtraceSession: new (spec: SessionSpec) => NativeTraceSession;
   encodeBatch(events: TestEvent[]): Buffer;
+  /** The passwd entry and group list of a user name; null if there is none. */
+  lookupUser(name: string): UserIdentity | null;
   /** Latency buckets the kernel side counts (bpf/syscall_event.h). */
   latencyBuckets: number;
 }

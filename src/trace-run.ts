@@ -3,9 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Aggregate } from './batch-decoder';
+import { bpfCapabilityReasonOf, bpfStartFailure } from './capabilities';
 import { nativeCaptureRules } from './capture-rules';
 import type { DisplayOptions } from './display-options';
-import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted } from './native-addon';
+import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
 import { OutputClosedError, OutputSink } from './output-sink';
 import { RecordingWriter, type RecordingHeader } from './recording';
 import type { SummaryBy } from './syscall-summary';
@@ -13,8 +14,8 @@ import { TraceOutput, type AggregateOptions, type CallExport } from './trace-out
 import { UserError } from './usage-error';
 
 export interface TraceOptions extends DisplayOptions {
-  /** Resolved path and argv of a command to launch. */
-  command?: { path: string; argv: string[] };
+  /** Resolved path and argv of a command to launch, and the user it runs as (-u). */
+  command?: { path: string; argv: string[]; user?: UserIdentity };
   /** Thread group ids to attach to. */
   pids?: number[];
   all: boolean;
@@ -106,8 +107,8 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
   } catch (error) {
     const reason = ebpfUnavailableReason((error as NativeError).message);
     if (options.backend === 'bpf' || reason === null) throw error;
-    if (options.all || options.aggregate) throw new UserError(`${(error as NativeError).message} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
-    log(`eBPF unavailable (${reason}); using the ptrace backend`);
+    if (options.all || options.aggregate) throw new UserError(`${bpfStartFailure(error as NativeError)} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
+    log(`eBPF unavailable (${bpfCapabilityReasonOf(error as NativeError) ?? reason}); using the ptrace backend`);
     return start(addon.PtraceSession);
   }
 }
@@ -210,7 +211,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
       sink.close();
-      throw error instanceof UserError ? error : new UserError((error as NativeError).message);
+      throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
     }
     try {
       // The header says what only the started session knows: its clock, the command's pid.

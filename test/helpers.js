@@ -25,11 +25,13 @@ function tempDir() {
 
 /**
  * Starts the tracer; resolves when it exits with {status, signal, stdout, stderr}.
- * `started` (optional) is called with the child process right after spawn.
+ * `started` (optional) is called with the child process right after spawn; `wrapper`
+ * (optional) is a command line that runs the tracer (e.g. setpriv ... to drop capabilities).
  */
-function runTracer(args, { timeoutMs = 60000, started, env } = {}) {
+function runTracer(args, { timeoutMs = 60000, started, env, wrapper = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(TRACER, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    const [file, ...rest] = [...wrapper, TRACER, ...args];
+    const child = spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
