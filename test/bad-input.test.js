@@ -1,57 +1,67 @@
-// Errors users can cause: one line, the right exit status, nothing started.
+// Errors users can cause: one line, the documented exit status, nothing started. The
+// cases are the rows of README.md's "Bad input" table, run as written there.
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { tempDir, runTracer } = require('./helpers');
+const { ROOT, tempDir, runTracer } = require('./helpers');
 
 const dir = tempDir();
 const marker = path.join(dir, 'ran');
-const notExecutable = path.join(dir, 'not-executable');
-fs.writeFileSync(notExecutable, '#!/bin/sh\ntouch ' + marker + '\n', { mode: 0o644 });
-const notAProgram = path.join(dir, 'not-a-program');
-fs.writeFileSync(notAProgram, 'just text\n', { mode: 0o755 });
+const symlink = `/tmp/bpftrace-ts-test-link-${process.pid}`;
+fs.symlinkSync(path.join(dir, 'victim'), symlink);
 
-/** A command that leaves a mark if it ever runs. */
-const markingCommand = ['--', 'touch', marker];
+/** What each <placeholder> of the table stands for. */
+const placeholders = {
+  '<cmd>': ['touch', marker], // leaves a mark if it ever runs
+  '<exited pid>': [String(spawnSync('true').pid)],
+  '<symlink in /tmp>': [symlink],
+  '<file without x>': [writeFile('not-executable', `#!/bin/sh\ntouch ${marker}\n`, 0o644)],
+  '<text file with x>': [writeFile('not-a-program', 'just text\n', 0o755)],
+};
 
-function oneLine(run) {
-  const lines = run.stderr.split('\n').filter(Boolean);
-  assert.is(lines.length, 1, `one line on stderr: ${run.stderr}`);
-  assert.match(lines[0], /^bpftrace-ts: /);
-  assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
-  assert.is(run.stdout, '');
-  return lines[0];
+function writeFile(name, text, mode) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text, { mode });
+  return file;
 }
 
-const cases = [
-  { name: 'a pid that does not exist', args: ['-p', '4194303'], status: 1, message: /no such process: 4194303/ },
-  { name: 'a malformed pid list', args: ['-p', '12,abc'], status: 2, message: /invalid pid 'abc'/ },
-  { name: 'an unknown syscall name, with the nearest names', args: ['-e', 'opneat', ...markingCommand], status: 2, message: /unknown syscall 'opneat' \(did you mean .*openat/ },
-  { name: 'an unknown syscall class', args: ['-e', '%files', ...markingCommand], status: 2, message: /unknown syscall class '%files'/ },
-  { name: 'an unwritable -o path', args: ['-o', '/nonexistent-dir/trace.out', ...markingCommand], status: 1, message: /cannot write '\/nonexistent-dir\/trace.out'/ },
-  { name: 'a directory as -o', args: ['-o', '/tmp', ...markingCommand], status: 1, message: /cannot write '\/tmp'/ },
-  { name: 'a command that does not exist', args: ['--', 'no-such-command-bpftrace-ts'], status: 1, message: /command not found: no-such-command-bpftrace-ts/ },
-  { name: 'a command that is not executable', args: ['--', notExecutable], status: 1, message: /not an executable file/ },
-  { name: 'an executable that is no program', args: ['--', notAProgram], status: 1, message: /cannot execute '.*not-a-program': Exec format error/ },
-  { name: 'nothing to trace', args: [], status: 2, message: /nothing to trace/ },
-  { name: 'a command and -a together', args: ['-a', ...markingCommand], status: 2, message: /only one of/ },
-  { name: 'a buffer size that is not a power of two', args: ['--buffer-size', '3', ...markingCommand], status: 2, message: /power of two/ },
-  { name: 'an unknown option', args: ['--frobnicate', ...markingCommand], status: 2, message: /unknown option '--frobnicate'/ },
-  { name: 'an unknown format', args: ['--format', 'xml', ...markingCommand], status: 2, message: /xml/ },
-  { name: 'the tracer itself as --pid', args: ['-p', 'self'], status: 2, message: /invalid pid 'self'/ },
-  { name: 'a kernel thread as --pid', args: ['-p', '2'], status: 1, message: /kernel thread/ },
-];
+/** README's bad-input table: [{args, status, message}], placeholders substituted. */
+function readmeRows() {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.split('\n### Bad input\n')[1].split('\n### ')[0];
+  const rows = section.split('\n').filter((line) => line.startsWith('| `bpftrace-ts'));
+  return rows.map((line) => {
+    const [commandLine, status, message] = line.split(' | ').map((cell) => cell.replace(/^\| |`| \|$/g, ''));
+    const args = commandLine.split(' ').slice(1).join(' ').split(/(<[^>]+>)| /).filter(Boolean)
+      .flatMap((word) => placeholders[word] ?? [word]);
+    const substituted = message.replace(/<[^>]+>/g, (p) => placeholders[p]?.join(' ') ?? p);
+    return { name: commandLine, args, status: Number(status), message: substituted };
+  });
+}
 
-for (const c of cases) {
-  test(`bad input: ${c.name}`, async () => {
-    const run = await runTracer(c.args);
-    assert.is(run.status, c.status, run.stderr);
-    assert.match(oneLine(run), c.message);
+const rows = readmeRows();
+
+test('the README table has at least 25 rows', () => {
+  assert.ok(rows.length >= 25, `${rows.length} rows`);
+});
+
+for (const row of rows) {
+  test(`bad input: ${row.name}`, async () => {
+    const run = await runTracer(row.args);
+    assert.is(run.status, row.status, run.stderr);
+    const lines = run.stderr.split('\n').filter(Boolean);
+    assert.is(lines.length, 1, `one line on stderr: ${run.stderr}`);
+    assert.ok(lines[0].startsWith(row.message), `'${lines[0]}' starts with '${row.message}'`);
+    assert.is(run.stdout, '', 'nothing traced');
     assert.not.ok(fs.existsSync(marker), 'nothing was started');
   });
 }
 
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.after(() => {
+  fs.rmSync(symlink, { force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 test.run();
