@@ -214,12 +214,31 @@ static __always_inline struct enter_event *reserve_enter(__u64 pid_tgid, long nr
 	return e;
 }
 
+#define SIGKILL 9
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+/* A call cut short because its thread is being killed: the process exits (exit_group, a
+ * fatal signal) or another thread execs. The kernel then runs sys_exit with an
+ * interrupted result (-ERESTART*, or -EINTR from killable waits) that no program code will
+ * ever see. Not emitting that exit leaves the call unfinished in user space, which is
+ * what it is (strace: "<unfinished ...>"). All these kills queue SIGKILL on each thread. */
+static __always_inline bool abandoned_by_dying_thread(long ret)
+{
+	if (ret != -EINTR && ret != -ERESTARTSYS && ret != -ERESTARTNOINTR && ret != -ERESTARTNOHAND &&
+	    ret != -ERESTART_RESTARTBLOCK)
+		return false;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), pending.signal.sig[0]) & (1UL << (SIGKILL - 1));
+}
+
 static __always_inline void emit_exit(long nr, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct exit_event *e;
 
-	if (!wanted(pid_tgid >> 32, nr, false))
+	if (!wanted(pid_tgid >> 32, nr, false) || abandoned_by_dying_thread(ret))
 		return;
 	if (capture_when(nr) && emit_exit_captured(pid_tgid, nr, ret))
 		return;

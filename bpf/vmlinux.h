@@ -34,11 +34,23 @@ struct signal_struct {
 	atomic_t live;            /* threads still alive in the thread group */
 };
 
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+typedef struct { unsigned long sig[1]; } sigset_t; /* x86_64: _NSIG_WORDS is 1 */
+
+struct sigpending {
+	struct list_head list;
+	sigset_t signal;          /* signals pending for this thread alone */
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
 	char comm[16];
 	struct signal_struct *signal;
+	struct sigpending pending;
 };
 
 /* Contexts of the classic raw_syscalls tracepoints (the last fallback). */

@@ -1,0 +1,55 @@
+// The traced program exits, execs, forks or is killed while its threads are inside system
+// calls: those calls are reported as unfinished (never as returned with the -ERESTART*
+// the kernel hands a dying thread), and the trace ends with the program's status.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const path = require('node:path');
+const { fixture, tempDir, runTracer, readJson, summary } = require('./helpers');
+
+const dir = tempDir();
+/** The fixture's ways (test/fixtures/midcall.c) and the exit status each ends with. */
+const WAYS = { exit: 3, exec: 0, 'exec-thread': 0, fork: 0, killed: 128 + 9 };
+const INTERRUPTED = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
+
+async function traceWay(way, where, extraArgs = []) {
+  const out = path.join(dir, `${way}-${where}-${extraArgs.join('')}.json`);
+  const args = [fixture('midcall'), way, ...(where === 'child' ? ['child'] : [])];
+  const run = await runTracer([...extraArgs, '--format', 'json', '-o', out, '--', ...args]);
+  assert.is(run.status, WAYS[way], run.stderr);
+  assert.is(summary(run.stderr).lost, 0);
+  const blocked = [...run.stdout.matchAll(/^blocked (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.ok(blocked.length > 0, run.stdout);
+  const calls = readJson(out);
+  for (const tid of blocked) {
+    // The fixture's blocking read is the only 1-byte read its tasks make.
+    const reads = calls.filter((c) => c.tid === tid && c.syscall === 'read' && c.args?.count === 1);
+    assert.is(reads.length, 1, `task ${tid}: one blocking read in ${JSON.stringify(reads)}`);
+    assert.is(reads[0].ret, null, `task ${tid}: the read is unfinished, not returned: ${JSON.stringify(reads[0])}`);
+    assert.is(reads[0].dur_ns, null);
+    assert.is(reads[0].errno, null);
+  }
+  const interrupted = calls.filter((c) => INTERRUPTED.has(c.errno));
+  assert.equal(interrupted, [], 'no call of a dying thread is shown as returned');
+  return calls;
+}
+
+for (const way of Object.keys(WAYS)) {
+  for (const where of ['process', 'child']) {
+    test(`${way} (in the ${where === 'child' ? 'traced command\'s child' : 'traced command'}): blocked calls are unfinished`, async () => {
+      await traceWay(way, where);
+    });
+  }
+}
+
+for (const mode of ['raw_tp', 'tracepoint']) {
+  test(`the ${mode} fallback also reports a killed process's calls as unfinished`, async () => {
+    await traceWay('killed', 'process', ['--attach', mode]);
+  });
+}
+
+// A call interrupted by a handled signal, whose thread lives on, still returns with its
+// ERESTART* result: processes.test.js checks that on rt_sigsuspend.
+
+test.after(() => require('node:fs').rmSync(dir, { recursive: true, force: true }));
+test.run();
