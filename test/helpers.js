@@ -102,4 +102,35 @@ function debianProgram(program, pkg) {
   return found;
 }
 
-module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines, debianProgram };
+/** The ids of the BPF programs, maps and links a process holds, from its fds' fdinfo. */
+function bpfObjectsOf(pid) {
+  const held = { prog: new Set(), map: new Set(), link: new Set() };
+  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info;
+    try {
+      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    for (const kind of Object.keys(held)) {
+      const id = new RegExp(`^${kind}_id:\\s+(\\d+)$`, 'm').exec(info);
+      if (id) held[kind].add(Number(id[1]));
+    }
+  }
+  return held;
+}
+
+/** Ids of the kernel's BPF objects of one kind (prog, map, link) now. */
+function loadedIds(kind) {
+  return new Set(JSON.parse(execFileSync('bpftool', [kind, 'show', '-j'], { encoding: 'utf8' })).map((o) => o.id));
+}
+
+/** Those of held (from bpfObjectsOf) still in the kernel, as "prog 123". */
+function stillLoaded(held) {
+  return Object.entries(held).flatMap(([kind, ids]) => {
+    const loaded = loadedIds(kind);
+    return [...ids].filter((id) => loaded.has(id)).map((id) => `${kind} ${id}`);
+  });
+}
+
+module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines, debianProgram, bpfObjectsOf, stillLoaded };

@@ -2,10 +2,10 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { TRACER, fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
+const { TRACER, fixture, tempDir, runTracer, readJson, waitFor, bpfObjectsOf, stillLoaded } = require('./helpers');
 
 const dir = tempDir();
 
@@ -116,30 +116,20 @@ test('-a: sees other processes\' calls, never its own', async () => {
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
 });
 
-function loadedPrograms() {
-  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' }));
-}
-
-/** Streaming programs loaded after program id `after` (ids only grow): ours, unless another
- * tracer started meanwhile; one loaded earlier (another engineer's) is never counted. */
-function ourProgramsLoaded(after) {
-  return loadedPrograms().some((p) => p.id > after && /^sys_(enter|exit)_tp_btf$/.test(p.name ?? ''));
-}
-
 test('the tracer killed with SIGKILL: the command runs on to its end, and nothing of ours stays in the kernel', async () => {
   const started = path.join(dir, 'started');
   const done = path.join(dir, 'survived');
   let tracer;
-  const baseline = Math.max(0, ...loadedPrograms().map((p) => p.id));
   const run = runTracer(['-o', '/dev/null', '--', 'sh', '-c', `touch ${started}; sleep 0.5; echo ok > ${done}`], { started: (child) => (tracer = child) });
   await waitFor(() => fs.existsSync(started), 'the command to run traced');
-  assert.ok(ourProgramsLoaded(baseline), 'the programs are loaded');
+  const held = bpfObjectsOf(tracer.pid); // other tracers may run meanwhile: only this one's
+  assert.ok(held.prog.size >= 4, 'the tracer holds its programs');
   tracer.kill('SIGKILL');
   const result = await run;
   assert.is(result.signal, 'SIGKILL');
   await waitFor(() => fs.existsSync(done), 'the command to finish on its own');
   assert.is(fs.readFileSync(done, 'utf8'), 'ok\n');
-  await waitFor(() => !ourProgramsLoaded(baseline), 'the kernel to drop our programs');
+  await waitFor(() => stillLoaded(held).length === 0, 'the kernel to drop this tracer\'s programs, maps and links');
 });
 
 test('output closed early: the tracer stops quietly and the command is not harmed', async () => {

@@ -8,7 +8,7 @@ const assert = require('uvu/assert');
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { TRACER, fixture, tempDir, waitFor } = require('./helpers');
+const { TRACER, fixture, tempDir, waitFor, bpfObjectsOf, stillLoaded } = require('./helpers');
 
 const KILLS = 20;
 const MAX_DELAY_MS = 1200;
@@ -31,36 +31,6 @@ const delays = Array.from({ length: KILLS }, () => Math.floor(random() * MAX_DEL
 
 const dir = tempDir();
 let killsWhileCalling = 0; // kills that landed while the children were making calls
-
-/** The ids of the BPF programs, maps and links a process holds, from its fds' fdinfo. */
-function bpfObjectsOf(pid) {
-  const held = { prog: new Set(), map: new Set(), link: new Set() };
-  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
-    let info;
-    try {
-      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
-    for (const kind of Object.keys(held)) {
-      const id = new RegExp(`^${kind}_id:\\s+(\\d+)$`, 'm').exec(info);
-      if (id) held[kind].add(Number(id[1]));
-    }
-  }
-  return held;
-}
-
-/** Ids of the kernel's BPF objects of one kind (prog, map, link) now. */
-function loadedIds(kind) {
-  return new Set(JSON.parse(execFileSync('bpftool', [kind, 'show', '-j'], { encoding: 'utf8' })).map((o) => o.id));
-}
-
-function stillLoaded(held) {
-  return Object.entries(held).flatMap(([kind, ids]) => {
-    const loaded = loadedIds(kind);
-    return [...ids].filter((id) => loaded.has(id)).map((id) => `${kind} ${id}`);
-  });
-}
 
 /** "State" and "TracerPid" of a process, or null once it is gone. */
 function processState(pid) {
