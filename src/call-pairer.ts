@@ -2,7 +2,7 @@
 // order the kernel queued the events. A call still blocked when a batch closes is
 // reported as started, so a hung program shows at once what it waits in.
 import { EventKind, type Batch } from './batch-decoder';
-import { NR_EXIT, NR_EXIT_GROUP } from './syscall-table';
+import { NR_EXECVE, NR_EXECVEAT, NR_EXIT, NR_EXIT_GROUP } from './syscall-table';
 
 export type CallState =
   | 'returned'    // entry and exit seen (or only the exit: entrySeen false)
@@ -216,16 +216,34 @@ export class CallPairer {
   private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number, captures: Capture[] | null,
     commOf: () => string): void {
     const call = this.pending.get(tid);
+    let entered: SyscallCall | undefined;
     if (call && (call.nr === nr || nr === NR_RESTORED) && call.tsNs <= tsNs) {
       this.pending.delete(tid);
-      call.state = 'returned';
-      call.durNs = tsNs - call.tsNs;
-      call.ret = ret;
-      if (captures) call.captures = call.captures ? call.captures.concat(captures) : captures;
-      this.emit(call);
+      entered = call;
+    } else if (tid === pid && (nr === NR_EXECVE || nr === NR_EXECVEAT)) {
+      entered = this.takeExecOfOtherThread(pid, nr);
+    }
+    if (entered) {
+      entered.state = 'returned';
+      entered.durNs = tsNs - entered.tsNs;
+      entered.ret = ret;
+      if (captures) entered.captures = entered.captures ? entered.captures.concat(captures) : captures;
+      this.emit(entered);
       return;
     }
     this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false, captures });
+  }
+
+  /** An execve made by a thread other than the leader returns as the leader (the kernel
+   * gives that thread the process id): its entry is pending under the thread's own id. */
+  private takeExecOfOtherThread(pid: number, nr: number): SyscallCall | undefined {
+    for (const [tid, call] of this.pending) {
+      if (call.pid === pid && call.nr === nr && tid !== pid) {
+        this.pending.delete(tid);
+        return call;
+      }
+    }
+    return undefined;
   }
 
   private announceBlocked(nowNs: number): void {

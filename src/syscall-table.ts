@@ -3,6 +3,8 @@ import { SYSCALLS, SYSCALL_CLASSES, type SyscallInfo } from './generated/syscall
 
 export const NR_EXIT = 60;
 export const NR_EXIT_GROUP = 231;
+export const NR_EXECVE = 59;
+export const NR_EXECVEAT = 322;
 
 const byName = new Map<string, SyscallInfo>();
 for (const info of SYSCALLS) if (info) byName.set(info.name, info);

@@ -34,6 +34,16 @@ async function traceWay(way, where, extraArgs = []) {
   return calls;
 }
 
+test('an execve by a thread other than the leader returns under the id it entered with', async () => {
+  const calls = await traceWay('exec-thread', 'process');
+  const execs = calls.filter((c) => c.syscall === 'execve');
+  assert.is(execs.length, 2, 'the command\'s own execve, then the thread\'s');
+  const [, threadExec] = execs;
+  assert.is(threadExec.ret, 0, JSON.stringify(threadExec));
+  assert.ok(threadExec.dur_ns > 0 && threadExec.args !== null);
+  assert.is.not(threadExec.tid, threadExec.pid, 'reported under the thread that called it');
+});
+
 for (const way of Object.keys(WAYS)) {
   for (const where of ['process', 'child']) {
     test(`${way} (in the ${where === 'child' ? 'traced command\'s child' : 'traced command'}): blocked calls are unfinished`, async () => {
