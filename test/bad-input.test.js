@@ -20,6 +20,7 @@ const placeholders = {
   '<symlink in /tmp>': [symlink],
   '<file without x>': [writeFile('not-executable', `#!/bin/sh\ntouch ${marker}\n`, 0o644)],
   '<text file with x>': [writeFile('not-a-program', 'just text\n', 0o755)],
+  '<text file>': [writeFile('not-a-recording', 'just text\n', 0o644)],
 };
 
 function writeFile(name, text, mode) {

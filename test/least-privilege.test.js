@@ -12,13 +12,19 @@ const { bpfCapabilityReason, bpfStartFailure, effectiveCapabilities, missingCapa
 const dir = tempDir();
 fs.chmodSync(dir, 0o755); // the -u user must reach the fixture
 
-test('-u nobody: the command runs with nobody\'s uid, gid and groups, and keeps the environment, as strace -u does', async () => {
+for (const backend of ['bpf', 'ptrace']) {
+  test(`-u nobody (${backend}): the command runs with nobody's uid, gid and groups, and keeps the environment, as strace -u does`, async () => {
+    await checkRunsAsNobody(backend);
+  });
+}
+
+async function checkRunsAsNobody(backend) {
   const identity = path.join(dir, 'identity');
   fs.copyFileSync(fixture('identity'), identity);
   fs.chmodSync(identity, 0o755);
-  const out = path.join(dir, 'identity.json');
+  const out = path.join(dir, `identity-${backend}.json`);
   const env = { ...process.env, HOME: '/root', USER: 'root' };
-  const run = await runTracer(['-u', 'nobody', '-e', 'getresuid,getgroups', '--format', 'json', '-o', out, '--', identity], { env });
+  const run = await runTracer(['--backend', backend, '-u', 'nobody', '-e', 'getresuid,getgroups', '--format', 'json', '-o', out, '--', identity], { env });
   assert.is(run.status, 0, run.stderr);
   const id = (flag) => execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim();
   const [uid, gid] = [id('-u'), id('-g')];
@@ -30,10 +36,10 @@ test('-u nobody: the command runs with nobody\'s uid, gid and groups, and keeps 
   assert.equal(lines.HOME, ['/root']);
   assert.equal(lines.USER, ['root']);
   // Traced as usual: the calls it made as nobody are in the trace.
-  const calls = readJson(out);
+  const calls = readJson(out).filter((c) => c.syscall); // ptrace adds the process's exit
   assert.equal(calls.map((c) => c.syscall).sort(), ['getgroups', 'getresuid']);
   assert.is(summary(run.stderr).lost, 0);
-});
+}
 
 test('-u nobody: the command has none of root\'s rights (it cannot write a root-owned directory)', async () => {
   const marker = path.join(dir, 'written-as-nobody');
@@ -53,9 +59,9 @@ for (const [dropped, missing] of [
   [['bpf', 'sys_admin'], 'CAP_BPF'],
   [['perfmon', 'sys_admin'], 'CAP_PERFMON'],
 ]) {
-  test(`without ${dropped.join(', ')}: one line names ${missing}, exit 1, the command never runs`, async () => {
+  test(`--backend bpf without ${dropped.join(', ')}: one line names ${missing}, exit 1, the command never runs`, async () => {
     const marker = path.join(dir, `ran-${dropped.join('-')}`);
-    const run = await withoutCapabilities(dropped, ['-o', '/dev/null', '--', 'touch', marker]);
+    const run = await withoutCapabilities(dropped, ['--backend', 'bpf', '-o', '/dev/null', '--', 'touch', marker]);
     assert.is(run.status, 1, run.stderr);
     const lines = run.stderr.split('\n').filter(Boolean);
     assert.is(lines.length, 1, run.stderr);
@@ -64,8 +70,23 @@ for (const [dropped, missing] of [
   });
 }
 
+test('without CAP_BPF, the automatic choice says which capability is missing and traces with ptrace', async () => {
+  const out = path.join(dir, 'fallback.json');
+  const run = await withoutCapabilities(['bpf', 'sys_admin'], ['-e', 'getppid', '--format', 'json', '-o', out, '--', fixture('storm'), '10']);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stderr, /^bpftrace-ts: eBPF unavailable \(missing CAP_BPF: [^\n]*\); using the ptrace backend$/m);
+  assert.is(summary(run.stderr).attachMode, 'ptrace');
+  assert.is(readJson(out).filter((c) => c.syscall === 'getppid').length, 10);
+});
+
+test('-a without CAP_PERFMON: no fallback (ptrace cannot trace the host); one line names the capability', async () => {
+  const run = await withoutCapabilities(['perfmon', 'sys_admin'], ['-a', '-o', '/dev/null']);
+  assert.is(run.status, 1, run.stderr);
+  assert.match(run.stderr, /^bpftrace-ts: cannot load the eBPF programs: missing CAP_PERFMON: .*\(-a needs eBPF\)\n$/);
+});
+
 test('CAP_BPF and CAP_PERFMON suffice: without CAP_SYS_ADMIN the trace runs', async () => {
-  const run = await withoutCapabilities(['sys_admin'], ['-e', 'getppid', '--format', 'json', '-o', path.join(dir, 'nosysadmin.json'), '--', fixture('storm'), '10']);
+  const run = await withoutCapabilities(['sys_admin'], ['--backend', 'bpf', '-e', 'getppid', '--format', 'json', '-o', path.join(dir, 'nosysadmin.json'), '--', fixture('storm'), '10']);
   assert.is(run.status, 0, run.stderr);
   assert.is(summary(run.stderr).events, 20);
 });
