@@ -576,6 +576,8 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 		return 0;
 	ns = bpf_ktime_get_ns() - start->ts_ns;
 	start->ts_ns = 0;
+	if (abandoned_by_dying_thread(ret)) /* unfinished: -S does not count it either */
+		return 0;
 	/* The entry's number: rt_sigreturn's exit reports -1. brk returns the break, never -errno. */
 	key.nr = start->nr;
 	if (key.nr == NR_brk)

@@ -58,6 +58,20 @@ for (const mode of ['raw_tp', 'tracepoint']) {
   });
 }
 
+test('--summary-only leaves the calls of dying threads out, as -S does', async () => {
+  const readRow = async (mode) => {
+    const out = path.join(dir, `summary${mode}.txt`);
+    const run = await runTracer([mode, '-e', 'read', '-o', out, '--', fixture('midcall'), 'killed']);
+    assert.is(run.status, WAYS.killed, run.stderr);
+    const row = /^ +read +(\d+) +(\d+) /m.exec(require('node:fs').readFileSync(out, 'utf8'));
+    assert.ok(row, `a read row in the ${mode} table`);
+    return { calls: Number(row[1]), errors: Number(row[2]) };
+  };
+  const streamed = await readRow('-S');
+  assert.is(streamed.errors, 0, 'the two blocked reads are not counted as failed');
+  assert.equal(await readRow('--summary-only'), streamed);
+});
+
 // A call interrupted by a handled signal, whose thread lives on, still returns with its
 // ERESTART* result: processes.test.js checks that on rt_sigsuspend.
 

@@ -171,7 +171,8 @@ test('an unprivileged user: the automatic fallback says why, and the trace is co
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
     assert.is(run.status, 0, run.stderr);
-    assert.match(run.stderr, /^bpftrace-ts: eBPF unavailable \(no permission to load BPF programs\); using the ptrace backend$/m);
+    // The notice names the capabilities an unprivileged user lacks (src/capabilities.ts).
+    assert.match(run.stderr, /^bpftrace-ts: eBPF unavailable \(missing CAP_BPF and CAP_PERFMON: [^\n]*\); using the ptrace backend$/m);
     assert.is(summary(run.stderr).attachMode, 'ptrace');
     const records = readJson(out);
     const calls = records.filter((r) => r.syscall !== undefined);
@@ -207,7 +208,7 @@ test('--backend bpf fails with the reason instead of falling back', async () => 
     child.on('close', (status) => resolve({ status, stderr }));
   });
   assert.is(result.status, 1);
-  assert.match(result.stderr, /^bpftrace-ts: no permission to load BPF programs/);
+  assert.match(result.stderr, /^bpftrace-ts: cannot load the eBPF programs: missing CAP_BPF and CAP_PERFMON: /);
   assert.is(result.stderr.trim().split('\n').length, 1, 'one line');
 });
 
