@@ -45,10 +45,6 @@ export interface NativeCaptureRule {
 export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec'];
 export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer'] as const;
 export const PATH_MAX = 4096;
-/** argv elements copied before "...". */
-export const ARGV_MAX_ELEMENTS = 32;
-/** iovec elements copied. */
-export const IOVEC_MAX_ELEMENTS = 8;
 export const SOCKADDR_MAX = 128;
 /** The eBPF backend's limit per item (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
 const ITEM_MAX = 4096;

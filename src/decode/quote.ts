@@ -27,9 +27,3 @@ export function quoteBytes(bytes: Uint8Array, cut: boolean, hex: HexMode = 'none
   }
   return text + '"' + (cut ? '...' : '');
 }
-
-/** A buffer shown up to limit bytes, "..." when there was more. */
-export function quoteBuffer(bytes: Uint8Array, fullLength: number, limit: number, hex: HexMode = 'none'): string {
-  const shown = bytes.length > limit ? bytes.subarray(0, limit) : bytes;
-  return quoteBytes(shown, fullLength > shown.length, hex);
-}

@@ -28,7 +28,7 @@ export function ipv6Text(bytes: Uint8Array): string {
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
 }
 
-export function ipv4Text(bytes: Uint8Array, offset: number): string {
+function ipv4Text(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }
 
