@@ -57,6 +57,12 @@ static __always_inline __u32 capture_when(long nr)
 	return capture_table[nr].when;
 }
 
+/* The rules of syscall nr (masked: the verifier needs the bound). */
+static __always_inline const volatile struct capture_rule *rules_of(long nr)
+{
+	return capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+}
+
 static __always_inline struct capture_scratch *scratch(void)
 {
 	__u32 zero = 0;
@@ -270,7 +276,7 @@ enum capture_result {
  * under its instruction limit. */
 __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 {
-	const volatile struct capture_rule *r = &capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
 	struct capture_scratch *c = scratch();
 	__u8 arg, source, item_flags = flags;
 	__u64 ptr;
@@ -335,7 +341,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 /* A copy that failed for good: an empty item that says so. */
 __noinline int capture_failed(__u32 nr, __u32 index)
 {
-	const volatile struct capture_rule *r = &capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
 	struct capture_scratch *c = scratch();
 
 	count(COUNTER_CAPTURE_FAILED);
@@ -348,7 +354,7 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 /* The entry's copies. Returns the bits of the rules that faulted and can be retried. */
 static __always_inline __u32 capture_at_entry(long nr)
 {
-	const volatile struct capture_rule *rules = capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+	const volatile struct capture_rule *rules = rules_of(nr);
 	__u32 retry = 0;
 	int i;
 
@@ -367,7 +373,7 @@ static __always_inline __u32 capture_at_entry(long nr)
  * (except after a successful execve: the memory they were in is gone). */
 static __always_inline void capture_at_exit(long nr, long ret, __u32 retry)
 {
-	const volatile struct capture_rule *rules = capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+	const volatile struct capture_rule *rules = rules_of(nr);
 	bool execed = (nr == NR_execve || nr == NR_execveat) && ret == 0;
 	int i;
 

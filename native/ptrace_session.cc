@@ -59,20 +59,10 @@ PtraceOptions parse_options(const Napi::Object &o)
 	options.follow_children = o.Get("followChildren").ToBoolean();
 	if (o.Get("syscalls").IsArray()) options.syscalls = number_array(o.Get("syscalls"));
 	if (o.Get("captures").IsArray()) {
-		Napi::Array rules = o.Get("captures").As<Napi::Array>();
-		for (uint32_t i = 0; i < rules.Length(); i++) {
-			Napi::Object r = rules.Get(i).As<Napi::Object>();
-			auto field = [&](const char *name) { return r.Get(name).As<Napi::Number>().Uint32Value(); };
-			capture_rule rule = {};
-			rule.source = uint8_t(field("source"));
-			rule.arg = uint8_t(field("arg"));
-			rule.at_exit = r.Get("atExit").ToBoolean();
-			rule.length_from = uint8_t(field("lengthFrom"));
-			rule.length_arg = uint8_t(field("lengthArg"));
-			rule.elem_size = uint16_t(field("elemSize"));
-			rule.max_bytes = field("maxBytes");
-			options.captures.add_rule(field("nr"), rule);
-		}
+		std::vector<syscall_capture> table = capture_table(o.Get("captures").As<Napi::Array>());
+		for (uint32_t nr = 0; nr < table.size(); nr++)
+			for (const capture_rule &rule : table[nr].rules)
+				if (rule.source != CAPTURE_SOURCE_NONE) options.captures.add_rule(nr, rule);
 	}
 	options.clock = monotonic_ns;
 	return options;

@@ -83,3 +83,35 @@ void deliver_end(Napi::ThreadSafeFunction &on_end, SessionEnd end, std::function
 	});
 	if (status != napi_ok) delete owned;
 }
+
+// The capture rules of src/capture-rules.ts (NativeCaptureRule[]), as the table the BPF
+// programs index by syscall number.
+std::vector<syscall_capture> capture_table(const Napi::Array &rules)
+{
+	std::vector<syscall_capture> table(CAPTURE_SYSCALLS);
+	for (syscall_capture &entry : table)
+		for (capture_rule &rule : entry.rules) rule.source = CAPTURE_SOURCE_NONE;
+	auto field = [](const Napi::Object &o, const char *name) { return o.Get(name).As<Napi::Number>().Uint32Value(); };
+	for (uint32_t i = 0; i < rules.Length(); i++) {
+		Napi::Object o = rules.Get(i).As<Napi::Object>();
+		uint32_t nr = field(o, "nr");
+		if (nr >= CAPTURE_SYSCALLS) continue;
+		syscall_capture &entry = table[nr];
+		capture_rule *slot = nullptr;
+		for (capture_rule &rule : entry.rules)
+			if (rule.source == CAPTURE_SOURCE_NONE) {
+				slot = &rule;
+				break;
+			}
+		if (!slot) throw NativeError("too many capture rules for syscall " + std::to_string(nr), EINVAL);
+		slot->source = uint8_t(field(o, "source"));
+		slot->arg = uint8_t(field(o, "arg"));
+		slot->at_exit = o.Get("atExit").ToBoolean();
+		slot->length_from = uint8_t(field(o, "lengthFrom"));
+		slot->length_arg = uint8_t(field(o, "lengthArg"));
+		slot->elem_size = uint16_t(field(o, "elemSize"));
+		slot->max_bytes = field(o, "maxBytes");
+		entry.when |= slot->at_exit ? CAPTURE_AT_EXIT_RULES : CAPTURE_AT_ENTRY;
+	}
+	return table;
+}

@@ -118,6 +118,16 @@ export class FdTable {
     return entry.target === undefined ? '' : `<${entry.target}>`;
   }
 
+  /** `<path>` after an argument that is a descriptor (by its name), '' after any other. */
+  argumentAnnotation(pid: number, argName: string, value: number): string {
+    return FD_ARGUMENT.test(argName) && (value | 0) >= 0 ? this.annotation(pid, value | 0) : '';
+  }
+
+  /** `<path>` after the result of a call that made a descriptor, '' after any other. */
+  resultAnnotation(pid: number, syscall: string, ret: number | null): string {
+    return ret !== null && ret >= 0 && RETURNS_FD.has(syscall) ? this.annotation(pid, ret) : '';
+  }
+
   /** Takes a finished call into the table; call after its line was formatted. */
   update(call: SyscallCall): void {
     if (call.state !== 'returned' || call.args === null || call.ret === null || call.ret < 0) return;
@@ -283,8 +293,11 @@ export class FdTable {
   }
 }
 
+/** Arguments that name a descriptor. */
+const FD_ARGUMENT = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
+
 /** Calls whose result is a new descriptor. */
-export const RETURNS_FD = new Set(['open', 'creat', 'openat', 'openat2', 'dup', 'socket', 'accept', 'accept4',
+const RETURNS_FD = new Set(['open', 'creat', 'openat', 'openat2', 'dup', 'socket', 'accept', 'accept4',
   'eventfd', 'eventfd2', 'epoll_create', 'epoll_create1', 'signalfd', 'signalfd4', 'timerfd_create', 'inotify_init',
   'inotify_init1', 'memfd_create', 'pidfd_open', 'pidfd_getfd', 'userfaultfd', 'perf_event_open', 'fanotify_init',
   'open_by_handle_at', 'open_tree', 'fsopen', 'fsmount', 'fspick', 'memfd_secret', 'io_uring_setup']);

@@ -3,12 +3,11 @@
 import type { SyscallCall } from './call-pairer';
 import { argDecoders } from './decode/arg-decoders';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
-import { RETURNS_FD, type FdTable } from './fd-table';
+import type { FdTable } from './fd-table';
 import { argSpecs, formatReturn, formatValue } from './raw-args';
 import { syscallName } from './syscall-table';
 
 const NO_DURATION = '         '; // as wide as " 0.020 ms"
-const FD_ARG = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
 
 function ms(ns: number): string {
   return (ns / 1e6).toFixed(3);
@@ -37,7 +36,7 @@ export class PerfFormatter {
         const fds = this.options.fds;
         fds?.update(call);
         let result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
-        if (fds && call.ret !== null && call.ret >= 0 && RETURNS_FD.has(syscallName(call.nr))) result += fds.annotation(call.pid, call.ret);
+        if (fds) result += fds.resultAnnotation(call.pid, syscallName(call.nr), call.ret);
         if (!captured) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
         return this.prefix(call, true) + text + result;
       }
@@ -60,7 +59,7 @@ export class PerfFormatter {
         if (i > 0) text += ', ';
         const decode = decoders[i];
         text += specs[i].name + ': ' + (texts[i] ?? (decode ? decode(args[i], args).perf : formatValue(specs[i].kind, args[i])));
-        if (this.options.fds && FD_ARG.test(specs[i].name) && (args[i] | 0) >= 0) text += this.options.fds.annotation(call.pid, args[i] | 0);
+        if (this.options.fds) text += this.options.fds.argumentAnnotation(call.pid, specs[i].name, args[i]);
       }
     }
     return text + ')';

@@ -6,7 +6,7 @@ import type { ProcessEvent, SyscallCall } from './call-pairer';
 import { processEventText } from './format-process-event';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { argDecoders } from './decode/arg-decoders';
-import { RETURNS_FD, type FdTable } from './fd-table';
+import type { FdTable } from './fd-table';
 import { captureRules } from './capture-rules';
 import { argSpecs, formatReturn, formatValue, hex } from './raw-args';
 import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount } from './decode/strace-args';
@@ -49,8 +49,6 @@ function withResult(line: string, result: string): string {
   return line.length < RESULT_COLUMN ? line.padEnd(RESULT_COLUMN) + result.slice(1) : line + result;
 }
 
-const FD_ARG = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
-
 export class StraceFormatter {
   private lastLineNs: number | null = null;
   /** Live tasks seen (tid -> pid): strace prefixes lines with [pid N] while there are several. */
@@ -91,7 +89,7 @@ export class StraceFormatter {
         const retText = ret > 0 && isHexReturn(call.nr, call.args) ? '0x' + hex(ret)
           : ret >= 0 && isOctalReturn(call.nr) ? umaskValue(ret).strace : formatReturn(call.nr, ret);
         let result = ' = ' + retText + returnNote(call.nr, call.args, ret);
-        if (fds && call.ret !== null && call.ret >= 0 && RETURNS_FD.has(name)) result += fds.annotation(call.pid, call.ret);
+        if (fds) result += fds.resultAnnotation(call.pid, name, call.ret);
         result += (captured.afterReturn ?? '') + this.duration(call);
         if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
         if (call.announced) return withResult(this.lead(call, endNs) + `<... ${name} resumed>` + argText + ')', result);
@@ -167,7 +165,7 @@ export class StraceFormatter {
     const shown = shownArgCount(call.nr, args, specs.length);
     for (let i = from; i < to && i < shown; i++) {
       let text = texts[i] ?? decoders[i]?.(args[i], args).strace ?? (args[i] === 0 && specs[i].kind === 'hex' ? '0' : isHexArg(call.nr, i) && args[i] !== 0 ? '0x' + hex(args[i]) : formatValue(specs[i].kind, args[i]));
-      if (this.options.fds && FD_ARG.test(specs[i].name) && (args[i] | 0) >= 0) text += this.options.fds.annotation(call.pid, args[i] | 0);
+      if (this.options.fds) text += this.options.fds.argumentAnnotation(call.pid, specs[i].name, args[i]);
       parts.push(text);
     }
     let text = parts.join(', ');
