@@ -3,7 +3,7 @@
  * Included by syscall_trace.bpf.c only: the helpers here are always inlined into its programs.
  *
  * Inputs are copied at the entry, outputs at the exit. A copy at the entry can fault when the
- * page is not resident yet (these programs cannot sleep to fault it in): such a string is
+ * page is not resident yet (these programs cannot sleep to fault it in): such a copy is
  * retried at the exit from the pointer saved in task storage, once the kernel has touched it.
  * Events with captures are assembled in a per-CPU scratch buffer and copied into the ring with
  * bpf_ringbuf_output(), whose size may vary; events without keep the reserve/submit fast path. */
@@ -203,26 +203,30 @@ static long count_element(__u64 index, void *data)
 	return 0;
 }
 
-/* An iovec array, then the data of its elements (the first `total` bytes in all). */
-static __always_inline void copy_iovec(struct capture_scratch *c, __u8 arg, __u8 flags, __u64 iov, __u64 count, __u64 total, __u32 max)
+/* An iovec array (an item of array_kind), then the data of its elements (the first `total`
+ * bytes in all). Returns -1 if some of it could not be read. */
+static __always_inline int copy_iovec(struct capture_scratch *c, __u8 arg, __u8 flags, __u8 array_kind,
+                                       __u64 iov, __u64 count, __u64 total, __u32 max)
 {
 	struct { __u64 base, len; } vec;
 	long data_off = item_data_offset(c);
 	__u32 copied = 0;
 	int i;
 
+	int status = 0;
+
 	if (count > CAPTURE_IOVEC_MAX)
 		count = CAPTURE_IOVEC_MAX;
 	if (data_off < 0)
-		return;
+		return 0;
 	if (copy_bytes(c, data_off, iov, count * sizeof(vec)) < 0) {
-		close_item(c, arg, CAPTURE_KIND_STRUCT, flags | CAPTURE_FLAG_FAULT, 0);
-		return;
+		close_item(c, arg, array_kind, flags | CAPTURE_FLAG_FAULT, 0);
+		return -1;
 	}
-	close_item(c, arg, CAPTURE_KIND_STRUCT, flags, count * sizeof(vec));
+	close_item(c, arg, array_kind, flags, count * sizeof(vec));
 	data_off = item_data_offset(c);
 	if (data_off < 0)
-		return;
+		return 0;
 	if (total > max)
 		total = max;
 	for (i = 0; i < CAPTURE_IOVEC_MAX; i++) {
@@ -230,16 +234,64 @@ static __always_inline void copy_iovec(struct capture_scratch *c, __u8 arg, __u8
 
 		if (i >= count || copied >= total)
 			break;
-		if (bpf_probe_read_user(&vec, sizeof(vec), (const void *)(iov + i * sizeof(vec))))
+		if (bpf_probe_read_user(&vec, sizeof(vec), (const void *)(iov + i * sizeof(vec)))) {
+			status = -1;
 			break;
+		}
 		n = vec.len < total - copied ? vec.len : total - copied;
 		if (n > CAPTURE_ITEM_MAX || copied > CAPTURE_ITEM_MAX)
 			break;
-		if (copy_bytes(c, data_off + copied, vec.base, n) < 0)
+		if (copy_bytes(c, data_off + copied, vec.base, n) < 0) {
+			status = -1;
 			break;
+		}
 		copied += n;
 	}
-	close_item(c, arg, CAPTURE_KIND_BYTES, flags, copied);
+	/* Data cut short by a fault is not shown as if the program had passed less. */
+	close_item(c, arg, CAPTURE_KIND_BYTES, status < 0 ? flags | CAPTURE_FLAG_FAULT : flags, copied);
+	return status;
+}
+
+/* len bytes at ptr as an item of this kind: one that says FAULT (and -1) if they cannot be read. */
+static __always_inline int copy_item(struct capture_scratch *c, __u8 arg, __u8 kind, __u8 flags, __u64 ptr, __u64 len)
+{
+	long data_off = item_data_offset(c);
+	long n;
+
+	if (data_off < 0)
+		return 0;
+	n = copy_bytes(c, data_off, ptr, len);
+	if (n < 0) {
+		close_item(c, arg, kind, flags | CAPTURE_FLAG_FAULT, 0);
+		return -1;
+	}
+	close_item(c, arg, kind, flags, n);
+	return 0;
+}
+
+/* A msghdr as an item, then what it points to: the name and the control messages. Its iovec
+ * array is left to the caller (one copy_iovec() in capture_rule keeps the program small).
+ * Returns -1 if the msghdr could not be read (then msg is not filled), 1 if a part could not. */
+static __always_inline int copy_msghdr(struct capture_scratch *c, __u8 arg, __u8 flags, long data_off, __u64 ptr,
+                                       struct capture_msghdr *msg)
+{
+	int status = 0;
+
+	if (bpf_probe_read_user(msg, sizeof(*msg), (const void *)ptr)) {
+		close_item(c, arg, CAPTURE_KIND_STRUCT, flags | CAPTURE_FLAG_FAULT, 0);
+		return -1;
+	}
+	__builtin_memcpy(record_at(c, data_off), msg, sizeof(*msg));
+	close_item(c, arg, CAPTURE_KIND_STRUCT, flags, sizeof(*msg));
+	if (msg->name && msg->namelen &&
+	    copy_item(c, arg, CAPTURE_KIND_MSG_NAME, flags, msg->name,
+	              msg->namelen < CAPTURE_SOCKADDR_MAX ? msg->namelen : CAPTURE_SOCKADDR_MAX) < 0)
+		status = 1;
+	if (msg->control && msg->controllen &&
+	    copy_item(c, arg, CAPTURE_KIND_MSG_CONTROL, flags, msg->control,
+	              msg->controllen < CAPTURE_CONTROL_MAX ? msg->controllen : CAPTURE_CONTROL_MAX) < 0)
+		status = 1;
+	return status;
 }
 
 /* The byte count a rule's length names, or -1 when it cannot be known. */
@@ -268,24 +320,28 @@ static __always_inline __s64 rule_length(const struct capture_scratch *c, const 
 
 enum capture_result {
 	CAPTURE_DONE = 0,      /* copied, or nothing to copy (NULL, event full) */
-	CAPTURE_FAULTED = 1,   /* a string copy faulted: worth a retry at the exit */
+	CAPTURE_FAULTED = 1,   /* a copy faulted and left no item: worth a retry at the exit */
+	CAPTURE_FAILED = 2,    /* a copy faulted at the exit: its items say FAULT, it is counted */
 };
 
 /* Applies rule `index` of syscall nr to the event in the scratch buffer. A global function:
  * the verifier checks it once, not once per call site and path, which kept the programs
- * under its instruction limit. */
+ * under its instruction limit. An input copied at the entry that faults (a page the program
+ * has not touched yet) leaves nothing and returns CAPTURE_FAULTED, for a retry at the exit. */
 __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 {
 	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
 	struct capture_scratch *c = scratch();
 	__u8 arg, source, item_flags = flags;
+	bool may_retry = !(flags & (CAPTURE_FLAG_AT_EXIT | CAPTURE_FLAG_RETRIED));
 	__u64 ptr;
-	__u32 max;
+	__u32 max, start;
 	long data_off, n = -1;
 	__s64 len;
 
 	if (!c)
 		return CAPTURE_DONE;
+	start = c->off;
 	arg = r->arg;
 	source = r->source;
 	max = r->max_bytes;
@@ -315,8 +371,31 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		return CAPTURE_DONE;
 	}
 	case CAPTURE_SOURCE_IOVEC:
-		copy_iovec(c, arg, item_flags, ptr, arg_value(c, r->length_arg), (flags & CAPTURE_FLAG_AT_EXIT) ? c->ret : ~0ULL, max);
-		return CAPTURE_DONE;
+	case CAPTURE_SOURCE_MSGHDR: {
+		__u64 iov = ptr, iovlen = arg_value(c, r->length_arg);
+		__u8 array_kind = CAPTURE_KIND_STRUCT;
+		int status = 0;
+
+		if (source == CAPTURE_SOURCE_MSGHDR) {
+			struct capture_msghdr msg;
+
+			status = copy_msghdr(c, arg, item_flags, data_off, ptr, &msg);
+			iov = status < 0 ? 0 : msg.iov;
+			iovlen = status < 0 ? 0 : msg.iovlen;
+			array_kind = CAPTURE_KIND_MSG_IOV;
+		}
+		if (iov && copy_iovec(c, arg, item_flags, array_kind, iov, iovlen,
+		                      (flags & CAPTURE_FLAG_AT_EXIT) ? c->ret : ~0ULL, max) < 0)
+			status = -1;
+		if (!status)
+			return CAPTURE_DONE;
+		if (may_retry) {
+			c->off = start;
+			return CAPTURE_FAULTED;
+		}
+		count(COUNTER_CAPTURE_FAILED);
+		return CAPTURE_FAILED;
+	}
 	}
 	/* bytes and structs */
 	len = rule_length(c, r);
@@ -329,10 +408,12 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		n = copy_bytes(c, data_off, ptr, len);
 	}
 	if (n < 0) {
+		if (may_retry)
+			return CAPTURE_FAULTED;
 		count(COUNTER_CAPTURE_FAILED);
 		close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT,
 		           item_flags | CAPTURE_FLAG_FAULT, 0);
-		return CAPTURE_DONE;
+		return CAPTURE_FAILED;
 	}
 	close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT, item_flags, n);
 	return CAPTURE_DONE;
@@ -343,11 +424,25 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 {
 	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
 	struct capture_scratch *c = scratch();
+	__u8 source = r->source, kind;
 
 	count(COUNTER_CAPTURE_FAILED);
-	if (c && item_data_offset(c) >= 0)
-		close_item(c, r->arg, r->source == CAPTURE_SOURCE_ARGV ? CAPTURE_KIND_STRING_ARRAY : CAPTURE_KIND_STRING,
-		           CAPTURE_FLAG_FAULT, 0);
+	if (!c || item_data_offset(c) < 0)
+		return 0;
+	switch (source) {
+	case CAPTURE_SOURCE_STRING:
+		kind = CAPTURE_KIND_STRING;
+		break;
+	case CAPTURE_SOURCE_ARGV:
+		kind = CAPTURE_KIND_STRING_ARRAY;
+		break;
+	case CAPTURE_SOURCE_BYTES:
+		kind = CAPTURE_KIND_BYTES;
+		break;
+	default:
+		kind = CAPTURE_KIND_STRUCT;
+	}
+	close_item(c, r->arg, kind, CAPTURE_FLAG_FAULT, 0);
 	return 0;
 }
 
@@ -384,9 +479,11 @@ static __always_inline void capture_at_exit(long nr, long ret, __u32 retry)
 			if (ret >= 0)
 				capture_rule(nr, i, CAPTURE_FLAG_AT_EXIT);
 		} else if (retry & (1U << i)) {
-			if (!execed && capture_rule(nr, i, CAPTURE_FLAG_RETRIED) == CAPTURE_DONE)
+			int result = execed ? CAPTURE_FAULTED : capture_rule(nr, i, CAPTURE_FLAG_RETRIED);
+
+			if (result == CAPTURE_DONE)
 				count(COUNTER_CAPTURE_RETRIED);
-			else
+			else if (result == CAPTURE_FAULTED)
 				capture_failed(nr, i);
 		}
 	}

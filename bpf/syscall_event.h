@@ -83,6 +83,7 @@ enum capture_source {
 	CAPTURE_SOURCE_BYTES = 3,
 	CAPTURE_SOURCE_STRUCT = 4,
 	CAPTURE_SOURCE_IOVEC = 5,
+	CAPTURE_SOURCE_MSGHDR = 6,    /* a msghdr, then its name, control and iovec data */
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
@@ -100,6 +101,8 @@ enum capture_length_from {
 #define CAPTURE_ARGV_MAX 32
 #define CAPTURE_IOVEC_MAX 8
 #define CAPTURE_ENVC_MAX 4096
+#define CAPTURE_SOCKADDR_MAX 128      /* sizeof(struct sockaddr_storage) */
+#define CAPTURE_CONTROL_MAX 256       /* a msghdr's control messages */
 /* The eBPF backend copies at most this much per item (the ptrace backend has no limit)... */
 #define CAPTURE_ITEM_MAX 4096
 /* ...and this much per event, items included; later items of a fuller event are dropped. */
@@ -136,6 +139,9 @@ enum capture_kind {
 	CAPTURE_KIND_STRING_ARRAY = 3,
 	CAPTURE_KIND_COUNT = 4,
 	CAPTURE_KIND_SIGINFO = 5,
+	CAPTURE_KIND_MSG_NAME = 6,
+	CAPTURE_KIND_MSG_IOV = 7,
+	CAPTURE_KIND_MSG_CONTROL = 8,
 };
 
 enum capture_flag {
@@ -143,6 +149,19 @@ enum capture_flag {
 	CAPTURE_FLAG_TRUNCATED = 2,
 	CAPTURE_FLAG_FAULT = 4,
 	CAPTURE_FLAG_RETRIED = 8,
+};
+
+/* struct user_msghdr as x86_64 lays it out (CAPTURE_SOURCE_MSGHDR). */
+struct capture_msghdr {
+	__u64 name;
+	__u32 namelen;
+	__u32 pad;
+	__u64 iov;
+	__u64 iovlen;
+	__u64 control;
+	__u64 controllen;
+	__u32 flags;
+	__u32 pad2;
 };
 
 /* One item after an enter or exit event: the header, then len bytes, then padding to 8. */

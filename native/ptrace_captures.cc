@@ -130,27 +130,58 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 		return item(kind, cut ? CAPTURE_FLAG_TRUNCATED : 0, data);
 	}
 
-	case CAPTURE_SOURCE_IOVEC: {
-		uint64_t elements = std::min<uint64_t>(args[rule.length_arg], CAPTURE_IOVEC_MAX);
-		std::string vectors(elements * kIovecSize, '\0');
-		if (!memory.read(addr, vectors.data(), vectors.size())) return fault(CAPTURE_KIND_STRUCT);
-		item(CAPTURE_KIND_STRUCT, 0, vectors);
-		// At the exit only the first ret bytes were transferred. The element count and
-		// lengths are in the arguments and the iovecs: no flag says what was cut.
-		uint64_t budget = std::min<uint64_t>(rule.max_bytes, at_exit ? uint64_t(ret) : UINT64_MAX);
-		for (uint64_t i = 0; i < elements && data.size() < budget; i++) {
-			uint64_t base, length;
-			memcpy(&base, &vectors[i * kIovecSize], 8);
-			memcpy(&length, &vectors[i * kIovecSize + 8], 8);
-			uint64_t take = std::min(length, budget - data.size());
-			size_t at = data.size();
-			data.resize(at + take);
-			if (!memory.read(base, &data[at], take)) {
-				data.resize(at); // as the BPF programs: the data up to the unreadable element
-				break;
-			}
+	case CAPTURE_SOURCE_IOVEC:
+		return copy_iovec(batch, memory, rule, CAPTURE_KIND_STRUCT, addr, args[rule.length_arg], at_exit, ret);
+
+	case CAPTURE_SOURCE_MSGHDR: {
+		capture_msghdr msg;
+		if (!memory.read(addr, &msg, sizeof(msg))) return fault(CAPTURE_KIND_STRUCT);
+		item(CAPTURE_KIND_STRUCT, 0, std::string(reinterpret_cast<const char *>(&msg), sizeof(msg)));
+		// The parts the BPF programs copy, with the same bounds.
+		auto part = [&](uint8_t kind, uint64_t pointer, uint64_t length, uint64_t cap) {
+			if (pointer == 0 || length == 0) return;
+			std::string bytes(std::min(length, cap), '\0');
+			if (!memory.read(pointer, bytes.data(), bytes.size())) return fault(kind);
+			item(kind, 0, bytes);
+		};
+		part(CAPTURE_KIND_MSG_NAME, msg.name, msg.namelen, CAPTURE_SOCKADDR_MAX);
+		part(CAPTURE_KIND_MSG_CONTROL, msg.control, msg.controllen, CAPTURE_CONTROL_MAX);
+		if (msg.iov != 0) copy_iovec(batch, memory, rule, CAPTURE_KIND_MSG_IOV, msg.iov, msg.iovlen, at_exit, ret);
+		return;
+	}
+	}
+}
+
+void PtraceCaptures::copy_iovec(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule, uint8_t array_kind,
+                                uint64_t addr, uint64_t count, bool at_exit, int64_t ret) const
+{
+	const uint8_t when = at_exit ? CAPTURE_FLAG_AT_EXIT : 0;
+	uint64_t elements = std::min<uint64_t>(count, CAPTURE_IOVEC_MAX);
+	std::string vectors(elements * kIovecSize, '\0');
+	if (!memory.read(addr, vectors.data(), vectors.size())) {
+		failed_++;
+		batch.add_capture(rule.arg, array_kind, when | CAPTURE_FLAG_FAULT, nullptr, 0);
+		return;
+	}
+	if (!at_exit) copied_at_entry_++;
+	batch.add_capture(rule.arg, array_kind, when, vectors.data(), uint32_t(vectors.size()));
+	// At the exit only the first ret bytes were transferred. The element count and
+	// lengths are in the arguments and the iovecs: no flag says what was cut.
+	std::string data;
+	uint8_t fault = 0;
+	uint64_t budget = std::min<uint64_t>(rule.max_bytes, at_exit ? uint64_t(ret) : UINT64_MAX);
+	for (uint64_t i = 0; i < elements && data.size() < budget; i++) {
+		uint64_t base, length;
+		memcpy(&base, &vectors[i * kIovecSize], 8);
+		memcpy(&length, &vectors[i * kIovecSize + 8], 8);
+		uint64_t take = std::min(length, budget - data.size());
+		size_t at = data.size();
+		data.resize(at + take);
+		if (!memory.read(base, &data[at], take)) {
+			data.resize(at); // as the BPF programs: the data up to the unreadable element, marked
+			fault = CAPTURE_FLAG_FAULT;
+			break;
 		}
-		return item(CAPTURE_KIND_BYTES, 0, data);
 	}
-	}
+	batch.add_capture(rule.arg, CAPTURE_KIND_BYTES, when | fault, data.data(), uint32_t(data.size()));
 }

@@ -31,6 +31,9 @@ public:
 private:
 	void apply(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule,
 	           const uint64_t args[SYSCALL_ARG_COUNT], bool at_exit, int64_t ret) const;
+	// An iovec array as an item of array_kind, then the data of its elements.
+	void copy_iovec(BatchBuilder &batch, TraceeMemory &memory, const capture_rule &rule, uint8_t array_kind,
+	                uint64_t addr, uint64_t count, bool at_exit, int64_t ret) const;
 
 	std::array<std::vector<capture_rule>, CAPTURE_SYSCALLS> rules_;
 	bool empty_ = true;

@@ -11,7 +11,8 @@ export type CaptureSource =
   | 'envc'    // a NULL-terminated array of pointers: how many
   | 'bytes'   // a buffer: shown as a quoted string, cut at -s
   | 'struct'  // a struct or array of structs, decoded field by field
-  | 'iovec';  // an iovec array, then the data of each element up to -s in all
+  | 'iovec'   // an iovec array, then the data of each element up to -s in all
+  | 'msghdr'; // a msghdr, its name and control messages, and its iovec data as 'iovec'
 
 /** How many bytes to copy. */
 export type CaptureLength =
@@ -42,7 +43,7 @@ export interface NativeCaptureRule {
   maxBytes: number;
 }
 
-export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec'];
+export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec', 'msghdr'];
 export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer'] as const;
 export const PATH_MAX = 4096;
 export const SOCKADDR_MAX = 128;
@@ -84,8 +85,9 @@ const RULES: Record<string, CaptureRule[]> = {
   pwritev2: [entry(1, 'iovec', lengthArg(2))],
   recvfrom: [exit(1, 'bytes', lengthRet()), exit(4, 'struct', lengthAt(5), SOCKADDR_MAX), ...valueResult(5)],
   sendto: [entry(1, 'bytes', lengthArg(2)), entry(4, 'struct', lengthArg(5), SOCKADDR_MAX)],
-  sendmsg: [entry(1, 'struct', fixed(SIZEOF.msghdr))],
-  recvmsg: [exit(1, 'struct', fixed(SIZEOF.msghdr))],
+  sendmsg: [entry(1, 'msghdr')],
+  // The entry's msghdr for msg_namelen's value before the call (128 => 16, as strace shows it).
+  recvmsg: [entry(1, 'struct', fixed(SIZEOF.msghdr)), exit(1, 'msghdr')],
   connect: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
   bind: [entry(1, 'struct', lengthArg(2), SOCKADDR_MAX)],
   accept: [exit(1, 'struct', lengthAt(2), SOCKADDR_MAX), ...valueResult(2)],

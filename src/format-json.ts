@@ -8,6 +8,8 @@ import { syscallName } from './syscall-table';
 interface JsonParts {
   readonly nameAndNr: string;
   readonly keys: readonly string[];
+  /** The argument names as keys of "data", quoted. */
+  readonly dataKeys: readonly string[];
   readonly specs: readonly ArgSpec[];
 }
 
@@ -20,11 +22,26 @@ function partsOf(nr: number): JsonParts {
     parts = {
       nameAndNr: ',"syscall":"' + syscallName(nr) + '","nr":' + nr + ',"args":',
       keys: specs.map((spec, i) => (i === 0 ? '{"' : ',"') + spec.name + '":'),
+      dataKeys: specs.map((spec) => JSON.stringify(spec.name) + ':'),
       specs,
     };
     partsCache.set(nr, parts);
   }
   return parts;
+}
+
+/** Quoted comms: a trace has few distinct ones (bounded, cleared when full). */
+const commCache = new Map<string, string>();
+const COMM_CACHE_MAX = 4096;
+
+function commJson(comm: string): string {
+  let text = commCache.get(comm);
+  if (text === undefined) {
+    if (commCache.size >= COMM_CACHE_MAX) commCache.clear();
+    text = JSON.stringify(comm);
+    commCache.set(comm, text);
+  }
+  return text;
 }
 
 function argsJson(parts: JsonParts, args: number[] | null): string {
@@ -43,7 +60,7 @@ function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions):
   let text = '';
   for (let i = 0; i < texts.length; i++) {
     if (texts[i] === undefined) continue;
-    text += (text ? ',' : ',"data":{') + JSON.stringify(parts.specs[i]?.name ?? `arg${i}`) + ':' + JSON.stringify(texts[i]);
+    text += (text ? ',' : ',"data":{') + (parts.dataKeys[i] ?? `"arg${i}":`) + JSON.stringify(texts[i]);
   }
   return text ? text + '}' : '';
 }
@@ -58,7 +75,7 @@ export function formatJsonLine(call: SyscallCall, options: CaptureOptions): stri
     ',"dur_ns":' + (returned && call.durNs !== null ? call.durNs : 'null') +
     ',"pid":' + call.pid +
     ',"tid":' + call.tid +
-    ',"comm":' + JSON.stringify(call.comm) +
+    ',"comm":' + commJson(call.comm) +
     parts.nameAndNr + argsJson(parts, call.args) + dataJson(parts, call, options) +
     ',"ret":' + (returned ? call.ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +

@@ -57,6 +57,31 @@ test('iovecs: each element gets its share of the data, "..." only where it was c
   assert.is(structs.iovecs(vec, null, 8, 32, quote), '[{iov_base=0x1000, iov_len=3}, {iov_base=0x2000, iov_len=5}]');
 });
 
+test('msghdr: parts shown or their pointers, namelen before => after, control messages of each kind, cut', () => {
+  const header = (name, namelen, control, controllen, flags) => bytes(...le64(name), ...le32(namelen), 0, 0, 0, 0,
+    ...le64(0x3000), ...le64(1), ...le64(control), ...le64(controllen), ...le32(flags), 0, 0, 0, 0);
+  const none = { name: null, namelenBefore: null, iov: null, control: null };
+  assert.is(structs.msghdr(header(0, 0, 0, 0, 0), none),
+    '{msg_name=NULL, msg_namelen=0, msg_iov=0x3000, msg_iovlen=1, msg_controllen=0, msg_flags=0}');
+  assert.is(structs.msghdr(header(0x1000, 16, 0x2000, 24, 0x20), { name: '{...}', namelenBefore: 128, iov: '[]', control: null }),
+    '{msg_name={...}, msg_namelen=128 => 16, msg_iov=[], msg_iovlen=1, msg_control=0x2000, msg_controllen=24, msg_flags=MSG_TRUNC}');
+  assert.is(structs.msghdr(header(0x1000, 16, 0, 0, 0), { ...none, namelenBefore: 16 }).includes('msg_namelen=16,'), true);
+  assert.is(structs.msghdr(bytes(1, 2, 3), none), '{...}');
+  assert.is(structs.msghdrNamelen(header(0, 16, 0, 0, 0)), '{msg_namelen=16}');
+  const cmsg = (level, type, ...data) => bytes(...le64(16 + data.length), ...le32(level), ...le32(type), ...data,
+    ...new Array((8 - (data.length % 8)) % 8).fill(0));
+  const rights = cmsg(1, 1, ...le32(3), ...le32(7));
+  assert.is(structs.controlMessages(rights, rights.length),
+    '[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3, 7]}]');
+  const both = bytes(...rights, ...cmsg(1, 2, ...le32(42), ...le32(1000), ...le32(100)));
+  assert.is(structs.controlMessages(both, both.length), '[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, ' +
+    'cmsg_data=[3, 7]}, {cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=42, uid=1000, gid=100}}]');
+  assert.is(structs.controlMessages(cmsg(0, 2, 0x40), 24), '[{cmsg_len=17, cmsg_level=SOL_IP, cmsg_type=0x2, cmsg_data="\\x40"}]');
+  assert.is(structs.controlMessages(rights, 4096), '[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3, 7]}, ...]',
+    'more control data than was copied');
+  assert.is(structs.controlMessages(bytes(...le64(4), 0, 0, 0, 0, 0, 0, 0, 0), 16), '[]', 'a cmsg_len shorter than its header ends the list');
+});
+
 test('socket addresses: every family, abstract unix names, short copies', () => {
   assert.is(sockaddr(bytes(2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)),
     '{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}');

@@ -35,6 +35,9 @@ function ruleFor(nr: number, arg: number, atExit: boolean): CaptureRule | undefi
   return rulesByNr.get(nr)?.find((rule) => rule.arg === arg && rule.atExit === atExit);
 }
 
+/** Bytes shown inside their iovec array or msghdr, not as an argument of their own. */
+const isPartOfArray = (rule: CaptureRule | undefined): boolean => rule?.source === 'iovec' || rule?.source === 'msghdr';
+
 /** How many bytes the program passed or the kernel returned, of which data holds the first. */
 function fullLength(call: SyscallCall, rule: CaptureRule | undefined, data: Uint8Array): number {
   const length = rule?.length;
@@ -87,8 +90,8 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
 const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string> = {
   'wait4.1': structs.waitStatus,
   'utimensat.2': structs.timespecPair,
-  'sendmsg.1': (b) => structs.msghdr(b, null),
-  'recvmsg.1': (b) => structs.msghdr(b, null),
+  // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
+  'recvmsg.1': structs.msghdrNamelen,
 };
 
 function structText(call: SyscallCall, item: Capture): string | undefined {
@@ -97,6 +100,31 @@ function structText(call: SyscallCall, item: Capture): string | undefined {
   const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
   const decode = SYSCALL_DECODERS[`${info.name}.${item.arg}`] ?? TYPE_DECODERS[info.args[item.arg]?.type ?? ''];
   return decode ? decode(item.data, atExit) : undefined;
+}
+
+/** Items shown as part of another item of the same argument: a msghdr's or an iovec array's. */
+const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL]);
+
+/** A msghdr with what it points to: the items of the same argument and end that follow it. */
+function msghdrText(call: SyscallCall, header: Capture, items: Capture[], options: CaptureOptions): string {
+  const atExit = header.flags & CaptureFlag.CAPTURE_AT_EXIT;
+  const part = (kind: number): Capture | undefined => items.find((other) => other.arg === header.arg &&
+    other.kind === kind && (other.flags & CaptureFlag.CAPTURE_AT_EXIT) === atExit && !(other.flags & CaptureFlag.CAPTURE_FAULT));
+  const fields = new DataView(header.data.buffer, header.data.byteOffset, header.data.byteLength);
+  const name = part(CaptureKind.CAPTURE_MSG_NAME);
+  const vectors = part(CaptureKind.CAPTURE_MSG_IOV);
+  const control = part(CaptureKind.CAPTURE_MSG_CONTROL);
+  // recvmsg copies the msghdr at the entry too: msg_namelen as the program set it.
+  const before = atExit ? items.find((other) => other.arg === header.arg && other.kind === CaptureKind.CAPTURE_STRUCT &&
+    !(other.flags & (CaptureFlag.CAPTURE_AT_EXIT | CaptureFlag.CAPTURE_FAULT))) : undefined;
+  const quote = (bytes: Uint8Array, cut: boolean): string => quoteBytes(bytes, cut, options.hex);
+  const moved = atExit ? call.ret ?? 0 : Number.MAX_SAFE_INTEGER;
+  return structs.msghdr(header.data, {
+    name: name ? sockaddr(name.data) : null,
+    namelenBefore: before && before.data.length >= 12 ? u32(before.data.subarray(8)) ?? null : null,
+    iov: vectors ? structs.iovecs(vectors.data, part(CaptureKind.CAPTURE_BYTES)?.data ?? null, moved, options.stringLimit, quote) : null,
+    control: control && header.data.length >= 48 ? structs.controlMessages(control.data, Number(fields.getBigUint64(40, true))) : null,
+  });
 }
 
 function itemText(call: SyscallCall, item: Capture, items: Capture[], options: CaptureOptions): string | undefined {
@@ -120,8 +148,10 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
       return `${pointer} /* ${count} ${count === 1 ? 'var' : 'vars'} */`;
     }
     case CaptureKind.CAPTURE_STRUCT: {
+      if (rule?.source === 'msghdr') return msghdrText(call, item, items, options);
       if (rule?.source === 'iovec') {
-        const data = items.find((other) => other !== item && other.arg === item.arg && other.kind === CaptureKind.CAPTURE_BYTES);
+        const data = items.find((other) => other !== item && other.arg === item.arg && other.kind === CaptureKind.CAPTURE_BYTES &&
+          !(other.flags & CaptureFlag.CAPTURE_FAULT));
         const moved = atExit ? call.ret ?? 0 : Number.MAX_SAFE_INTEGER;
         return structs.iovecs(item.data, data?.data ?? null, moved, limit, (bytes, cut) => quoteBytes(bytes, cut, hex));
       }
@@ -132,8 +162,9 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
 }
 
 const POLL_LIKE = new Set(['poll', 'ppoll']);
-/** socklen_t pointers both read and written: strace shows [in => out], or [n] when equal. */
-const VALUE_RESULT = new Set(['accept.2', 'accept4.2', 'getsockname.2', 'getpeername.2', 'recvfrom.5', 'getsockopt.4']);
+/** socklen_t pointers both read and written, by syscall: strace shows [in => out], or [n] when equal. */
+const VALUE_RESULT = new Map([['accept', [2]], ['accept4', [2]], ['getsockname', [2]], ['getpeername', [2]], ['recvfrom', [5]],
+  ['getsockopt', [4]]]);
 
 function u32(data: Uint8Array): number | undefined {
   return data.length >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true) : undefined;
@@ -156,17 +187,19 @@ export function capturedArgs(call: SyscallCall, options: CaptureOptions): Captur
   const items = call.captures;
   if (!items) return { args, afterReturn };
   const name = syscallInfo(call.nr)?.name ?? '';
+  const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
   for (const item of items) {
     if (item.flags & CaptureFlag.CAPTURE_FAULT) continue;
-    if (VALUE_RESULT.has(`${name}.${item.arg}`)) {
+    if (valueResults !== undefined && valueResults.includes(item.arg)) {
       args[item.arg] ??= valueResultText(items, item.arg, succeeded);
       continue;
     }
     const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
     if (atExit && !succeeded) continue;
-    // An iovec's data item is shown with its array.
-    if (item.kind === CaptureKind.CAPTURE_BYTES && ruleFor(call.nr, item.arg, atExit)?.source === 'iovec') continue;
+    // An iovec's data and a msghdr's parts are shown with their array or msghdr.
+    if (PART_KINDS.has(item.kind)) continue;
+    if (item.kind === CaptureKind.CAPTURE_BYTES && isPartOfArray(ruleFor(call.nr, item.arg, atExit))) continue;
     const text = itemText(call, item, items, options);
     if (text === undefined) continue;
     if (atExit && POLL_LIKE.has(name)) afterReturn = ` (${text})`;

@@ -29,6 +29,8 @@ class Fields {
 
 const hexBig = (value: bigint): string => (value === 0n ? 'NULL' : '0x' + value.toString(16));
 const quoted = (text: string): string => JSON.stringify(text);
+/** Bytes of no known layout: "\x01\x02". */
+const hexQuoted = (bytes: Uint8Array): string => '"' + [...bytes].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('') + '"';
 
 // --- files ---
 
@@ -228,15 +230,76 @@ export function epollEvents(bytes: Uint8Array, array: boolean): string {
 export function intOrBytes(bytes: Uint8Array): string {
   const f = new Fields(bytes);
   if (bytes.length === 4) return `[${f.s32(0)}]`;
-  return '"' + [...bytes].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('') + '"';
+  return hexQuoted(bytes);
 }
 
-/** struct user_msghdr, its pointers as addresses. */
-export function msghdr(bytes: Uint8Array, nameText: string | null): string {
+/** What a msghdr points to, as text; null shows the pointer. */
+export interface MsghdrParts {
+  name: string | null;
+  /** msg_namelen when it differs from the msghdr's own: the value before the call (128 => 16). */
+  namelenBefore: number | null;
+  iov: string | null;
+  control: string | null;
+}
+
+/** struct user_msghdr: {msg_name=..., msg_namelen=16, msg_iov=[...], msg_iovlen=1, msg_controllen=0, msg_flags=0}. */
+export function msghdr(bytes: Uint8Array, parts: MsghdrParts): string {
   const f = new Fields(bytes);
   if (!f.has(0, 56)) return '{...}';
-  return `{msg_name=${nameText ?? hexBig(f.u64(0))}, msg_namelen=${f.u32(8)}, msg_iov=${hexBig(f.u64(16))}, ` +
-    `msg_iovlen=${f.u64(24)}, msg_controllen=${f.u64(40)}, msg_flags=${flags('msg_flags', f.u32(48)).strace}}`;
+  const namelen = f.u32(8);
+  const before = parts.namelenBefore !== null && parts.namelenBefore !== namelen ? `${parts.namelenBefore} => ` : '';
+  const controllen = f.u64(40);
+  // strace leaves msg_control out when there is none.
+  const control = controllen === 0n ? '' : `msg_control=${parts.control ?? hexBig(f.u64(32))}, `;
+  return `{msg_name=${parts.name ?? hexBig(f.u64(0))}, msg_namelen=${before}${namelen}, msg_iov=${parts.iov ?? hexBig(f.u64(16))}, ` +
+    `msg_iovlen=${f.u64(24)}, ${control}msg_controllen=${controllen}, msg_flags=${flags('msg_flags', f.u32(48)).strace}}`;
+}
+
+/** A msghdr the call failed with: only msg_namelen, which the program set (strace's form). */
+export function msghdrNamelen(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  return f.has(8, 4) ? `{msg_namelen=${f.u32(8)}}` : '{...}';
+}
+
+const CMSG_HEADER = 16;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+const SOL_SOCKET = 1;
+
+function controlData(level: number, type: number, data: Uint8Array): string {
+  const f = new Fields(data);
+  if (level === SOL_SOCKET && type === SCM_RIGHTS) {
+    const fds: number[] = [];
+    for (let offset = 0; f.has(offset, 4); offset += 4) fds.push(f.s32(offset));
+    return `[${fds.join(', ')}]`;
+  }
+  if (level === SOL_SOCKET && type === SCM_CREDENTIALS && f.has(0, 12))
+    return `{pid=${f.s32(0)}, uid=${f.u32(4)}, gid=${f.u32(8)}}`;
+  return hexQuoted(data);
+}
+
+/**
+ * Control messages (cmsghdr records, 8-byte aligned): [{cmsg_len=20, cmsg_level=SOL_SOCKET,
+ * cmsg_type=SCM_RIGHTS, cmsg_data=[3]}]. controllen is the whole length: more than the bytes
+ * copied ends the list with "...".
+ */
+export function controlMessages(bytes: Uint8Array, controllen: number): string {
+  const f = new Fields(bytes);
+  const items: string[] = [];
+  let offset = 0;
+  while (f.has(offset, CMSG_HEADER)) {
+    const length = Number(f.u64(offset));
+    if (length < CMSG_HEADER) break;
+    const level = f.s32(offset + 8);
+    const type = f.s32(offset + 12);
+    const levelName = enumName('sockopt_level', level) ?? String(level);
+    const typeName = (level === SOL_SOCKET ? enumName('scm_type', type) : undefined) ?? `0x${type.toString(16)}`;
+    const data = bytes.subarray(offset + CMSG_HEADER, Math.min(offset + length, bytes.length));
+    items.push(`{cmsg_len=${length}, cmsg_level=${levelName}, cmsg_type=${typeName}, cmsg_data=${controlData(level, type, data)}}`);
+    offset += (length + 7) & ~7;
+  }
+  if (controllen > bytes.length) items.push('...');
+  return `[${items.join(', ')}]`;
 }
 
 /**

@@ -191,6 +191,11 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'IPPROTO_',
     entries: [['IPPROTO_IP', 0], ['IPPROTO_ICMP', 1], ['IPPROTO_IGMP', 2], ['IPPROTO_TCP', 6], ['IPPROTO_UDP', 17], ['IPPROTO_IPV6', 41], ['IPPROTO_RAW', 255], ['IPPROTO_ICMPV6', 58], ['IPPROTO_SCTP', 132], ['IPPROTO_UDPLITE', 136], ['IPPROTO_MPTCP', 262]],
   },
+  // not in the headers: SCM_SECURITY, SCM_PIDFD
+  scm_type: {
+    kind: 'enum', prefix: 'SCM_',
+    entries: [['SCM_RIGHTS', 1], ['SCM_CREDENTIALS', 2], ['SCM_SECURITY', 3], ['SCM_PIDFD', 4]],
+  },
   // not in the headers: SOL_UDP
   sockopt_level: {
     kind: 'enum', prefix: 'SOL_',
