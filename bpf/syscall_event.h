@@ -142,6 +142,7 @@ enum capture_kind {
 	CAPTURE_KIND_MSG_NAME = 6,
 	CAPTURE_KIND_MSG_IOV = 7,
 	CAPTURE_KIND_MSG_CONTROL = 8,
+	CAPTURE_KIND_STACK = 9,
 };
 
 enum capture_flag {
@@ -172,6 +173,16 @@ struct capture_item {
 	__u8 pad;
 	__u32 len;
 };
+
+/* --- user-space stacks (-k) ---
+ * A CAPTURE_KIND_STACK item after an enter event: little-endian __u64 words, the first the
+ * word at the user stack pointer at the call (the return address when the call was made
+ * from a function that keeps no frame, as most libc wrappers; 0 if unreadable; user space
+ * decides whether it is one), then the frames, innermost first: the instruction after the
+ * syscall, then the return addresses found by walking the frame pointers. */
+#define STACK_ITEM_ARG 0xff          /* capture_item.arg of a stack: no argument */
+#define STACK_MAX_FRAMES 127         /* the kernel's default perf_event_max_stack */
+#define STACK_DEFAULT_FRAMES 32
 
 struct event_header {
 	__u64 ts_ns;                  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

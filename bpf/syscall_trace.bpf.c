@@ -118,6 +118,7 @@ static __always_inline __u64 wakeup_flag(__u64 size)
 }
 
 #include "argument_capture.h"
+#include "stack_capture.h"
 
 static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, long nr, __u32 kind)
 {
@@ -129,19 +130,20 @@ static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, 
 }
 
 /* An event assembled in the scratch buffer, with its items, goes into the ring. */
-static __always_inline void output_captured(struct capture_scratch *c)
+static __always_inline void output_captured(struct capture_scratch *c, __u64 extra_flags)
 {
 	__u32 size = c->off;
 
 	if (size > CAPTURE_RECORD_SIZE)
 		return;
-	if (bpf_ringbuf_output(&events, c->record, size, wakeup_flag(size)))
+	if (bpf_ringbuf_output(&events, c->record, size, wakeup_flag(size) | extra_flags))
 		count(COUNTER_LOST_EVENTS);
 }
 
-/* The entry of a call whose arguments are copied. btf_comm: the program can read the
- * task's comm through BTF (tp_btf); the others use the helper. */
-static __always_inline void emit_enter_captured(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 when)
+/* The entry of a call whose arguments or stack are copied. btf_comm: the program can read
+ * the task's comm through BTF (tp_btf); the others use the helper. ctx: the program's. */
+static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
+                                                __u32 when)
 {
 	struct capture_scratch *c = scratch();
 	struct enter_event *e;
@@ -172,7 +174,9 @@ static __always_inline void emit_enter_captured(__u64 pid_tgid, long nr, const _
 			count(COUNTER_CAPTURE_NO_STATE);
 		}
 	}
-	output_captured(c);
+	if (stack_enabled)
+		capture_stack(ctx, c);
+	output_captured(c, 0);
 }
 
 /* The exit of a call with outputs to copy or copies to retry; false if there are none. */
@@ -197,7 +201,7 @@ static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret
 	e->ret = ret;
 	c->off = sizeof(*e);
 	capture_at_exit(nr, ret, retry);
-	output_captured(c);
+	output_captured(c, stack_wakeup(nr, ret, 0));
 	return true;
 }
 
@@ -249,7 +253,7 @@ static __always_inline void emit_exit(long nr, long ret)
 	}
 	fill_header(&e->h, pid_tgid, nr, EVENT_EXIT);
 	e->ret = ret;
-	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	bpf_ringbuf_submit(e, stack_wakeup(nr, ret, wakeup_flag(sizeof(*e))));
 }
 
 /* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
@@ -263,9 +267,9 @@ static __always_inline void emit_exit(long nr, long ret)
 	if (!wanted(pid_tgid >> 32, nr, true))                                                \
 		return 0;                                                                     \
 	when = capture_when(nr);                                                              \
-	if (when) {                                                                           \
+	if (when || stack_enabled) {                                                          \
 		__u64 args[SYSCALL_ARG_COUNT] = { __VA_ARGS__ };                              \
-		emit_enter_captured(pid_tgid, nr, args, btf_comm, when);                      \
+		emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);                 \
 		return 0;                                                                     \
 	}                                                                                     \
 	e = reserve_enter(pid_tgid, nr);                                                      \

@@ -16,7 +16,10 @@ enum BatchField : uint32_t {
 	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
 	kRet = 17, kComms = 18, kDurationNs = 19,
 	kCaptureEvent = 20, kCaptureArg = 21, kCaptureKind = 22, kCaptureFlags = 23, kCaptureData = 24,
+	kMapsEvent = 25, kMapsPid = 26, kMaps = 27,
 };
+
+constexpr uint32_t kNrExecve = 59, kNrExecveat = 322;
 
 auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
 auto as_zigzag = [](int64_t v) { return zigzag(v); };
@@ -64,15 +67,30 @@ void BatchBuilder::add_exit(const exit_event &e)
 		kind_.back() = uint32_t(EventKind::Call);
 		duration_.push_back(int64_t(e.h.ts_ns - last_ts_ns_));
 		ret_.push_back(e.ret);
-		return;
+	} else {
+		add_common(e.h, EventKind::Exit);
+		ret_.push_back(e.ret);
 	}
-	add_common(e.h, EventKind::Exit);
-	ret_.push_back(e.ret);
+	// The new image's mappings apply from the next event on: this call's stack is the old one's.
+	if (maps_ && e.ret == 0 && (e.h.nr == kNrExecve || e.h.nr == kNrExecveat))
+		add_maps(uint32_t(kind_.size()), e.h.tgid, maps_->after_exec(e.h.tgid));
+}
+
+void BatchBuilder::add_maps(uint32_t event, uint32_t pid, std::optional<std::string> maps)
+{
+	if (!maps) return;
+	capture_bytes_ += maps->size();
+	maps_event_.push_back(event);
+	maps_pid_.push_back(pid);
+	maps_text_.push_back(std::move(*maps));
 }
 
 void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len)
 {
 	if (kind_.empty()) return;
+	if (maps_ && kind == CAPTURE_KIND_STACK)
+		add_maps(uint32_t(kind_.size() - 1), pid_.back(),
+		         maps_->before_stack(pid_.back(), static_cast<const uint8_t *>(data), len, batches_finished_));
 	capture_event_.push_back(uint32_t(kind_.size() - 1));
 	capture_arg_.push_back(arg);
 	capture_kind_.push_back(kind);
@@ -129,10 +147,15 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kCaptureKind, capture_kind_, as_unsigned);
 	put_packed(out, kCaptureFlags, capture_flags_, as_unsigned);
 	for (const std::string &data : capture_data_) put_bytes(out, kCaptureData, data);
+	put_packed(out, kMapsEvent, maps_event_, as_unsigned);
+	put_packed(out, kMapsPid, maps_pid_, as_unsigned);
+	for (const std::string &maps : maps_text_) put_bytes(out, kMaps, maps);
 
 	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_, &capture_event_, &capture_arg_, &capture_kind_,
-	                     &capture_flags_})
+	                     &capture_flags_, &maps_event_, &maps_pid_})
 		column->clear();
+	maps_text_.clear();
+	batches_finished_++;
 	capture_data_.clear();
 	capture_bytes_ = 0;
 	for (auto &column : args_) column.clear();

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <linux/types.h>
+#include "process_maps.h"
 #include "syscall_event.h"
 
 // The capture_item records that follow an event's fixed part in the ring (bpf/syscall_event.h).
@@ -28,6 +30,8 @@ public:
 	void add_signal(const event_header &h, const void *siginfo, uint32_t len);
 	// A process ended: ret is its wait status (h.nr is 0).
 	void add_process_exit(const event_header &h, int wait_status);
+	// -k: stacks are captured; send the processes' mappings along with them.
+	void track_stack_maps() { maps_ = std::make_unique<MapsSnapshots>(); }
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
 	// Bytes of captured data in the batch so far: a batch also closes when they grow large.
@@ -38,6 +42,7 @@ public:
 
 private:
 	void add_common(const event_header &h, EventKind kind);
+	void add_maps(uint32_t event, uint32_t pid, std::optional<std::string> maps);
 	uint32_t comm_index(const char *comm);
 
 	uint64_t start_ns_;
@@ -49,6 +54,10 @@ private:
 	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
 	std::vector<std::string> capture_data_;
 	size_t capture_bytes_ = 0;
+	std::unique_ptr<MapsSnapshots> maps_;
+	std::vector<uint32_t> maps_event_, maps_pid_;
+	std::vector<std::string> maps_text_;
+	uint64_t batches_finished_ = 0;
 	// Consecutive events mostly come from one task: remember the last comm to skip the search.
 	char last_comm_[TASK_COMM_LEN] = {};
 	uint32_t last_comm_index_ = UINT32_MAX;

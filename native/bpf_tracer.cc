@@ -177,6 +177,10 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		ro->capture_enabled = true;
 		memcpy((void *)ro->capture_table, config.captures.data(), sizeof(ro->capture_table));
 	}
+	if (config.stack_frames && !config.aggregate) {
+		ro->stack_enabled = true;
+		ro->stack_frames = std::min<uint32_t>(config.stack_frames, STACK_MAX_FRAMES);
+	}
 	ro->aggregate_by = config.group_by;
 	ro->failures_only = config.failures_only;
 	ro->filter_cgroup = config.cgroup_id != 0;

@@ -35,6 +35,8 @@ struct TracerConfig {
 	uint64_t cgroup_id = 0;          // only tasks in this cgroup (v2 id), if not 0
 	// Arguments to copy, by syscall number (CAPTURE_SYSCALLS entries); empty: none.
 	std::vector<syscall_capture> captures;
+	// -k: frames of each call's user-space stack, at most STACK_MAX_FRAMES; 0: no stacks.
+	uint32_t stack_frames = 0;
 };
 
 // One row of the in-kernel stats table.

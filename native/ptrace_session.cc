@@ -64,6 +64,7 @@ PtraceOptions parse_options(const Napi::Object &o)
 			for (const capture_rule &rule : table[nr].rules)
 				if (rule.source != CAPTURE_SOURCE_NONE) options.captures.add_rule(nr, rule);
 	}
+	options.stack_frames = stack_frames(o);
 	options.clock = monotonic_ns;
 	return options;
 }
@@ -146,6 +147,7 @@ void PtraceSession::run(std::promise<void> &set_up)
 	tracer_tid_ = gettid();
 	std::optional<timer_t> timer = start_tick_timer();
 	BatchBuilder batch(start_ns_);
+	if (options_.stack_frames) batch.track_stack_maps();
 	SessionEnd end;
 	{
 		PtraceTracer tracer(std::move(options_), batch);

@@ -16,6 +16,7 @@
 #include "batch_encoder.h"
 #include "held_command.h"
 #include "native_error.h"
+#include "ptrace_stack.h"
 #include "seccomp_filter.h"
 #include "trace_session.h"
 #include "tracee_memory.h"
@@ -293,6 +294,7 @@ void PtraceTracer::enter_call(pid_t tid, Tracee &t, uint32_t nr, const uint64_t 
 		TraceeMemory memory(tid);
 		options_.captures.capture(batch_, memory, nr, t.args, false, 0);
 	}
+	if (options_.stack_frames) capture_user_stack(batch_, tid, options_.stack_frames);
 }
 
 void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)

@@ -26,6 +26,7 @@ struct PtraceOptions {
 	// -e: the numbers to report; every call if absent.
 	std::optional<std::vector<uint32_t>> syscalls;
 	PtraceCaptures captures;
+	uint32_t stack_frames = 0;     // -k: frames of each call's user-space stack; 0: none
 	uint64_t (*clock)() = nullptr; // CLOCK_MONOTONIC ns
 };
 

@@ -1,5 +1,6 @@
 #include "session_values.h"
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -114,4 +115,11 @@ std::vector<syscall_capture> capture_table(const Napi::Array &rules)
 		entry.when |= slot->at_exit ? CAPTURE_AT_EXIT_RULES : CAPTURE_AT_ENTRY;
 	}
 	return table;
+}
+
+uint32_t stack_frames(const Napi::Object &spec)
+{
+	if (!spec.Get("stackFrames").IsNumber()) return 0;
+	int64_t frames = spec.Get("stackFrames").As<Napi::Number>().Int64Value();
+	return uint32_t(std::clamp<int64_t>(frames, 0, STACK_MAX_FRAMES));
 }

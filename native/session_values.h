@@ -24,6 +24,8 @@ std::vector<uint32_t> number_array(const Napi::Value &value);
 // BPF programs index by syscall number: at most CAPTURE_RULES_PER_SYSCALL each, unused
 // slots CAPTURE_SOURCE_NONE.
 std::vector<syscall_capture> capture_table(const Napi::Array &rules);
+// spec.stackFrames (-k): frames per stack, 1..STACK_MAX_FRAMES; 0 when absent.
+uint32_t stack_frames(const Napi::Object &spec);
 // spec.command: {path, argv, env, user?: {uid, gid, groups}}
 CommandSpec command_spec(const Napi::Object &command);
 

@@ -57,6 +57,7 @@ SessionSpec parse_spec(const Napi::Object &o)
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
 	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
+	t.stack_frames = stack_frames(o);
 	if (o.Get("aggregate").IsObject()) {
 		Napi::Object a = o.Get("aggregate").As<Napi::Object>();
 		static const std::pair<const char *, aggregate_by> kGroups[] = {
@@ -114,6 +115,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		tracer_ = std::make_unique<BpfTracer>(spec_.tracer);
 		start_ns_ = monotonic_ns();
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
+		if (spec_.tracer.stack_frames) batch_->track_stack_maps();
 		last_snapshot_ns_ = start_ns_;
 		if (!spec_.tracer.aggregate) {
 			ring_ = ring_buffer__new(bpf_map__fd(tracer_->events()), on_ring_event, this, nullptr);

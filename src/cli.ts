@@ -10,6 +10,7 @@ import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
 import { recordOptions } from './record';
 import { runReport } from './report';
+import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
 import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from './syscall-summary';
@@ -44,6 +45,7 @@ interface CliOptions extends DisplayCli {
   prometheus?: string;
   record?: string;
   user?: string;
+  stackDepth: string;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
@@ -77,6 +79,7 @@ function program(): Command {
     .option('--record <file>', 'also write the trace to a recording, for bpftrace-ts report')
     .option('--perfetto <file>', 'also write the calls as a Perfetto trace (open it in the Perfetto UI)')
     .option('--prometheus <[host:]port>', 'with --hist: serve the counts on /metrics for Prometheus (host: 127.0.0.1 unless given)')
+    .option('--stack-depth <frames>', `with -k: frames of each stack, 1 to ${STACK_MAX_FRAMES}`, String(STACK_DEFAULT_FRAMES))
     .option('-u, --user <name>', 'run the command as this user, with its groups (the environment is kept, as strace -u keeps it)')
     .option('-v, --verbose', 'say how the tracer attached')
     .addOption(new Option('--attach <mode>', 'force an attach flavour (diagnosis)').choices(['tp_btf', 'raw_tp', 'tracepoint']).hideHelp())
@@ -109,6 +112,8 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   // On ptrace --summary-only is -S computed from the streamed calls, without the calls.
   const summaryOnlyFromStream = backend === 'ptrace' && cli.summaryOnly === true;
   if (summaryOnlyFromStream && cli.summary) throw new UsageError('give -S or --summary-only, not both');
+  if (cli.stack && (cli.summaryOnly || cli.hist || cli.top !== undefined))
+    throw new UsageError('-k shows the stack of each call: not with --summary-only, --hist or --top, which only count calls');
 
   const bufferMiB = positiveNumber(cli.bufferSize, '--buffer-size', true);
   if ((bufferMiB & (bufferMiB - 1)) !== 0 || bufferMiB > 1024)
@@ -132,6 +137,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     backend,
     summaryOnly: summaryOnlyFromStream,
     display: true,
+    stackFrames: cli.stack ? stackDepth(cli.stackDepth) : 0,
   };
   if (cli.comm !== undefined && (cli.comm.length === 0 || Buffer.byteLength(cli.comm) > 15))
     throw new UsageError('--comm takes a command name of 1 to 15 bytes, as the kernel stores it');
@@ -140,6 +146,13 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const user = cli.user !== undefined ? runAsUser(cli.user, command.length > 0) : undefined;
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command, user };
   return options;
+}
+
+function stackDepth(text: string): number {
+  const frames = Number(text);
+  if (!Number.isInteger(frames) || frames < 1 || frames > STACK_MAX_FRAMES)
+    throw new UsageError(`--stack-depth takes 1 to ${STACK_MAX_FRAMES} frames, not '${text}'`);
+  return frames;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;

@@ -14,6 +14,7 @@ export interface DisplayCli {
   relativeTimestamps?: true;
   syscallTimes?: true;
   alwaysShowPid?: true;
+  stack?: true;
 }
 
 export interface DisplayOptions {
@@ -29,6 +30,8 @@ export interface DisplayOptions {
   alwaysShowPid: boolean;
   /** -s: bytes of each string and buffer shown (paths are shown whole). */
   stringLimit: number;
+  /** -k: each call's user-space stack (captured live; shown from a recording that has them). */
+  stack: boolean;
 }
 
 /** For flags that count their repeats (-tt, -yy, -xx). */
@@ -50,7 +53,8 @@ export function addDisplayOptions(command: Command): Command {
     .option('-t, --absolute-timestamps', 'strace format: the wall clock on each line; -tt with microseconds; -ttt seconds since the epoch', increase, 0)
     .option('-r, --relative-timestamps', 'strace format: the time since the previous line')
     .option('-T, --syscall-times', 'strace format: the time spent in each call, <0.000123>')
-    .option('--always-show-pid', 'strace format: the [pid N] prefix on every line');
+    .option('--always-show-pid', 'strace format: the [pid N] prefix on every line')
+    .option('-k, --stack', 'the user-space stack of each call, symbolised, as strace -k (frame pointers: see README, "Stacks")');
 }
 
 function stringLimit(text: string, max: number): number {
@@ -76,5 +80,6 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number): Display
     relativeTime: cli.relativeTimestamps === true,
     callDuration: cli.syscallTimes === true,
     alwaysShowPid: cli.alwaysShowPid === true,
+    stack: cli.stack === true,
   };
 }

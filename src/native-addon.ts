@@ -18,6 +18,8 @@ export interface SessionSpec {
   pids?: number[];
   /** Arguments to copy from the traced program's memory (src/capture-rules.ts); none if absent. */
   captures?: NativeCaptureRule[];
+  /** -k: frames of each call's user-space stack (1..127); no stacks if absent. */
+  stackFrames?: number;
   /** Count calls in kernel tables instead of streaming them; batches are then Aggregates. */
   aggregate?: {
     by: 'syscall' | 'process' | 'thread' | 'comm';

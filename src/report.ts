@@ -67,6 +67,15 @@ function recordedAggregation(header: RecordingHeader): AggregateOptions | undefi
   return { view: 'top', by: 'process', rows: a.top ?? 10, intervalMs, toFile: true };
 }
 
+/** -k: the frames the recorded stacks were taken with, from the recording's command line. */
+function recordedStackDepth(argv: readonly string[]): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--stack-depth') return Number(argv[i + 1]) || undefined;
+    if (argv[i].startsWith('--stack-depth=')) return Number(argv[i].slice('--stack-depth='.length)) || undefined;
+  }
+  return undefined;
+}
+
 function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
@@ -150,6 +159,7 @@ export function runReport(argv: string[]): number {
     // The threads are gone: a thread whose exit came without its entry has no name.
     commOf: () => '?',
     epochNsAtStart: () => header.startUnixNs ?? 0,
+    stackFrames: recordedStackDepth(header.argv ?? []),
   };
   const output = new TraceOutput(sink, options, () => (limitReached = true));
   try {

@@ -9,6 +9,10 @@ import { formatHistograms, type HistBy } from './format-hist';
 import type { DisplayOptions } from './display-options';
 import { FdTable } from './fd-table';
 import { formatJsonLine } from './format-json';
+import { bpftrace_ts } from './generated/batch';
+import { stackLines, withStackField } from './stack/format-stack';
+import { ProcessMaps } from './stack/process-maps';
+import { STACK_DEFAULT_FRAMES, StackSymbols } from './stack/stack-symbols';
 import { formatProcessEventJson, formatProcessEventPerf } from './format-process-event';
 import { PerfFormatter } from './format-perf';
 import { StraceFormatter } from './format-strace';
@@ -61,6 +65,8 @@ export interface OutputOptions extends DisplayOptions {
   commOf(tid: number): string;
   /** CLOCK_REALTIME ns of time 0 in the trace (strace -t); read when a line is formatted. */
   epochNsAtStart(): number;
+  /** -k: the frames each stack was captured with (STACK_DEFAULT_FRAMES if not known). */
+  stackFrames?: number;
 }
 
 /** How the trace ended, for strace's closing "+++ exited with N +++" line. */
@@ -77,6 +83,7 @@ const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
 /** Calls awaiting their exit, at most: one per thread in a call. */
 const MAX_PENDING_CALLS = 65536;
+const { CAPTURE_STACK } = bpftrace_ts.CaptureKind;
 
 /** The text of one snapshot of the kernel's tables. */
 function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
@@ -116,6 +123,11 @@ export class TraceOutput {
   private readonly summary?: SyscallSummary;
   private readonly histograms?: CallHistograms;
   private readonly pairer: CallPairer;
+  /** -k: the processes' mappings, and the objects' symbols. */
+  private readonly maps?: ProcessMaps;
+  private readonly stackSymbols?: StackSymbols;
+  /** Objects already named in a note about stacks that stop early. */
+  private readonly notedCutIn = new Set<string>();
 
   /** onLimit: --max-events calls were shown. */
   constructor(private readonly sink: OutputSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
@@ -133,6 +145,10 @@ export class TraceOutput {
       });
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
+    }
+    if (options.stack) {
+      this.maps = new ProcessMaps();
+      this.stackSymbols = new StackSymbols(options.stackFrames || STACK_DEFAULT_FRAMES);
     }
     this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
     this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
@@ -161,7 +177,9 @@ export class TraceOutput {
   /** One message of the session: a Batch, or an Aggregate if options.aggregate. */
   add(message: Uint8Array): void {
     if (!this.options.aggregate) {
-      this.pairer.addBatch(decodeBatch(message));
+      const batch = decodeBatch(message);
+      this.maps?.addBatch(batch, CAPTURE_STACK);
+      this.pairer.addBatch(batch);
       return;
     }
     const snapshot = decodeAggregate(message);
@@ -196,6 +214,23 @@ export class TraceOutput {
     this.sink.write(format(event));
   }
 
+  /** -k: the call's line with its stack, shown with the first line of the call (a call
+   * announced as started has it there, not again when it returns). */
+  private stackOf(call: SyscallCall, line: string): string {
+    if (!this.stackSymbols || (call.state === 'returned' && call.announced)) return line;
+    const data = call.captures?.find((c) => c.kind === CAPTURE_STACK)?.data;
+    if (!data) return line;
+    const stack = this.stackSymbols.symbolize(data, this.maps?.snapshotOf(data));
+    const last = stack.frames[stack.frames.length - 1];
+    if (stack.cut && last && !this.notedCutIn.has(last.object ?? '?')) {
+      this.notedCutIn.add(last.object ?? '?');
+      process.stderr.write(`bpftrace-ts: -k: stacks stop early in ${last.object ?? 'unmapped code'}: a function there keeps no frame pointer ` +
+        '(built without -fno-omit-frame-pointer?); frames past it are not shown\n');
+    }
+    if (this.options.format === 'json') return withStackField(line, stack);
+    return [line, ...stackLines(stack, this.options.format)].join('\n');
+  }
+
   private shown(call: SyscallCall): boolean {
     const { options } = this;
     if (options.summaryOnly || this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
@@ -222,7 +257,7 @@ export class TraceOutput {
     this.lastCallNs = call.tsNs;
     const line = this.format(call);
     if (line === null) return;
-    this.sink.write(line);
+    this.sink.write(this.stackOf(call, line));
     if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
   }
 }

@@ -42,6 +42,8 @@ export interface TraceOptions extends DisplayOptions {
   record?: { fd: number; header: RecordingHeader };
   /** false for `record`: the messages are only recorded, not decoded. */
   display: boolean;
+  /** -k: frames of each call's user-space stack; 0: none. */
+  stackFrames: number;
   /** --perfetto: every call also goes to these. */
   exports?: CallExport[];
   /** --prometheus: every aggregate, decoded, also goes here. */
@@ -130,6 +132,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     },
     pids: options.pids,
     captures: options.aggregate ? undefined : nativeCaptureRules(options.stringLimit),
+    stackFrames: options.stackFrames || undefined,
     aggregate: options.aggregate && {
       by: KERNEL_GROUPING[options.aggregate.by],
       failuresOnly: options.failureOnly,

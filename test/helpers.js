@@ -9,13 +9,16 @@ const ROOT = path.join(__dirname, '..');
 const TRACER = path.join(ROOT, 'bin', 'bpftrace-ts');
 const FIXTURE_BUILD = path.join(ROOT, 'test', 'build');
 
-/** Compiles test/fixtures/NAME.c once per change; returns the binary's path. */
-function fixture(name) {
+/** Compiler flags of a fixture whose stacks are walked (-k): frame pointers, no inlining. */
+const STACK_CFLAGS = ['-O0', '-fno-omit-frame-pointer'];
+
+/** Compiles test/fixtures/NAME.c once per change (with -O2, or these flags); returns the binary's path. */
+function fixture(name, cflags = ['-O2']) {
   const source = path.join(__dirname, 'fixtures', `${name}.c`);
   const binary = path.join(FIXTURE_BUILD, name);
   fs.mkdirSync(path.dirname(binary), { recursive: true });
   if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs)
-    execFileSync('cc', ['-O2', '-Wall', '-pthread', '-o', binary, source]);
+    execFileSync('cc', [...cflags, '-Wall', '-pthread', '-o', binary, source]);
   return binary;
 }
 
@@ -133,4 +136,4 @@ function stillLoaded(held) {
   });
 }
 
-module.exports = { ROOT, TRACER, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines, debianProgram, bpfObjectsOf, stillLoaded };
+module.exports = { ROOT, TRACER, STACK_CFLAGS, fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines, debianProgram, bpfObjectsOf, stillLoaded };

@@ -15,6 +15,7 @@ const OBSERVING_HELPERS = new Set([
   'bpf_ringbuf_output', // copies an event assembled in our scratch map into our ring
   'bpf_probe_read_user', 'bpf_probe_read_user_str', // argument capture: reads the caller's memory
   'bpf_loop', // runs one of our callbacks a bounded number of times
+  'bpf_get_stack', 'bpf_task_pt_regs', // -k: reads the caller's user-space stack and its saved registers
 ]);
 
 /** Our programs loaded after the one with id `after`: program ids only grow, and those of
@@ -39,7 +40,8 @@ function helpersOf(id) {
   return new Set([...xlated.matchAll(/call (bpf_\w+)/g)].map((m) => m[1].replace(/#\d+$/, '')));
 }
 
-for (const [mode, args] of [['streaming', []], ['in-kernel aggregation', ['--summary-only']], ['raw_tp fallback', ['--attach', 'raw_tp']]]) {
+for (const [mode, args] of [['streaming', []], ['in-kernel aggregation', ['--summary-only']], ['raw_tp fallback', ['--attach', 'raw_tp']],
+  ['stacks (-k)', ['-k']], ['stacks (-k), classic tracepoint', ['-k', '--attach', 'tracepoint']]]) {
   test(`${mode}: every loaded program calls only observing helpers`, async () => {
     const baseline = newestProgramId();
     const run = runTracer([...args, '-o', '/dev/null', '--', 'sleep', '1']);

@@ -190,7 +190,8 @@ export function capturedArgs(call: SyscallCall, options: CaptureOptions): Captur
   const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
   for (const item of items) {
-    if (item.flags & CaptureFlag.CAPTURE_FAULT) continue;
+    // -k: a stack is shown after the call (src/stack/), not as an argument.
+    if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {
       args[item.arg] ??= valueResultText(items, item.arg, succeeded);
       continue;

@@ -1,0 +1,11 @@
+// -k for the ptrace backend: the user-space stack of a thread stopped at a syscall entry,
+// walked by frame pointers as the kernel walks it for the eBPF backend, added to the batch's
+// last event as the same CAPTURE_KIND_STACK item (bpf/syscall_event.h).
+#pragma once
+
+#include <cstdint>
+#include <sys/types.h>
+
+class BatchBuilder;
+
+void capture_user_stack(BatchBuilder &batch, pid_t tid, uint32_t max_frames);
