@@ -15,7 +15,7 @@ const OBSERVING_HELPERS = new Set([
   'bpf_ringbuf_output', // copies an event assembled in our scratch map into our ring
   'bpf_probe_read_user', 'bpf_probe_read_user_str', // argument capture: reads the caller's memory
   'bpf_loop', // runs one of our callbacks a bounded number of times
-  'bpf_get_stack', 'bpf_task_pt_regs', // -k: reads the caller's user-space stack and its saved registers
+  'bpf_get_stack', 'bpf_get_stack_tp', 'bpf_get_stack_raw_tp', 'bpf_task_pt_regs', // -k: reads the caller's user stack, saved registers
 ]);
 
 /** Our programs loaded after the one with id `after`: program ids only grow, and those of
