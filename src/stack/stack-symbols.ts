@@ -73,7 +73,9 @@ export class StackSymbols {
   constructor(private readonly depth: number) {}
 
   symbolize(data: Uint8Array, snapshot: MapsSnapshot | undefined): Stack {
-    const [spWord, ...addresses] = wordsOf(data);
+    const [spWord, ...walked] = wordsOf(data);
+    // The kernel's walk stores the return address of the outermost frame even when it is 0.
+    const addresses = walked.filter((addr) => addr !== 0);
     const frames = addresses.map((addr, i) => this.frame(addr, snapshot, i > 0));
     // A call made from a function that keeps no frame (a libc wrapper): its return address is
     // the word at the stack pointer, which the frame-pointer walk skips.
