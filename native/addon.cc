@@ -10,7 +10,7 @@ namespace {
 
 // encodeBatch(events) -> Buffer: encodes synthetic events with the production encoder, so
 // tests can check that the generated TypeScript decoder reads back what was written.
-// Each event: {kind: 0|1|2, tsNs, tid, pid, nr, comm, args: number[6], ret}.
+// Each event: {kind: 0|1|2, tsNs, tid, pid, nr, comm, args: number[6], ret, tampered?}.
 Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 {
 	Napi::Array events = info[0].As<Napi::Array>();
@@ -26,6 +26,7 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 		if (kind == 1) {
 			exit_event e = {h, o.Get("ret").As<Napi::Number>().Int64Value()};
 			builder.add_exit(e);
+			if (o.Get("tampered").IsNumber()) builder.mark_tampered(o.Get("tampered").As<Napi::Number>().Uint32Value());
 		} else {
 			enter_event e = {};
 			e.h = h;

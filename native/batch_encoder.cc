@@ -17,6 +17,7 @@ enum BatchField : uint32_t {
 	kRet = 17, kComms = 18, kDurationNs = 19,
 	kCaptureEvent = 20, kCaptureArg = 21, kCaptureKind = 22, kCaptureFlags = 23, kCaptureData = 24,
 	kMapsEvent = 25, kMapsPid = 26, kMaps = 27,
+	kTamperedEvent = 28, kTamperedHow = 29,
 };
 
 constexpr uint32_t kNrExecve = 59, kNrExecveat = 322;
@@ -99,6 +100,13 @@ void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const v
 	capture_bytes_ += len;
 }
 
+void BatchBuilder::mark_tampered(uint32_t how)
+{
+	if (kind_.empty()) return;
+	tampered_event_.push_back(uint32_t(kind_.size() - 1));
+	tampered_how_.push_back(how);
+}
+
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
 {
 	while (size >= sizeof(capture_item)) {
@@ -150,9 +158,11 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kMapsEvent, maps_event_, as_unsigned);
 	put_packed(out, kMapsPid, maps_pid_, as_unsigned);
 	for (const std::string &maps : maps_text_) put_bytes(out, kMaps, maps);
+	put_packed(out, kTamperedEvent, tampered_event_, as_unsigned);
+	put_packed(out, kTamperedHow, tampered_how_, as_unsigned);
 
 	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_, &capture_event_, &capture_arg_, &capture_kind_,
-	                     &capture_flags_, &maps_event_, &maps_pid_})
+	                     &capture_flags_, &maps_event_, &maps_pid_, &tampered_event_, &tampered_how_})
 		column->clear();
 	maps_text_.clear();
 	batches_finished_++;

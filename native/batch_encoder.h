@@ -15,6 +15,8 @@ class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
 enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5 };
+// enum Tampering of proto/batch.proto.
+constexpr uint32_t kTamperInjected = 1, kTamperDelayed = 2;
 
 class BatchBuilder {
 public:
@@ -26,6 +28,9 @@ public:
 	void add_exit(const exit_event &e);
 	// Attaches a captured argument to the last event added (to the Call an exit merged into).
 	void add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len);
+	// The last event added (an exit, or the Call it merged into) was tampered with:
+	// how, Tampering bits of proto/batch.proto (kTamperInjected, kTamperDelayed).
+	void mark_tampered(uint32_t how);
 	// A signal delivered to a thread: nr is the signal, its siginfo_t a CAPTURE_SIGINFO item.
 	void add_signal(const event_header &h, const void *siginfo, uint32_t len);
 	// A process ended: ret is its wait status (h.nr is 0).
@@ -52,6 +57,7 @@ private:
 	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_, duration_;
 	std::vector<std::string> comms_;
 	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
+	std::vector<uint32_t> tampered_event_, tampered_how_;
 	std::vector<std::string> capture_data_;
 	size_t capture_bytes_ = 0;
 	std::unique_ptr<MapsSnapshots> maps_;

@@ -65,7 +65,22 @@ PtraceOptions parse_options(const Napi::Object &o)
 				if (rule.source != CAPTURE_SOURCE_NONE) options.captures.add_rule(nr, rule);
 	}
 	options.stack_frames = stack_frames(o);
+	if (o.Get("inject").IsArray()) {
+		Napi::Array rules = o.Get("inject").As<Napi::Array>();
+		for (uint32_t i = 0; i < rules.Length(); i++) {
+			Napi::Object r = rules.Get(i).As<Napi::Object>();
+			InjectRule rule;
+			rule.syscalls = number_array(r.Get("syscalls"));
+			if (r.Get("error").IsNumber()) rule.result = -r.Get("error").As<Napi::Number>().Int64Value();
+			if (r.Get("retval").IsNumber()) rule.result = r.Get("retval").As<Napi::Number>().Int64Value();
+			if (r.Get("delayEnterUs").IsNumber()) rule.delay_enter_ns = uint64_t(r.Get("delayEnterUs").As<Napi::Number>().Int64Value()) * 1000;
+			rule.first = r.Get("first").As<Napi::Number>().Uint32Value();
+			rule.step = r.Get("step").As<Napi::Number>().Uint32Value();
+			options.inject.push_back(std::move(rule));
+		}
+	}
 	options.clock = monotonic_ns;
+	options.wake_signal = wake_signal();
 	return options;
 }
 

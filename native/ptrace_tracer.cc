@@ -1,5 +1,6 @@
 #include "ptrace_tracer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -70,6 +71,22 @@ PtraceTracer::PtraceTracer(PtraceOptions options, BatchBuilder &batch) : options
 		for (uint32_t nr : *options_.syscalls)
 			if (nr < selected_.size()) selected_[nr] = true;
 	}
+	bool delays = false;
+	if (!options_.inject.empty()) inject_rule_.assign(CAPTURE_SYSCALLS, -1);
+	for (size_t i = 0; i < options_.inject.size(); i++) {
+		for (uint32_t nr : options_.inject[i].syscalls)
+			if (nr < inject_rule_.size()) inject_rule_[nr] = int(i);
+		delays |= options_.inject[i].delay_enter_ns > 0;
+	}
+	if (delays && options_.wake_signal) {
+		// Constructed on the tracer thread: the timer signals this thread only.
+		sigevent event = {};
+		event.sigev_notify = SIGEV_THREAD_ID;
+		event.sigev_signo = options_.wake_signal;
+		event._sigev_un._tid = gettid();
+		timer_t timer;
+		if (timer_create(CLOCK_MONOTONIC, &event, &timer) == 0) delay_timer_ = timer;
+	}
 	// Threads are always followed (PTRACE_O_TRACECLONE); other children only if asked.
 	ptrace_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE;
 	if (options_.follow_children) ptrace_options_ |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
@@ -78,6 +95,7 @@ PtraceTracer::PtraceTracer(PtraceOptions options, BatchBuilder &batch) : options
 PtraceTracer::~PtraceTracer()
 {
 	if (!tracees_.empty()) release_all();
+	if (delay_timer_) timer_delete(*delay_timer_);
 }
 
 bool PtraceTracer::selected(uint32_t nr) const
@@ -118,7 +136,10 @@ pid_t PtraceTracer::launch(const CommandSpec &command)
 {
 	std::vector<sock_filter> filter;
 	if (options_.syscalls) {
-		filter = seccomp_trace_filter(*options_.syscalls);
+		// The calls to inject into must stop too, traced or not.
+		std::vector<uint32_t> stops = *options_.syscalls;
+		for (const InjectRule &rule : options_.inject) stops.insert(stops.end(), rule.syscalls.begin(), rule.syscalls.end());
+		filter = seccomp_trace_filter(stops);
 		seccomp_ = true;
 	}
 	HeldCommand held(command.path, command.argv, command.env, filter, command.user);
@@ -162,6 +183,7 @@ void PtraceTracer::attach(pid_t tgid)
 
 bool PtraceTracer::step()
 {
+	if (!delayed_.empty()) resume_delayed();
 	int status;
 	// __WNOTHREAD: only this thread's tracees and children, never a status Node's own
 	// child processes are waited for with.
@@ -244,7 +266,15 @@ void PtraceTracer::handle_stop(pid_t tid, Tracee &t, int status)
 			batch_.add_signal({options_.clock(), uint32_t(tid), uint32_t(t.tgid), sig, EVENT_ENTER}, &info, sizeof(info));
 		return resume(tid, t, sig);
 	}
-	resume(tid, t, 0);
+	Tracee &now = tracees_[tid]; // t may have been replaced by an exec in another thread
+	if (now.resume_at_ns) {
+		// delay_enter: held in this stop; the others run on meanwhile.
+		delayed_.emplace_back(now.resume_at_ns, tid);
+		now.resume_at_ns = 0;
+		resume_delayed();
+		return;
+	}
+	resume(tid, now, 0);
 }
 
 void PtraceTracer::resume(pid_t tid, Tracee &t, int sig)
@@ -283,6 +313,7 @@ void PtraceTracer::enter_call(pid_t tid, Tracee &t, uint32_t nr, const uint64_t 
 		t.awaiting_exec = false;
 		read_comm(tid, t);
 	}
+	if (nr != kForeignCall) inject_at_entry(tid, t, nr);
 	if (nr == kForeignCall || !selected(nr)) return;
 	enter_event e = {};
 	e.h = {options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_ENTER};
@@ -311,13 +342,72 @@ void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
 	}
 	const bool entry_known = t.entry_known;
 	t.entry_known = false;
+	const uint32_t tampered = entry_known ? t.tampered : 0;
+	if (entry_known && t.injected_result) {
+		// The kernel skipped the call (-ENOSYS): the program gets the injected result instead.
+		user_regs_struct regs;
+		if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+			regs.rax = uint64_t(*t.injected_result);
+			if (ptrace(PTRACE_SETREGS, tid, nullptr, &regs) == 0) ret = *t.injected_result;
+		}
+	}
+	t.injected_result.reset();
+	t.tampered = 0;
 	if (nr == kNrPrctl && entry_known && t.args[0] == PR_SET_NAME && ret == 0) read_comm(tid, t);
 	if (!emit) return;
 	exit_event e = {{options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_EXIT}, ret};
 	batch_.add_exit(e);
+	if (tampered) batch_.mark_tampered(tampered);
 	if (entry_known && !options_.captures.empty()) {
 		TraceeMemory memory(tid);
 		options_.captures.capture(batch_, memory, nr, t.args, true, ret);
+	}
+}
+
+void PtraceTracer::inject_at_entry(pid_t tid, Tracee &t, uint32_t nr)
+{
+	t.injected_result.reset();
+	t.tampered = 0;
+	if (nr >= inject_rule_.size() || inject_rule_[nr] < 0) return;
+	const InjectRule &rule = options_.inject[size_t(inject_rule_[nr])];
+	const uint32_t n = ++t.inject_calls[nr];
+	const bool due = n == rule.first || (rule.step > 0 && n > rule.first && (n - rule.first) % rule.step == 0);
+	if (!due) return;
+	if (rule.result) {
+		// As strace does: the call number becomes -1, which the kernel skips; its exit
+		// stop then gets the result.
+		user_regs_struct regs;
+		if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) return;
+		regs.orig_rax = uint64_t(-1);
+		if (ptrace(PTRACE_SETREGS, tid, nullptr, &regs) != 0) return;
+		t.injected_result = rule.result;
+		t.tampered |= kTamperInjected;
+	}
+	if (rule.delay_enter_ns) {
+		t.resume_at_ns = options_.clock() + rule.delay_enter_ns;
+		t.tampered |= kTamperDelayed;
+	}
+}
+
+void PtraceTracer::resume_delayed()
+{
+	const uint64_t now = options_.clock();
+	uint64_t next = 0;
+	for (auto it = delayed_.begin(); it != delayed_.end();) {
+		if (it->first > now) {
+			next = next ? std::min(next, it->first) : it->first;
+			++it;
+			continue;
+		}
+		auto tracee = tracees_.find(it->second);
+		if (tracee != tracees_.end()) resume(it->second, tracee->second, 0);
+		it = delayed_.erase(it);
+	}
+	// The timer interrupts waitpid() when the next one is due (the session's periodic
+	// wakeup bounds the lateness if the signal comes just before waitpid()).
+	if (next && delay_timer_) {
+		itimerspec at = {{0, 0}, {time_t(next / 1'000'000'000), long(next % 1'000'000'000)}};
+		timer_settime(*delay_timer_, TIMER_ABSTIME, &at, nullptr);
 	}
 }
 
@@ -359,6 +449,20 @@ void PtraceTracer::handle_event(pid_t tid, Tracee &t, int event)
 
 void PtraceTracer::release_all()
 {
+	// Tracees held at a call's entry (delay_enter) are in a stop already: let them go from
+	// it, their call made as the program asked (not skipped for an injection to come).
+	for (const auto &[resume_at, tid] : delayed_) {
+		auto it = tracees_.find(tid);
+		if (seccomp_ || it == tracees_.end()) continue;
+		user_regs_struct regs;
+		if (it->second.injected_result && ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+			regs.orig_rax = it->second.nr;
+			ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+		}
+		ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+		tracees_.erase(it);
+	}
+	delayed_.clear();
 	if (seccomp_ && !tracees_.empty()) {
 		for (const auto &[tid, t] : tracees_) kill(t.tgid, SIGKILL);
 	} else {
@@ -396,6 +500,15 @@ void PtraceTracer::release_all()
 			kill(tid, SIGKILL); // a child forked at this moment too
 			ptrace(PTRACE_CONT, tid, nullptr, nullptr);
 			continue; // its exit comes next
+		}
+		auto it = tracees_.find(tid);
+		if (sig == kSyscallTrap && it != tracees_.end() && it->second.injected_result) {
+			// The exit of a call skipped for an injection: the program still gets its result.
+			user_regs_struct regs;
+			if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+				regs.rax = uint64_t(*it->second.injected_result);
+				ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+			}
 		}
 		ptrace(PTRACE_DETACH, tid, nullptr, reinterpret_cast<void *>(intptr_t(signal_delivery ? sig : 0)));
 		tracees_.erase(tid);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <ctime>
 #include <sys/types.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,13 +22,28 @@ class BatchBuilder;
 class HeldCommand;
 struct CommandSpec;
 
+// -e inject: what to do to the calls of some syscalls, and to which of them.
+struct InjectRule {
+	std::vector<uint32_t> syscalls;
+	// The call is not run and returns this (-errno for error=), if set.
+	std::optional<int64_t> result;
+	uint64_t delay_enter_ns = 0;
+	// The invocations (per task and syscall, from 1) tampered with: the first-th, then
+	// every step-th after it (step 0: only the first-th).
+	uint32_t first = 1, step = 1;
+};
+
 struct PtraceOptions {
 	bool follow_children = true;
 	// -e: the numbers to report; every call if absent.
 	std::optional<std::vector<uint32_t>> syscalls;
+	// For a syscall in several rules, the last given applies (as in strace).
+	std::vector<InjectRule> inject;
 	PtraceCaptures captures;
 	uint32_t stack_frames = 0;     // -k: frames of each call's user-space stack; 0: none
 	uint64_t (*clock)() = nullptr; // CLOCK_MONOTONIC ns
+	// Sent to the tracer thread when a delayed call is due (the session's wake signal).
+	int wake_signal = 0;
 };
 
 // How the trace ended.
@@ -75,6 +91,11 @@ private:
 		uint32_t nr = 0;
 		uint64_t args[SYSCALL_ARG_COUNT] = {};
 		char comm[TASK_COMM_LEN] = {};
+		// -e inject: calls of each injected syscall so far; what is done to this call.
+		std::unordered_map<uint32_t, uint32_t> inject_calls;
+		std::optional<int64_t> injected_result; // set at the exit instead of the kernel's
+		uint32_t tampered = 0;                  // kTamperInjected / kTamperDelayed bits
+		uint64_t resume_at_ns = 0;              // held at its entry until then (delay_enter)
 	};
 
 	Tracee &add_tracee(pid_t tid, pid_t tgid);
@@ -87,11 +108,18 @@ private:
 	void exit_call(pid_t tid, Tracee &t, int64_t ret);
 	void resume(pid_t tid, Tracee &t, int sig);
 	bool selected(uint32_t nr) const;
+	// -e inject at a call's entry: counts it, and tampers with it if its turn has come.
+	void inject_at_entry(pid_t tid, Tracee &t, uint32_t nr);
+	// Resumes the held tracees whose delay is over; arms the timer for the next one.
+	void resume_delayed();
 	void read_comm(pid_t tid, Tracee &t);
 	void end(const std::string &reason);
 
 	PtraceOptions options_;
 	std::vector<bool> selected_;  // by syscall number; empty: all
+	std::vector<int> inject_rule_; // by syscall number: index in options_.inject, or -1
+	std::vector<std::pair<uint64_t, pid_t>> delayed_; // (resume time, tid) of held tracees
+	std::optional<timer_t> delay_timer_;              // wakes the tracer thread when one is due
 	BatchBuilder &batch_;
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_set<pid_t> targets_; // -p processes still alive

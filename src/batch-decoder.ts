@@ -6,6 +6,7 @@ import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
 
 export const EventKind = bpftrace_ts.EventKind;
+export const Tampering = bpftrace_ts.Tampering;
 export type Batch = bpftrace_ts.Batch;
 export type Aggregate = bpftrace_ts.Aggregate;
 export type AggregateRow = bpftrace_ts.IAggregateRow;

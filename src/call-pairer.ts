@@ -27,6 +27,8 @@ export interface SyscallCall {
   announced: boolean;
   /** Argument data copied at the entry and the exit, in that order; null if none. */
   captures: Capture[] | null;
+  /** What the tracer did to the call (-e inject): Tampering bits of proto/batch.proto, 0 none. */
+  tampered: number;
 }
 
 /** One argument's data, as the batch carried it (proto/batch.proto: capture columns). */
@@ -73,7 +75,7 @@ export class CallPairer {
   /** Reused for every CALL record: emit() must not keep the object. */
   private readonly scratch: SyscallCall = {
     state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
-    captures: null,
+    captures: null, tampered: 0,
   };
   /** Pending calls evicted because the table was full. */
   evicted = 0;
@@ -92,8 +94,9 @@ export class CallPairer {
     let enter = 0; // index into the per-enter columns
     let exit = 0;  // per-exit
     let call = 0;  // per-call
-    const { captureEvent } = batch;
+    const { captureEvent, tamperedEvent } = batch;
     let capture = 0; // next capture item; items come in event order
+    let tampering = 0; // next tampered event, likewise
     for (let i = 0; i < kind.length; i++) {
       ts += tsDeltaNs[i];
       const k = kind[i];
@@ -102,9 +105,11 @@ export class CallPairer {
         captures = [];
         while (capture < captureEvent.length && captureEvent[capture] === i) captures.push(captureAt(batch, capture++));
       }
+      let tampered = 0;
+      if (tampering < tamperedEvent.length && tamperedEvent[tampering] === i) tampered = batch.tamperedHow[tampering++];
       if (k === EventKind.EXIT) {
         this.eventsSeen++;
-        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, () => this.commAhead(batch, i, enter));
+        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, tampered, () => this.commAhead(batch, i, enter));
         continue;
       }
       if (k === EventKind.SIGNAL || k === EventKind.PROCESS_EXIT) {
@@ -130,6 +135,7 @@ export class CallPairer {
         record.nr = nr[i];
         record.ret = ret[exit++];
         record.captures = captures;
+        record.tampered = tampered;
         enter++;
         this.emit(record);
         continue;
@@ -170,7 +176,7 @@ export class CallPairer {
   private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[],
     captures: Capture[] | null, inProgress: boolean): void {
     this.supersede(tid);
-    const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false, captures };
+    const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false, captures, tampered: 0 };
     if (nr === NR_EXIT || nr === NR_EXIT_GROUP) {
       call.state = 'no-return';
       this.emit(call);
@@ -214,7 +220,7 @@ export class CallPairer {
   }
 
   private onExit(tsNs: number, tid: number, pid: number, nr: number, ret: number, captures: Capture[] | null,
-    commOf: () => string): void {
+    tampered: number, commOf: () => string): void {
     const call = this.pending.get(tid);
     let entered: SyscallCall | undefined;
     if (call && (call.nr === nr || nr === NR_RESTORED) && call.tsNs <= tsNs) {
@@ -227,11 +233,12 @@ export class CallPairer {
       entered.state = 'returned';
       entered.durNs = tsNs - entered.tsNs;
       entered.ret = ret;
+      entered.tampered = tampered;
       if (captures) entered.captures = entered.captures ? entered.captures.concat(captures) : captures;
       this.emit(entered);
       return;
     }
-    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false, captures });
+    this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false, captures, tampered });
   }
 
   /** An execve made by a thread other than the leader returns as the leader (the kernel

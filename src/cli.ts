@@ -1,7 +1,7 @@
 // bpftrace-ts [options] [-- command [args...]]; bpftrace-ts record ...; bpftrace-ts report FILE
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { addDisplayOptions, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_LIMIT, type DisplayCli } from './display-options';
+import { addDisplayOptions, collect, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_LIMIT, type DisplayCli } from './display-options';
 import type { HistBy } from './format-hist';
 import { resolveCommand } from './command-path';
 import { runLive } from './live-run';
@@ -10,6 +10,7 @@ import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
 import { recordOptions } from './record';
 import { runReport } from './report';
+import { parseInjectSpec } from './inject-spec';
 import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
 import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
@@ -20,7 +21,8 @@ import { UsageError, UserError } from './usage-error';
 interface CliOptions extends DisplayCli {
   pid?: string;
   all?: boolean;
-  expr?: string;
+  expr: string[];
+  inject: string[];
   failure?: boolean;
   duration?: string;
   output?: string;
@@ -58,7 +60,8 @@ function program(): Command {
       'bpftrace-ts record -o FILE [options] ... writes the trace to a recording; bpftrace-ts report [options] FILE shows it.')
     .option('-p, --pid <list>', 'attach to these processes (comma-separated pids), all their threads')
     .option('-a, --all', 'trace every process on the host (never bpftrace-ts itself)')
-    .option('-e, --expr <list>', 'syscalls to trace: names, globs (*stat*), classes (%file %network %process %memory %signal %ipc %desc ...), !name to exclude')
+    .option('-e, --expr <list>', 'syscalls to trace: names, globs (*stat*), classes (%file %network %process %memory %signal %ipc %desc ...), !name to exclude; inject=SPEC as --inject', collect, [])
+    .option('--inject <SET:error=E|retval=N|delay_enter=USEC[:when=FIRST[+[STEP]]]>', 'with --ptrace: make calls of SET fail, return N without running, or wait (strace -e inject)', collect, [])
     .option('--failure', 'show only failed calls')
     .option('--duration <ms>', 'show only calls that took at least this many milliseconds')
     .option('-o, --output <file>', 'write the trace to this file instead of stdout'))
@@ -91,9 +94,11 @@ function program(): Command {
 }
 
 /** --backend, --ptrace, and the options only the eBPF backend has. */
-function chooseBackend(cli: CliOptions): Backend {
+function chooseBackend(cli: CliOptions, injecting: boolean): Backend {
   if (cli.ptrace && cli.backend === 'bpf') throw new UsageError('give --ptrace or --backend bpf, not both');
   const backend: Backend = cli.ptrace ? 'ptrace' : (cli.backend as Backend);
+  if (injecting && backend !== 'ptrace')
+    throw new UsageError('inject needs the ptrace backend (--ptrace): the eBPF programs only observe calls, they cannot change them');
   if (backend !== 'ptrace') return backend;
   const ebpfOnly: [boolean, string][] = [
     [cli.all === true, '-a (the whole host)'], [cli.hist === true, '--hist'], [cli.top !== undefined, '--top'],
@@ -108,7 +113,10 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const modes = [command.length > 0, cli.pid !== undefined, cli.all === true].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to trace: give a command after --, -p PID or -a');
   if (modes > 1) throw new UsageError('give only one of: a command, -p PID, -a');
-  const backend = chooseBackend(cli);
+  // -e takes strace's trace= and inject= expressions; several trace= add up.
+  const injectSpecs = [...cli.expr.filter((e) => e.startsWith('inject=')).map((e) => e.slice('inject='.length)), ...cli.inject];
+  const traceExprs = cli.expr.filter((e) => !e.startsWith('inject='));
+  const backend = chooseBackend(cli, injectSpecs.length > 0);
   // On ptrace --summary-only is -S computed from the streamed calls, without the calls.
   const summaryOnlyFromStream = backend === 'ptrace' && cli.summaryOnly === true;
   if (summaryOnlyFromStream && cli.summary) throw new UsageError('give -S or --summary-only, not both');
@@ -120,12 +128,13 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     throw new UsageError(`--buffer-size must be a power of two from 1 to 1024 MiB, not '${cli.bufferSize}'`);
   const options: TraceOptions = {
     all: cli.all === true,
-    syscalls: cli.expr !== undefined ? parseSyscallFilter(cli.expr) : undefined,
-    failureOnly: cli.failure === true,
+    syscalls: traceExprs.length > 0 ? parseSyscallFilter(traceExprs.map((e) => e.replace(/^trace=/, '')).join(',')) : undefined,
+    inject: injectSpecs.length > 0 ? injectSpecs.map(parseInjectSpec) : undefined,
+    failureOnly: cli.failure === true || cli.failedOnly === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,
     // The ptrace backend copies as much as -s asks; the eBPF one at most CAPTURE_ITEM_MAX.
-    ...displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT),
+    ...displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT, cli.failure === true, cli.output),
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
     inherit: cli.inherit,
@@ -183,7 +192,8 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
   if (cli.summaryOnly && cli.hist) throw new UsageError('give --summary-only or --hist, not both');
   if (cli.summary) throw new UsageError('-S streams every call; --summary-only and --hist count in the kernel: give one');
   for (const [given, name] of [[cli.format !== 'perf', `--format ${cli.format}`], [cli.duration !== undefined, '--duration'],
-    [cli.maxEvents !== undefined, '--max-events']] as const)
+    [cli.maxEvents !== undefined, '--max-events'], [cli.path.length > 0, '-P'], [cli.errno !== undefined, '--errno'],
+    [cli.successfulOnly === true, '-z'], [cli.followForks >= 2, '-ff']] as const)
     if (given) throw new UsageError(`${name} applies to streamed calls, not to --summary-only or --hist`);
   const common = {
     intervalMs: cli.interval !== undefined ? positiveNumber(cli.interval, '-i', false) * 1000 : undefined,

@@ -1,6 +1,8 @@
 // How calls are shown: the options a live trace and `report` share (--format, -s, -y, -x,
-// and strace's -t, -r, -T, --always-show-pid), defined once so both take the same list.
+// strace's -t, -r, -T, --always-show-pid, its display filters -P, -z, -Z and --errno, and
+// -ff, -q), defined once so both take the same list.
 import { type Command, Option } from 'commander';
+import { parseErrnoList, selectedPaths, type StatusFilter } from './call-filters';
 import type { HexMode } from './decode/quote';
 import { OUTPUT_FORMATS, type OutputFormat } from './trace-output';
 import { UsageError } from './usage-error';
@@ -15,6 +17,12 @@ export interface DisplayCli {
   syscallTimes?: true;
   alwaysShowPid?: true;
   stack?: true;
+  path: string[];
+  errno?: string;
+  successfulOnly?: true;
+  failedOnly?: true;
+  followForks: number;
+  quiet: number;
 }
 
 export interface DisplayOptions {
@@ -23,7 +31,8 @@ export interface DisplayOptions {
   decodeFds?: 'paths' | 'sockets';
   /** -x: non-ASCII bytes in hex; -xx: every byte. */
   hex: HexMode;
-  /** strace format: -t/-tt/-ttt, -r, -T, --always-show-pid. */
+  /** -t/-tt/-ttt (wall clock), -r (since the previous line), -T (time in the call);
+   * --always-show-pid (strace format). */
   absoluteTime: number;
   relativeTime: boolean;
   callDuration: boolean;
@@ -32,10 +41,19 @@ export interface DisplayOptions {
   stringLimit: number;
   /** -k: each call's user-space stack (captured live; shown from a recording that has them). */
   stack: boolean;
+  /** -P: only calls that touch these paths (as given, absolute, resolved). */
+  paths?: string[];
+  /** -z, -Z (--failure), --errno. */
+  status?: StatusFilter;
+  /** -ff: one output file per task, the -o name with .TID after it. */
+  filePerTask: boolean;
+  /** -q: no attach and detach notices; -qq: no exit notices either. */
+  quiet: number;
 }
 
 /** For flags that count their repeats (-tt, -yy, -xx). */
 const increase = (_: string, previous: number): number => previous + 1;
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** strace's default -s. */
 const DEFAULT_STRING_LIMIT = '32';
@@ -50,10 +68,16 @@ export function addDisplayOptions(command: Command): Command {
     .option('-s, --string-limit <bytes>', 'bytes of each string and buffer shown, as strace -s (paths are shown whole)', DEFAULT_STRING_LIMIT)
     .option('-y, --decode-fds', 'show what each file descriptor refers to: read(3</etc/hosts>, ...); -yy: socket endpoints too (3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>)', increase, 0)
     .option('-x, --hex', 'print non-ASCII bytes of strings in hex; -xx: every byte', increase, 0)
-    .option('-t, --absolute-timestamps', 'strace format: the wall clock on each line; -tt with microseconds; -ttt seconds since the epoch', increase, 0)
-    .option('-r, --relative-timestamps', 'strace format: the time since the previous line')
-    .option('-T, --syscall-times', 'strace format: the time spent in each call, <0.000123>')
+    .option('-t, --absolute-timestamps', 'the wall clock on each line; -tt with microseconds; -ttt seconds since the epoch', increase, 0)
+    .option('-r, --relative-timestamps', 'the time since the previous line')
+    .option('-T, --syscall-times', 'the time spent in each call (strace: <0.000123>; perf and JSON show it always)')
     .option('--always-show-pid', 'strace format: the [pid N] prefix on every line')
+    .option('-P, --path <path>', 'only calls that touch this path, by name or by a descriptor of it (repeatable)', collect, [])
+    .option('--errno <list>', 'only calls that failed with these errors: names (ENOENT,EACCES) or numbers')
+    .option('-z, --successful-only', 'only calls that succeeded')
+    .option('-Z, --failed-only', 'only calls that failed (as --failure)')
+    .option('-f, --follow-forks', 'follow children (the default); -ff with -o FILE: one file per process, FILE.PID', increase, 0)
+    .option('-q, --quiet', 'no "Process N attached/detached" notices; -qq: no "+++ exited with N +++" either', increase, 0)
     .option('-k, --stack', 'the user-space stack of each call, symbolised, as strace -k (frame pointers: see README, "Stacks")');
 }
 
@@ -64,13 +88,20 @@ function stringLimit(text: string, max: number): number {
   return value;
 }
 
-/** maxStringLimit: the most -s may ask (the backend's copy limit, for a live trace). */
-export function displayOptions(cli: DisplayCli, maxStringLimit: number): DisplayOptions {
-  if (cli.format !== 'strace') {
-    for (const [given, name] of [[cli.absoluteTimestamps > 0, '-t'], [cli.relativeTimestamps, '-r'], [cli.syscallTimes, '-T'],
-      [cli.alwaysShowPid, '--always-show-pid']] as const)
-      if (given) throw new UsageError(`${name} goes with --format strace (the perf format has its own time columns)`);
-  }
+/** -z, -Z (or --failure: failed), --errno; undefined: every call. */
+function statusFilter(cli: DisplayCli, failed: boolean): StatusFilter | undefined {
+  if (cli.successfulOnly && (failed || cli.errno !== undefined)) throw new UsageError('-z shows successful calls only: not with -Z, --failure or --errno');
+  if (cli.successfulOnly) return { only: 'successful' };
+  if (cli.errno !== undefined) return { only: 'failed', errnos: parseErrnoList(cli.errno) };
+  return failed ? { only: 'failed' } : undefined;
+}
+
+/** maxStringLimit: the most -s may ask (the backend's copy limit, for a live trace);
+ * failed: --failure was given; output: -o. */
+export function displayOptions(cli: DisplayCli, maxStringLimit: number, failed: boolean, output: string | undefined): DisplayOptions {
+  if (cli.format !== 'strace' && cli.alwaysShowPid)
+    throw new UsageError('--always-show-pid goes with --format strace (perf and JSON show the thread on every line)');
+  if (cli.followForks >= 2 && output === undefined) throw new UsageError('-ff writes one file per process: give -o FILE, the name they start with');
   return {
     format: cli.format as OutputFormat,
     stringLimit: stringLimit(cli.stringLimit, maxStringLimit),
@@ -81,5 +112,9 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number): Display
     callDuration: cli.syscallTimes === true,
     alwaysShowPid: cli.alwaysShowPid === true,
     stack: cli.stack === true,
+    paths: cli.path.length > 0 ? selectedPaths(cli.path) : undefined,
+    status: statusFilter(cli, failed || cli.failedOnly === true),
+    filePerTask: cli.followForks >= 2,
+    quiet: cli.quiet,
   };
 }

@@ -104,8 +104,41 @@ export class FdTable {
   private readonly processes = new Map<number, Map<number, FdEntry>>();
   private readonly cwds = new Map<number, string>();
 
-  /** sockets: -yy, endpoints of sockets too. */
-  constructor(private readonly sockets: boolean) {}
+  /** A descriptor argument meaning "relative to the working directory". */
+  static readonly AT_FDCWD = AT_FDCWD;
+
+  /** sockets: -yy, endpoints of sockets too. live: what the trace did not see is read from
+   * /proc (false for a recording: its processes are gone, their pids maybe reused). */
+  constructor(private readonly sockets: boolean, private readonly live = true) {}
+
+  /** Whether an argument of this name is a file descriptor. */
+  static isDescriptorArgument(argName: string): boolean {
+    return FD_ARGUMENT.test(argName);
+  }
+
+  /** What a descriptor refers to (a path, `socket:[123]`...), undefined when not known. */
+  target(pid: number, fd: number): string | undefined {
+    const entry = this.entry(pid, fd);
+    if (entry && this.live) entry.target ??= readLink(`/proc/${pid}/fd/${fd}`);
+    return entry?.target;
+  }
+
+  /** Whether a successful call of this syscall returns a new descriptor. */
+  static returnsDescriptor(nr: number): boolean {
+    return RETURNS_FD.has(syscallInfo(nr)?.name ?? '');
+  }
+
+  /** Records what descriptor fd of process pid refers to. */
+  name(pid: number, fd: number, target: string): void {
+    const entry = this.table(pid).get(fd);
+    if (entry) entry.target = target;
+  }
+
+  /** A path argument made absolute, as the kernel would look it up: against the directory
+   * descriptor dirfd (AT_FDCWD: the working directory); undefined when that is not known. */
+  resolve(pid: number, dirfd: number, file: string): string | undefined {
+    return this.opened(pid, dirfd, file, 0).target;
+  }
 
   /** `<path>` for a descriptor of process pid, '' when nothing is known. */
   annotation(pid: number, fd: number): string {
@@ -222,7 +255,7 @@ export class FdTable {
 
   private cwd(pid: number): string | undefined {
     let dir = this.cwds.get(pid);
-    if (dir === undefined) {
+    if (dir === undefined && this.live) {
       dir = readLink(`/proc/${pid}/cwd`);
       if (dir !== undefined) this.cwds.set(pid, dir);
     }
@@ -232,7 +265,7 @@ export class FdTable {
   private entry(pid: number, fd: number): FdEntry | undefined {
     const fds = this.table(pid);
     let entry = fds.get(fd);
-    if (!entry) {
+    if (!entry && this.live) {
       // Not opened under the trace (or inherited before it): what the kernel says now.
       const target = readLink(`/proc/${pid}/fd/${fd}`);
       if (target === undefined) return undefined;

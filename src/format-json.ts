@@ -1,5 +1,7 @@
 // JSON Lines: one object per call (see README, "JSON output").
-import type { SyscallCall } from './call-pairer';
+import type { ProcessEvent, SyscallCall } from './call-pairer';
+import { formatProcessEventJson } from './format-process-event';
+import { RelativeClock, wallClock, type TimeOptions } from './time-column';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { argSpecs, errnoName, errnoOf, jsonValue, type ArgSpec } from './raw-args';
 import { syscallName } from './syscall-table';
@@ -65,13 +67,14 @@ function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions):
   return text ? text + '}' : '';
 }
 
-/** The call's JSON object, or null for a 'started' announcement (JSON has one object per call). */
-export function formatJsonLine(call: SyscallCall, options: CaptureOptions): string | null {
+/** The call's JSON object, or null for a 'started' announcement (JSON has one object per call).
+ * times: members to add after ts_ns, as JSON text (,"time":"..."). */
+function formatJsonLine(call: SyscallCall, options: CaptureOptions, times = ''): string | null {
   if (call.state === 'started') return null;
   const returned = call.state === 'returned' && call.ret !== null;
   const errno = returned ? errnoOf(call.nr, call.ret as number) : null;
   const parts = partsOf(call.nr);
-  return '{"ts_ns":' + call.tsNs +
+  return '{"ts_ns":' + call.tsNs + times +
     ',"dur_ns":' + (returned && call.durNs !== null ? call.durNs : 'null') +
     ',"pid":' + call.pid +
     ',"tid":' + call.tid +
@@ -79,5 +82,31 @@ export function formatJsonLine(call: SyscallCall, options: CaptureOptions): stri
     parts.nameAndNr + argsJson(parts, call.args) + dataJson(parts, call, options) +
     ',"ret":' + (returned ? call.ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +
+    (call.tampered & 1 ? ',"injected":true' : '') + (call.tampered & 2 ? ',"delayed":true' : '') + // Tampering bits
     '}';
+}
+
+/** JSON Lines with the -t/-tt/-ttt and -r times as members: "time" (the wall clock as
+ * strace writes it) and "since_last_ns" (since the previous object). */
+export class JsonFormatter {
+  private readonly relative = new RelativeClock();
+
+  constructor(private readonly options: CaptureOptions & TimeOptions) {}
+
+  format(call: SyscallCall): string | null {
+    if (call.state === 'started') return null;
+    const times = Object.entries(this.times(call.tsNs)).map(([key, value]) => `,"${key}":${JSON.stringify(value)}`).join('');
+    return formatJsonLine(call, this.options, times);
+  }
+
+  processEvent(event: ProcessEvent): string {
+    return formatProcessEventJson(event, this.times(event.tsNs));
+  }
+
+  private times(atNs: number): Record<string, string | number> {
+    const times: Record<string, string | number> = {};
+    if (this.options.absoluteTime > 0) times.time = wallClock(this.options, atNs);
+    if (this.options.relativeTime) times.since_last_ns = this.relative.sinceLast(atNs);
+    return times;
+  }
 }

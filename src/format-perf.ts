@@ -1,10 +1,12 @@
 // perf trace's line format:
 //      3.150 ( 0.020 ms): cat/2171 read(fd: 3</etc/issue>, buf: "...", count: 131072) = 26
-import type { SyscallCall } from './call-pairer';
+import type { ProcessEvent, SyscallCall } from './call-pairer';
+import { processEventText } from './format-process-event';
+import { RelativeClock, wallClock, type TimeOptions } from './time-column';
 import { argDecoders } from './decode/arg-decoders';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
 import type { FdTable } from './fd-table';
-import { argSpecs, formatReturn, formatValue } from './raw-args';
+import { argSpecs, formatReturn, formatValue, tamperingNote } from './raw-args';
 import { syscallName } from './syscall-table';
 
 const NO_DURATION = '         '; // as wide as " 0.020 ms"
@@ -13,13 +15,20 @@ function ms(ns: number): string {
   return (ns / 1e6).toFixed(3);
 }
 
-export interface PerfOptions extends CaptureOptions {
+export interface PerfOptions extends CaptureOptions, TimeOptions {
   /** -y: file descriptors with what they refer to. */
   fds?: FdTable;
 }
 
 export class PerfFormatter {
+  private readonly relative = new RelativeClock();
+
   constructor(private readonly options: PerfOptions) {}
+
+  /** A signal or a process's end: the call lines' time and thread, then the strace text. */
+  processEvent(event: ProcessEvent): string {
+    return `${this.time(event.tsNs)} (${NO_DURATION}): ${event.comm}/${event.tid} ${processEventText(event)}`;
+  }
 
   /** One line per call event, or null when the event adds nothing to what was printed. */
   format(call: SyscallCall): string | null {
@@ -37,6 +46,7 @@ export class PerfFormatter {
         fds?.update(call);
         let result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
         if (fds) result += fds.resultAnnotation(call.pid, syscallName(call.nr), call.ret);
+        result += tamperingNote(call.tampered);
         if (!captured) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
         return this.prefix(call, true) + text + result;
       }
@@ -45,7 +55,18 @@ export class PerfFormatter {
 
   private prefix(call: SyscallCall, withDuration: boolean): string {
     const duration = withDuration && call.durNs !== null ? ms(call.durNs).padStart(6) + ' ms' : NO_DURATION;
-    return `${ms(call.tsNs).padStart(10)} (${duration}): ${call.comm}/${call.tid} `;
+    return `${this.time(call.tsNs)} (${duration}): ${call.comm}/${call.tid} `;
+  }
+
+  /** The time column: ms since the trace started (perf's), or the wall clock (-t, -tt,
+   * -ttt) and/or the ms since the previous line (-r). */
+  private time(atNs: number): string {
+    const { absoluteTime, relativeTime } = this.options;
+    if (absoluteTime === 0 && !relativeTime) return ms(atNs).padStart(10);
+    const columns: string[] = [];
+    if (absoluteTime > 0) columns.push(wallClock(this.options, atNs));
+    if (relativeTime) columns.push(ms(this.relative.sinceLast(atNs)).padStart(10));
+    return columns.join(' ');
   }
 
   private callText(call: SyscallCall, captured: (string | undefined)[] | null): string {

@@ -22,14 +22,9 @@ export function processEventText(event: ProcessEvent): string {
   return `+++ killed by ${outcome.signal}${outcome.coreDumped ? ' (core dumped)' : ''} +++`;
 }
 
-/** A perf-trace line: the call lines' time and thread, then the strace text. */
-export function formatProcessEventPerf(event: ProcessEvent): string {
-  return `${(event.tsNs / 1e6).toFixed(3).padStart(10)} (         ): ${event.comm}/${event.tid} ${processEventText(event)}`;
-}
-
 /** A JSON object with "event": "signal" or "exit" (calls have "syscall" instead). */
-export function formatProcessEventJson(event: ProcessEvent): string {
-  const common = { ts_ns: event.tsNs, pid: event.pid, tid: event.tid, comm: event.comm };
+export function formatProcessEventJson(event: ProcessEvent, times: Record<string, string | number> = {}): string {
+  const common = { ts_ns: event.tsNs, ...times, pid: event.pid, tid: event.tid, comm: event.comm };
   if (event.type === 'signal') {
     // Numbers as JSON numbers, names (SIGCHLD, CLD_EXITED, NULL) as strings.
     const siginfo = Object.fromEntries(siginfoFields(event.siginfo).map(([name, value]) =>

@@ -8,22 +8,18 @@ import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { argDecoders } from './decode/arg-decoders';
 import type { FdTable } from './fd-table';
 import { captureRules } from './capture-rules';
-import { argSpecs, formatReturn, formatValue, hex } from './raw-args';
+import { argSpecs, formatReturn, formatValue, hex, tamperingNote } from './raw-args';
 import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount } from './decode/strace-args';
 import { umaskValue } from './decode/fs';
 import { syscallName } from './syscall-table';
+import { RelativeClock, wallClock, type TimeOptions } from './time-column';
 
-export interface StraceOptions extends CaptureOptions {
-  /** -t: 1 wall clock, 2 with microseconds, 3 seconds since the epoch. */
-  absoluteTime: number;
-  /** -r: time since the previous line. */
-  relativeTime: boolean;
+export interface StraceOptions extends CaptureOptions, TimeOptions {
   /** -T: the time spent in each call, at the end of the line. */
   callDuration: boolean;
-  /** --always-show-pid: the [pid N] prefix on every line, not only once several tasks run. */
-  alwaysShowPid: boolean;
-  /** CLOCK_REALTIME ns of time 0 in the trace. */
-  epochNsAtStart: number;
+  /** The [pid N] prefix: on every line (--always-show-pid), only while several tasks run
+   * (strace's default), or never (-ff: a file per task). */
+  pidPrefix: 'always' | 'several-tasks' | 'never';
   /** -y: file descriptors with what they refer to. */
   fds?: FdTable;
 }
@@ -50,7 +46,7 @@ function withResult(line: string, result: string): string {
 }
 
 export class StraceFormatter {
-  private lastLineNs: number | null = null;
+  private readonly relative = new RelativeClock();
   /** Live tasks seen (tid -> pid): strace prefixes lines with [pid N] while there are several. */
   private readonly tasks = new Map<number, number>();
   /** Processes whose end the backend reported. */
@@ -90,6 +86,7 @@ export class StraceFormatter {
           : ret >= 0 && isOctalReturn(call.nr) ? umaskValue(ret).strace : formatReturn(call.nr, ret);
         let result = ' = ' + retText + returnNote(call.nr, call.args, ret);
         if (fds) result += fds.resultAnnotation(call.pid, name, call.ret);
+        result += tamperingNote(call.tampered);
         result += (captured.afterReturn ?? '') + this.duration(call);
         if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
         if (call.announced) return withResult(this.lead(call, endNs) + `<... ${name} resumed>` + argText + ')', result);
@@ -121,22 +118,12 @@ export class StraceFormatter {
   /** The timestamp and pid columns. */
   private lead(call: SyscallCall, atNs: number): string {
     let text = '';
-    if (this.options.alwaysShowPid || this.tasks.size > 1) text += `[pid ${String(call.tid).padStart(5)}] `;
-    const { absoluteTime } = this.options;
-    if (absoluteTime > 0) {
-      const epochNs = this.options.epochNsAtStart + atNs;
-      const micros = String(Math.floor((epochNs % 1e9) / 1e3)).padStart(6, '0');
-      if (absoluteTime >= 3) text += `${Math.floor(epochNs / 1e9)}.${micros} `;
-      else {
-        const date = new Date(epochNs / 1e6);
-        const clock = [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-        text += absoluteTime === 2 ? `${clock}.${micros} ` : `${clock} `;
-      }
-    }
+    const { pidPrefix } = this.options;
+    if (pidPrefix === 'always' || (pidPrefix === 'several-tasks' && this.tasks.size > 1)) text += `[pid ${String(call.tid).padStart(5)}] `;
+    if (this.options.absoluteTime > 0) text += wallClock(this.options, atNs) + ' ';
     if (this.options.relativeTime) {
-      const since = this.lastLineNs === null ? 0 : Math.max(0, atNs - this.lastLineNs);
+      const since = this.relative.sinceLast(atNs);
       text += `${String(Math.floor(since / 1e9)).padStart(6)}.${String(Math.floor((since % 1e9) / 1e3)).padStart(6, '0')} `;
-      this.lastLineNs = atNs;
     }
     return text;
   }

@@ -1,6 +1,7 @@
 // The typed face of the native addon (native/addon.cc), built by cmake-js into build/Release.
 import path from 'node:path';
 import type { NativeCaptureRule } from './capture-rules';
+import type { InjectRule } from './inject-spec';
 
 export type AttachMode = 'tp_btf' | 'raw_tp' | 'tracepoint';
 
@@ -9,6 +10,8 @@ export interface SessionSpec {
   followChildren: boolean;
   /** Syscall numbers to trace; undefined traces all. */
   syscalls?: number[];
+  /** Calls to tamper with (the ptrace backend; the eBPF one only observes). */
+  inject?: InjectRule[];
   comm?: string;
   ringBytes: number;
   verbose: boolean;
@@ -81,7 +84,7 @@ export interface TestEvent {
 interface Addon {
   TraceSession: new (spec: SessionSpec) => NativeTraceSession;
   /** The same session over ptrace (no eBPF needed); refuses spec.all. Reads followChildren,
-   * syscalls, captures, command and pids. */
+   * syscalls, inject, captures, command and pids. */
   PtraceSession: new (spec: SessionSpec) => NativeTraceSession;
   encodeBatch(events: TestEvent[]): Buffer;
   /** The passwd entry and group list of a user name; null if there is none. */

@@ -12,10 +12,10 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
  * secrets. In a directory anyone can write to (/tmp), a symlink there may have been
  * planted to make root overwrite another file: it is not followed.
  */
-export function openPrivateFile(file: string): number {
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+export function openPrivateFile(file: string, append = false): number {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW } = fs.constants;
   const worldWritable = (fs.statSync(path.dirname(path.resolve(file))).mode & 0o002) !== 0;
-  const flags = O_WRONLY | O_CREAT | O_TRUNC | (worldWritable ? O_NOFOLLOW : 0);
+  const flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | (worldWritable ? O_NOFOLLOW : 0);
   try {
     return fs.openSync(file, flags, 0o600);
   } catch (error) {
@@ -28,7 +28,14 @@ export function openPrivateFile(file: string): number {
 /** The reader went away (EPIPE): stop tracing quietly. */
 export class OutputClosedError extends Error {}
 
-export class OutputSink {
+/** Where the lines of a trace go. tid: the task a line is about, if any (-ff sorts by it). */
+export interface LineSink {
+  write(line: string, tid?: number): void;
+  flush(): void;
+  close(): void;
+}
+
+export class OutputSink implements LineSink {
   private pending = '';
 
   private constructor(private readonly fd: number, private readonly ownsFd: boolean) {}
@@ -37,9 +44,13 @@ export class OutputSink {
     return new OutputSink(1, false);
   }
 
-  /** The -o file, opened by openPrivateFile. */
-  static file(file: string): OutputSink {
-    return new OutputSink(openPrivateFile(file), true);
+  static stderr(): OutputSink {
+    return new OutputSink(2, false);
+  }
+
+  /** The -o file, opened by openPrivateFile (appended to, or truncated first). */
+  static file(file: string, append = false): OutputSink {
+    return new OutputSink(openPrivateFile(file, append), true);
   }
 
   write(line: string): void {

@@ -123,3 +123,8 @@ export function formatReturn(nr: number, ret: number): string {
   }
   return RETURNS_ADDRESS.has(nr) ? '0x' + hex(ret) : String(ret);
 }
+
+/** What strace adds after the result of a call it tampered with: " (INJECTED)", " (DELAYED)". */
+export function tamperingNote(tampered: number): string {
+  return (tampered & 1 ? ' (INJECTED)' : '') + (tampered & 2 ? ' (DELAYED)' : ''); // Tampering bits (proto/batch.proto)
+}

@@ -7,7 +7,8 @@ import { ExportHtml } from './export-html';
 import { PerfettoExport } from './export-perfetto';
 import type { HistBy } from './format-hist';
 import { positiveNumber } from './number-option';
-import { OutputClosedError, OutputSink } from './output-sink';
+import { OutputClosedError } from './output-sink';
+import { openLineSink } from './per-task-files';
 import { RecordingError, RecordingReader, syscallTableDigest, type RecordingHeader } from './recording';
 import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from './syscall-summary';
@@ -103,7 +104,8 @@ export function runReport(argv: string[]): number {
   const file = program.args[0];
   if (cli.hist && cli.summary) throw new UsageError('give -S or --hist, not both');
   if (cli.decodeFds > 0) throw new UsageError('-y shows descriptors as /proc has them while tracing: give it to a live trace');
-  const display = displayOptions(cli, PTRACE_MAX_STRING_LIMIT); // what is shown of what was copied
+  // What is shown of what was copied.
+  const display = displayOptions(cli, PTRACE_MAX_STRING_LIMIT, cli.failure === true, cli.output);
   if (!cli.hist && (cli.top !== undefined)) throw new UsageError('--top goes with --hist');
   const onlySyscalls = cli.expr !== undefined ? parseSyscallFilter(cli.expr) : undefined;
 
@@ -124,18 +126,14 @@ export function runReport(argv: string[]): number {
     log('warning: recorded with another syscall table: names and arguments are shown as this bpftrace-ts knows them');
   const aggregate = recordedAggregation(header);
   if (aggregate) {
-    for (const [given, name] of [[cli.format !== 'perf', '--format'], [cli.failure, '--failure'], [cli.duration !== undefined, '--duration'],
+    for (const [given, name] of [[cli.format !== 'perf', '--format'], [display.status !== undefined, '--failure, -z, -Z or --errno'],
+      [display.paths !== undefined, '-P'], [display.filePerTask, '-ff'], [cli.duration !== undefined, '--duration'],
       [cli.summary, '-S'], [cli.hist, '--hist'], [cli.pid !== undefined, '--pid'], [cli.expr !== undefined, '-e'], [cli.perfetto !== undefined, '--perfetto'],
       [cli.html !== undefined, '--html'], [cli.maxEvents !== undefined, '--max-events']] as const)
       if (given) throw new UsageError(`${name} applies to streamed calls; this recording holds counts made in the kernel (--${aggregate.view === 'summary' ? 'summary-only' : aggregate.view})`);
   }
 
-  let sink: OutputSink;
-  try {
-    sink = cli.output ? OutputSink.file(cli.output) : OutputSink.stdout();
-  } catch (error) {
-    throw new UserError(`cannot write '${cli.output}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat) .*$/, '')}`);
-  }
+  const sink = openLineSink(cli.output, display.filePerTask);
   const exports: CallExport[] = [];
   try {
     if (cli.perfetto) exports.push(PerfettoExport.create(cli.perfetto, { stringLimit: display.stringLimit, hex: display.hex }));
@@ -146,7 +144,6 @@ export function runReport(argv: string[]): number {
   let limitReached = false;
   const options: OutputOptions = {
     ...display,
-    failureOnly: cli.failure === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     summaryBy: cli.summary ? (cli.summaryBy as SummaryBy) : undefined,
@@ -160,6 +157,7 @@ export function runReport(argv: string[]): number {
     commOf: () => '?',
     epochNsAtStart: () => header.startUnixNs ?? 0,
     stackFrames: recordedStackDepth(header.argv ?? []),
+    live: false,
   };
   const output = new TraceOutput(sink, options, () => (limitReached = true));
   try {

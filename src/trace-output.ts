@@ -5,20 +5,19 @@
 import { decodeAggregate, decodeBatch, type Aggregate } from './batch-decoder';
 import { CallHistograms } from './call-histograms';
 import { CallPairer, type ProcessEvent, type SyscallCall } from './call-pairer';
+import { PathFilter, statusShown } from './call-filters';
 import { formatHistograms, type HistBy } from './format-hist';
 import type { DisplayOptions } from './display-options';
 import { FdTable } from './fd-table';
-import { formatJsonLine } from './format-json';
+import { JsonFormatter } from './format-json';
 import { bpftrace_ts } from './generated/batch';
 import { stackLines, withStackField } from './stack/format-stack';
 import { ProcessMaps } from './stack/process-maps';
 import { STACK_DEFAULT_FRAMES, StackSymbols } from './stack/stack-symbols';
-import { formatProcessEventJson, formatProcessEventPerf } from './format-process-event';
 import { PerfFormatter } from './format-perf';
 import { StraceFormatter } from './format-strace';
 import { formatTop } from './format-top';
-import type { OutputSink } from './output-sink';
-import { errnoOf } from './raw-args';
+import type { LineSink } from './output-sink';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
 
 /** --format: the same list for a live trace and for report. */
@@ -42,7 +41,6 @@ export interface CallExport {
 }
 
 export interface OutputOptions extends DisplayOptions {
-  failureOnly: boolean;
   minDurationNs: number | null;
   maxEvents?: number;
   /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
@@ -67,6 +65,8 @@ export interface OutputOptions extends DisplayOptions {
   epochNsAtStart(): number;
   /** -k: the frames each stack was captured with (STACK_DEFAULT_FRAMES if not known). */
   stackFrames?: number;
+  /** Descriptors opened before the trace can be read from /proc (a live trace). */
+  live: boolean;
 }
 
 /** How the trace ended, for strace's closing "+++ exited with N +++" line. */
@@ -128,23 +128,34 @@ export class TraceOutput {
   private readonly stackSymbols?: StackSymbols;
   /** Objects already named in a note about stacks that stop early. */
   private readonly notedCutIn = new Set<string>();
+  private readonly paths?: PathFilter;
 
   /** onLimit: --max-events calls were shown. */
-  constructor(private readonly sink: OutputSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
-    this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets') : undefined;
+  constructor(private readonly sink: LineSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
+    this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets', options.live) : undefined;
+    this.paths = options.paths ? new PathFilter(options.paths, options.live) : undefined;
     const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
+    const times = {
+      absoluteTime: options.absoluteTime, relativeTime: options.relativeTime, epochNsAtStart: () => options.epochNsAtStart(),
+    };
+    let formatProcessEvent: (event: ProcessEvent) => string;
     if (options.format === 'json') {
-      this.format = (call) => formatJsonLine(call, captureOptions);
+      const json = new JsonFormatter({ ...captureOptions, ...times });
+      this.format = (call) => json.format(call);
+      formatProcessEvent = (event) => json.processEvent(event);
     } else if (options.format === 'perf') {
-      const perf = new PerfFormatter({ ...captureOptions, fds: this.fds });
+      const perf = new PerfFormatter({ ...captureOptions, ...times, fds: this.fds });
       this.format = (call) => perf.format(call);
+      formatProcessEvent = (event) => perf.processEvent(event);
     } else {
       const strace = new StraceFormatter({
-        ...captureOptions, fds: this.fds, absoluteTime: options.absoluteTime, relativeTime: options.relativeTime,
-        callDuration: options.callDuration, alwaysShowPid: options.alwaysShowPid, get epochNsAtStart() { return options.epochNsAtStart(); },
+        ...captureOptions, ...times, fds: this.fds, callDuration: options.callDuration,
+        // -ff: each file holds one task's lines, never prefixed with its pid.
+        pidPrefix: options.filePerTask ? 'never' : options.alwaysShowPid ? 'always' : 'several-tasks',
       });
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
+      formatProcessEvent = (event) => strace.processEvent(event);
     }
     if (options.stack) {
       this.maps = new ProcessMaps();
@@ -152,13 +163,8 @@ export class TraceOutput {
     }
     this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
     this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
-    const formatProcessEvent = {
-      json: formatProcessEventJson,
-      perf: formatProcessEventPerf,
-      strace: (event: ProcessEvent) => (this.straceFormatter as StraceFormatter).processEvent(event),
-    }[options.format];
     this.pairer = new CallPairer((call) => this.show(call), {
-      announceAfterNs: options.failureOnly ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
+      announceAfterNs: options.status ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
       maxPending: MAX_PENDING_CALLS,
       commOf: options.commOf,
     }, (event) => this.showProcessEvent(event, formatProcessEvent));
@@ -195,9 +201,9 @@ export class TraceOutput {
     for (const exported of this.options.exports ?? []) exported.finish();
     if (this.closed) return;
     this.pairer.finish();
-    const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null
+    const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null && this.options.quiet < 2
       ? this.straceFormatter.processExit(end.commandPid, this.lastCallNs, end.exitCode, end.signal) : null;
-    if (exitLine !== null) this.sink.write(exitLine);
+    if (exitLine !== null) this.sink.write(exitLine, end?.commandPid ?? undefined);
     if (this.histograms) for (const line of formatHistograms(this.histograms.rows(), this.options.hist!.by, this.options.hist!.top)) this.sink.write(line);
     // JSON Lines hold calls only: a table goes to stderr then.
     if (this.summary && this.options.format === 'json') process.stderr.write(this.summary.render().join('\n') + '\n');
@@ -207,11 +213,12 @@ export class TraceOutput {
   /** Signals and process exits (ptrace backend): shown as strace shows them, whatever -e. */
   private showProcessEvent(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     const { options } = this;
-    if (this.histograms || options.summaryOnly || this.closed || options.failureOnly || options.minDurationNs !== null) return;
+    if (this.histograms || options.summaryOnly || this.closed || options.status || options.paths || options.minDurationNs !== null) return;
     if (options.maxEvents !== undefined && this.printed >= options.maxEvents) return;
     if (options.comm !== undefined && event.comm !== options.comm) return;
     if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
-    this.sink.write(format(event));
+    if (event.type === 'exit' && options.quiet >= 2) return;
+    this.sink.write(format(event), event.tid);
   }
 
   /** -k: the call's line with its stack, shown with the first line of the call (a call
@@ -234,7 +241,7 @@ export class TraceOutput {
   private shown(call: SyscallCall): boolean {
     const { options } = this;
     if (options.summaryOnly || this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
-    if (options.failureOnly && (call.state !== 'returned' || errnoOf(call.nr, call.ret ?? 0) === null)) return false;
+    if (options.status && !statusShown(options.status, call)) return false;
     return options.minDurationNs === null || call.state === 'started' ||
       (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
   }
@@ -244,6 +251,11 @@ export class TraceOutput {
     if (options.comm !== undefined && call.comm !== options.comm) return;
     if (options.onlySyscalls && !options.onlySyscalls.has(call.nr)) return;
     if (options.onlyPids && !options.onlyPids.has(call.pid)) return;
+    // -P selects calls as -e does: before the tables and exports.
+    if (this.paths && !this.paths.touches(call)) {
+      this.fds?.update(call);
+      return;
+    }
     this.summary?.add(call); // every call, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
     if (!this.shown(call)) {
@@ -257,7 +269,7 @@ export class TraceOutput {
     this.lastCallNs = call.tsNs;
     const line = this.format(call);
     if (line === null) return;
-    this.sink.write(this.stackOf(call, line));
+    this.sink.write(this.stackOf(call, line), call.tid);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
   }
 }

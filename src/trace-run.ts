@@ -6,8 +6,10 @@ import type { Aggregate } from './batch-decoder';
 import { bpfCapabilityReasonOf, bpfStartFailure } from './capabilities';
 import { nativeCaptureRules } from './capture-rules';
 import type { DisplayOptions } from './display-options';
+import type { InjectRule } from './inject-spec';
 import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
-import { OutputClosedError, OutputSink } from './output-sink';
+import { OutputClosedError } from './output-sink';
+import { openLineSink } from './per-task-files';
 import { RecordingWriter, type RecordingHeader } from './recording';
 import type { SummaryBy } from './syscall-summary';
 import { TraceOutput, type AggregateOptions, type CallExport } from './trace-output';
@@ -20,6 +22,8 @@ export interface TraceOptions extends DisplayOptions {
   pids?: number[];
   all: boolean;
   syscalls?: number[];
+  /** -e inject (ptrace backend only): calls to make fail, return a value, or wait. */
+  inject?: InjectRule[];
   failureOnly: boolean;
   minDurationNs: number | null;
   output?: string;
@@ -71,15 +75,6 @@ function exitStatus(end: SessionEnd): number {
   return signal ? 128 + signal : 1;
 }
 
-function openSink(path: string | undefined): OutputSink {
-  if (!path) return OutputSink.stdout();
-  try {
-    return OutputSink.file(path);
-  } catch (error) {
-    throw new UserError(`cannot write '${path}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat) .*$/, '')}`);
-  }
-}
-
 function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
@@ -116,12 +111,13 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
 }
 
 export function runTrace(options: TraceOptions): Promise<number> {
-  const sink = openSink(options.output);
+  const sink = openLineSink(options.output, options.filePerTask);
   let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
   const spec: SessionSpec = {
     all: options.all,
     followChildren: options.inherit,
     syscalls: options.syscalls,
+    inject: options.inject,
     comm: options.comm,
     ringBytes: options.bufferBytes,
     verbose: options.verbose,
@@ -150,7 +146,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     session?.stop();
   };
   const output = options.display
-    ? new TraceOutput(sink, { ...options, commOf: commOfThread, epochNsAtStart: () => epochNsAtStart }, stop)
+    ? new TraceOutput(sink, { ...options, commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true }, stop)
     : undefined;
   let recorder: RecordingWriter | undefined;
 
@@ -189,6 +185,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
         resolve(1);
         return;
       }
+      // As strace says when it lets processes go (Ctrl-C); -q: not.
+      if (end.reason === 'stopped' && options.quiet === 0)
+        for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
       const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
       let totals = !output
         ? `recorded ${recorder?.records} messages (${recorder?.bytes} bytes), ${end.lostEvents} events lost, ${backend}`
@@ -228,6 +227,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       fail(error);
     }
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+    if (options.quiet === 0) for (const pid of options.pids ?? []) log(`Process ${pid} attached`);
     if (options.verbose && started.attachMode === 'ptrace') {
       log('backend ptrace' + (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
     } else if (options.verbose) {

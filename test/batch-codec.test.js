@@ -3,7 +3,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { loadAddon } = require('../dist/native-addon');
-const { decodeBatch, EventKind } = require('../dist/batch-decoder');
+const { decodeBatch, EventKind, Tampering } = require('../dist/batch-decoder');
 
 test('batches decode to the values that were encoded', () => {
   const events = [
@@ -47,6 +47,19 @@ test('an exit that does not follow its own entry stays an EXIT', () => {
   assert.equal(batch.kind, [EventKind.ENTER, EventKind.ENTER, EventKind.EXIT, EventKind.EXIT]);
   assert.equal(batch.ret, [5, 1]);
   assert.is(batch.durationNs.length, 0);
+});
+
+test('a tampered call (-e inject) is marked on its event', () => {
+  const events = [
+    { kind: 0, tsNs: 100, tid: 7, pid: 7, nr: 1, comm: 'a', args: [3, 0, 1, 0, 0, 0] },
+    { kind: 1, tsNs: 300, tid: 7, pid: 7, nr: 1, ret: -28, tampered: Tampering.TAMPER_INJECTED },
+    { kind: 0, tsNs: 400, tid: 7, pid: 7, nr: 1, comm: 'a', args: [3, 0, 1, 0, 0, 0] },
+    { kind: 1, tsNs: 500, tid: 7, pid: 7, nr: 1, ret: 1, tampered: Tampering.TAMPER_DELAYED },
+  ];
+  const batch = decodeBatch(loadAddon().encodeBatch(events));
+  assert.equal(batch.kind, [EventKind.CALL, EventKind.CALL]);
+  assert.equal(batch.tamperedEvent, [0, 1]);
+  assert.equal(batch.tamperedHow, [Tampering.TAMPER_INJECTED, Tampering.TAMPER_DELAYED]);
 });
 
 test('an empty batch is a quiet tick with its flush time', () => {
