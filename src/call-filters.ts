@@ -3,13 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SyscallCall } from './call-pairer';
-import { FdTable } from './fd-table';
+import { capturedString, FdTable } from './fd-table';
 import { ERRNOS } from './generated/errno';
 import { argSpecs, errnoOf } from './raw-args';
-import { bpftrace_ts } from './generated/batch';
 import { UsageError } from './usage-error';
-
-const { CaptureKind, CaptureFlag } = bpftrace_ts;
 
 /** Which results are shown: every call, those that succeeded (-z), failed (-Z), or failed
  * with one of some errnos (--errno). */
@@ -94,7 +91,7 @@ export class PathFilter {
         const target = fd >= 0 ? this.fds.target(call.pid, fd) : undefined;
         if (this.selected(target)) return target;
       }
-      const text = capturedPath(call, i);
+      const text = capturedString(call, i);
       if (text === undefined) continue;
       if (this.paths.has(text)) return text;
       const resolved = this.fds.resolve(call.pid, dirfd ?? FdTable.AT_FDCWD, text);
@@ -106,11 +103,4 @@ export class PathFilter {
   private selected(file: string | undefined): file is string {
     return file !== undefined && this.paths.has(file);
   }
-}
-
-/** A string argument copied at the call's entry, as the program passed it. */
-function capturedPath(call: SyscallCall, arg: number): string | undefined {
-  const item = call.captures?.find((c) => c.arg === arg && c.kind === CaptureKind.CAPTURE_STRING &&
-    !(c.flags & CaptureFlag.CAPTURE_FAULT));
-  return item && Buffer.from(item.data).toString('latin1');
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Capture, SyscallCall } from './call-pairer';
+import './protobuf-numbers'; // before the generated code (see there): this module can load first
 import { bpftrace_ts } from './generated/batch';
 import { endpointText } from './decode/sockaddr';
 import { syscallInfo } from './syscall-table';
@@ -55,7 +56,8 @@ function captured(call: SyscallCall, arg: number, kind: number): Uint8Array | un
   return call.captures?.find((c: Capture) => c.arg === arg && c.kind === kind && !(c.flags & CaptureFlag.CAPTURE_FAULT))?.data;
 }
 
-function capturedString(call: SyscallCall, arg: number): string | undefined {
+/** A string argument as the call's data holds it (a path as the program passed it). */
+export function capturedString(call: SyscallCall, arg: number): string | undefined {
   const data = captured(call, arg, CaptureKind.CAPTURE_STRING);
   return data && Buffer.from(data).toString('latin1');
 }
