@@ -249,10 +249,12 @@ export class TraceOutput {
   private show(call: SyscallCall): void {
     const { options } = this;
     if (options.comm !== undefined && call.comm !== options.comm) return;
+    // -P learns what each descriptor is from every call, even those report's -e and -p
+    // leave out; it selects calls as -e does: before the tables and exports.
+    const touched = this.paths ? this.paths.touches(call) : true;
     if (options.onlySyscalls && !options.onlySyscalls.has(call.nr)) return;
     if (options.onlyPids && !options.onlyPids.has(call.pid)) return;
-    // -P selects calls as -e does: before the tables and exports.
-    if (this.paths && !this.paths.touches(call)) {
+    if (!touched) {
       this.fds?.update(call);
       return;
     }

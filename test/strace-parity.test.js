@@ -187,6 +187,10 @@ test('report: -P and --errno filter a recording as they filter a live trace', as
   assert.is(calls.length, 8, JSON.stringify(calls));
   assert.is(named(calls[0]), first);
   for (const call of calls) assert.not.ok(JSON.stringify(call).includes(path.basename(second)));
+  // The descriptor is known from the open that -e leaves out.
+  const onFd = await runTracer(['report', '--format', 'json', '-e', 'read,write', '-P', first, '-o', out, recording]);
+  assert.is(onFd.status, 0, onFd.stderr);
+  assert.equal(readJson(out).map((c) => [c.syscall, c.args.fd]), [['write', calls[0].ret], ['read', calls[0].ret]]);
   const failed = await runTracer(['report', '--format', 'json', '--errno', 'ENOENT', '-o', out, recording]);
   assert.is(failed.status, 0, failed.stderr);
   for (const call of readJson(out)) assert.is(call.errno, 'ENOENT');
