@@ -144,16 +144,25 @@ for (const backend of Object.keys(BACKENDS)) {
 }
 
 test('ptrace: -e inject=write:error=ENOSPC:when=2 fails the second write only, marked INJECTED', async () => {
-  for (const trace of [[], ['-e', 'trace=write,openat']]) { // the second under the seccomp filter
-    const file = path.join(dir, 'written');
-    const { run, calls } = await traceJson('ptrace', [...trace, '-e', 'inject=write:error=ENOSPC:when=2'], [fixture('write_thrice'), file]);
-    assert.is(run.status, 0, run.stderr);
-    assert.is(run.stdout, 'write 1: 1\nwrite 2: ENOSPC\nwrite 3: 1\n');
-    const fd = calls.find((c) => c.syscall === 'openat' && named(c) === file).ret;
-    const writes = calls.filter((c) => c.syscall === 'write' && c.args.fd === fd);
-    assert.equal(writes.map((c) => [c.ret, c.errno, c.injected === true]), [[1, null, false], [-28, 'ENOSPC', true], [1, null, false]]);
-    assert.is(fs.readFileSync(file, 'utf8'), 'xx', 'the injected write did not run');
-  }
+  const file = path.join(dir, 'written');
+  const { run, calls } = await traceJson('ptrace', ['-e', 'inject=write:error=ENOSPC:when=2'], [fixture('write_thrice'), file]);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout, 'write 1: 1\nwrite 2: ENOSPC\nwrite 3: 1\n');
+  const fd = calls.find((c) => c.syscall === 'openat' && named(c) === file).ret;
+  const writes = calls.filter((c) => c.syscall === 'write' && c.args.fd === fd);
+  assert.equal(writes.map((c) => [c.ret, c.errno, c.injected === true]), [[1, null, false], [-28, 'ENOSPC', true], [1, null, false]]);
+  assert.is(fs.readFileSync(file, 'utf8'), 'xx', 'the injected write did not run');
+
+  // Under the seccomp filter of -e, write stops for the injection though it is not traced.
+  const filtered = await traceJson('ptrace', ['-e', 'trace=openat', '-e', 'inject=write:error=ENOSPC:when=2'], [fixture('write_thrice'), file]);
+  assert.is(filtered.run.stdout, 'write 1: 1\nwrite 2: ENOSPC\nwrite 3: 1\n');
+  assert.ok(filtered.calls.length > 0);
+  assert.ok(filtered.calls.every((c) => c.syscall === 'openat'), 'only the traced calls are shown');
+
+  // when=2+: the second and every later one, the fixture's report to stdout too.
+  const later = await traceJson('ptrace', ['-e', 'inject=write:error=EIO:when=2+'], [fixture('write_thrice'), file]);
+  assert.is(later.run.stdout, '', 'the 4th write, to stdout, failed as well');
+  assert.equal(later.calls.filter((c) => c.syscall === 'write').map((c) => c.errno), [null, 'EIO', 'EIO', 'EIO']);
 });
 
 test('ptrace: --inject retval= and when=FIRST+STEP; strace format says (INJECTED), delay_enter (DELAYED)', async () => {
