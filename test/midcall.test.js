@@ -10,10 +10,11 @@ const { fixture, tempDir, runTracer, readJson, summary } = require('./helpers');
 const dir = tempDir();
 /** The fixture's ways (test/fixtures/midcall.c) and the exit status each ends with. */
 const WAYS = { exit: 3, exec: 0, 'exec-thread': 0, fork: 0, killed: 128 + 9 };
+const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };
 const INTERRUPTED = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
 
 async function traceWay(way, where, extraArgs = []) {
-  const out = path.join(dir, `${way}-${where}-${extraArgs.join('')}.json`);
+  const out = path.join(dir, `${way}-${where}${extraArgs.join('')}.json`);
   const args = [fixture('midcall'), way, ...(where === 'child' ? ['child'] : [])];
   const run = await runTracer([...extraArgs, '--format', 'json', '-o', out, '--', ...args]);
   assert.is(run.status, WAYS[way], run.stderr);
@@ -34,22 +35,38 @@ async function traceWay(way, where, extraArgs = []) {
   return calls;
 }
 
-test('an execve by a thread other than the leader returns under the id it entered with', async () => {
-  const calls = await traceWay('exec-thread', 'process');
-  const execs = calls.filter((c) => c.syscall === 'execve');
-  assert.is(execs.length, 2, 'the command\'s own execve, then the thread\'s');
-  const [, threadExec] = execs;
-  assert.is(threadExec.ret, 0, JSON.stringify(threadExec));
-  assert.ok(threadExec.dur_ns > 0 && threadExec.args !== null);
-  assert.is.not(threadExec.tid, threadExec.pid, 'reported under the thread that called it');
-});
+for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
+  test(`${backend}: an execve by a thread other than the leader returns under the id it entered with`, async () => {
+    const calls = await traceWay('exec-thread', 'process', backendArgs);
+    const execs = calls.filter((c) => c.syscall === 'execve');
+    assert.is(execs.length, 2, 'the command\'s own execve, then the thread\'s');
+    const [, threadExec] = execs;
+    assert.is(threadExec.ret, 0, JSON.stringify(threadExec));
+    assert.ok(threadExec.dur_ns > 0 && threadExec.args !== null);
+    assert.is.not(threadExec.tid, threadExec.pid, 'reported under the thread that called it');
+  });
 
-for (const way of Object.keys(WAYS)) {
-  for (const where of ['process', 'child']) {
-    test(`${way} (in the ${where === 'child' ? 'traced command\'s child' : 'traced command'}): blocked calls are unfinished`, async () => {
-      await traceWay(way, where);
-    });
+  for (const way of Object.keys(WAYS)) {
+    for (const where of ['process', 'child']) {
+      test(`${backend}: ${way} (in the ${where === 'child' ? 'traced command\'s child' : 'traced command'}): blocked calls are unfinished`, async () => {
+        await traceWay(way, where, backendArgs);
+      });
+    }
   }
+
+  test(`${backend}: --summary-only leaves the calls of dying threads out, as -S does`, async () => {
+    const readRow = async (mode) => {
+      const out = path.join(dir, `summary-${backend}${mode}.txt`);
+      const run = await runTracer([...backendArgs, mode, '-e', 'read', '-o', out, '--', fixture('midcall'), 'killed']);
+      assert.is(run.status, WAYS.killed, run.stderr);
+      const row = /^ +read +(\d+) +(\d+) /m.exec(require('node:fs').readFileSync(out, 'utf8'));
+      assert.ok(row, `a read row in the ${mode} table`);
+      return { calls: Number(row[1]), errors: Number(row[2]) };
+    };
+    const streamed = await readRow('-S');
+    assert.is(streamed.errors, 0, 'the two blocked reads are not counted as failed');
+    assert.equal(await readRow('--summary-only'), streamed);
+  });
 }
 
 for (const mode of ['raw_tp', 'tracepoint']) {
@@ -57,20 +74,6 @@ for (const mode of ['raw_tp', 'tracepoint']) {
     await traceWay('killed', 'process', ['--attach', mode]);
   });
 }
-
-test('--summary-only leaves the calls of dying threads out, as -S does', async () => {
-  const readRow = async (mode) => {
-    const out = path.join(dir, `summary${mode}.txt`);
-    const run = await runTracer([mode, '-e', 'read', '-o', out, '--', fixture('midcall'), 'killed']);
-    assert.is(run.status, WAYS.killed, run.stderr);
-    const row = /^ +read +(\d+) +(\d+) /m.exec(require('node:fs').readFileSync(out, 'utf8'));
-    assert.ok(row, `a read row in the ${mode} table`);
-    return { calls: Number(row[1]), errors: Number(row[2]) };
-  };
-  const streamed = await readRow('-S');
-  assert.is(streamed.errors, 0, 'the two blocked reads are not counted as failed');
-  assert.equal(await readRow('--summary-only'), streamed);
-});
 
 // A call interrupted by a handled signal, whose thread lives on, still returns with its
 // ERESTART* result: processes.test.js checks that on rt_sigsuspend.
