@@ -4,7 +4,8 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { fixture, tempDir, runTracer, readJson } = require('./helpers');
+const { execFileSync, spawn } = require('node:child_process');
+const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
 const { bucketOf, bucketBounds, percentile, BUCKET_COUNT } = require('../dist/latency-buckets');
 
 const dir = tempDir();
@@ -94,6 +95,49 @@ test('-S --summary-by thread: a table per thread', async () => {
   const getppidRows = text.split('\n').filter((line) => /^ {3}getppid +3 +0 /.test(line));
   assert.is(getppidRows.length, 16);
 });
+
+// Both backends, with a command and with -p: -S (from the stream) and --summary-only (in the
+// kernel on eBPF, from the stream on ptrace) count exactly the fixture's known calls.
+const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };
+
+/** A shell blocked on a FIFO that then execs known_calls: -p attaches before the calls. */
+function gatedKnownCalls(name) {
+  const gate = path.join(dir, `${name}.gate`);
+  execFileSync('mkfifo', [gate]);
+  const shell = spawn('sh', ['-c', `read line < ${gate}; exec ${fixture('known_calls')}`], { stdio: 'ignore' });
+  return { shell, open: () => fs.writeFileSync(gate, 'go\n') };
+}
+
+for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
+  for (const mode of ['-S', '--summary-only']) {
+    for (const target of ['command', 'pid']) {
+      test(`${backend} ${mode} with ${target === 'pid' ? '-p' : 'a command'}: the known calls counted exactly`, async () => {
+        const out = path.join(dir, `known-${backend}${mode}-${target}.txt`);
+        const args = [...backendArgs, '-v', mode, '-o', out];
+        let run;
+        if (target === 'command') {
+          run = await runTracer([...args, '--', fixture('known_calls')]);
+        } else {
+          const gated = gatedKnownCalls(`${backend}${mode}`);
+          let stderr = '';
+          const running = runTracer([...args, '-p', String(gated.shell.pid)], {
+            started: (child) => child.stderr.on('data', (d) => (stderr += d)),
+          });
+          await waitFor(() => /attached with|backend ptrace/.test(stderr), 'the tracer to attach');
+          gated.open();
+          run = await running;
+        }
+        assert.is(run.status, 0, run.stderr);
+        const rows = tableRows(fs.readFileSync(out, 'utf8'));
+        assert.is(rows.get('nanosleep')?.calls, 60, `${mode} nanosleep row: ${fs.readFileSync(out, 'utf8')}`);
+        assert.is(rows.get('getppid')?.calls, 10000);
+        assert.is(rows.get('nanosleep').errors + rows.get('getppid').errors, 0);
+        // Sleeps never return early: the 1 ms ones hold the median, the 10 ms ones the 99th.
+        assert.ok(rows.get('nanosleep').p50 >= 0.75 && rows.get('nanosleep').p99 >= 7.5, JSON.stringify(rows.get('nanosleep')));
+      });
+    }
+  }
+}
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
