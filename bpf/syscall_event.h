@@ -19,6 +19,7 @@
 enum event_kind {
 	EVENT_ENTER = 0,       /* sys_enter: args valid */
 	EVENT_EXIT = 1,        /* sys_exit: ret valid */
+	EVENT_TASK_EXIT = 2,   /* a traced task (thread) ended: struct task_exit_event */
 };
 
 /* A process's TARGET_BITS in the target bitmap. */
@@ -37,7 +38,8 @@ enum counter_slot {
 	COUNTER_CAPTURE_RETRIED = 3,  /* copies that faulted at entry and worked at the exit */
 	COUNTER_CAPTURE_FAILED = 4,   /* copies that failed (shown as the pointer) */
 	COUNTER_CAPTURE_NO_STATE = 5, /* exit captures skipped: no task storage for the entry's args */
-	COUNTER_SLOTS = 6,
+	COUNTER_LOST_TASK_EXITS = 6,  /* ring buffer full: a task exit event dropped (not a syscall event) */
+	COUNTER_SLOTS = 7,
 };
 
 /* --- in-kernel aggregation (--summary-only, --hist) --- */
@@ -203,6 +205,14 @@ struct exit_event {
 	struct event_header h;
 	__s64 ret;
 	/* capture_item records follow (output arguments, retried copies) */
+};
+
+/* A traced task ended (sched_process_exit; h.nr is 0). Per task exit, never per call. */
+struct task_exit_event {
+	struct event_header h;
+	__u32 process_ended;          /* the process's last thread: wait_status is the process's,
+	                               * h.tid its tgid */
+	__s32 wait_status;            /* as waitpid() reports it: exit code << 8, or the signal */
 };
 
 #endif

@@ -71,6 +71,16 @@ static __always_inline __u32 target_shift(__u32 tgid)
 	return (tgid % TARGETS_PER_WORD) * TARGET_BITS;
 }
 
+static __always_inline bool comm_wanted(void)
+{
+	__u64 comm[2] = {};
+
+	if (!filter_comm)
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	return comm[0] == comm_filter[0] && comm[1] == comm_filter[1];
+}
+
 static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 {
 	if (tgid == tracer_tgid)
@@ -95,14 +105,7 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 		if (!(syscall_bitmap[nr >> 6] & (1ULL << (nr & 63))))
 			return false;
 	}
-	if (filter_comm) {
-		__u64 comm[2] = {};
-
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (comm[0] != comm_filter[0] || comm[1] != comm_filter[1])
-			return false;
-	}
-	return true;
+	return comm_wanted();
 }
 
 /* Force a wakeup when this record made the pending data cross a multiple of
@@ -383,7 +386,7 @@ int BPF_PROG(task_fork_raw_tp, struct task_struct *parent, struct task_struct *c
 
 /* The classic tracepoint names only the child's tid, not whether it is a new thread, so a
  * new thread's tid is adopted as if it were a process. Harmless: no process has that tgid
- * while the thread lives, and forget_exiting_task() removes it when the thread exits. */
+ * while the thread lives, and task_exited() removes it when the thread exits. */
 SEC("tracepoint/sched/sched_process_fork")
 int task_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
 {
@@ -399,15 +402,46 @@ static __always_inline void forget(__u32 tgid)
 		__sync_fetch_and_and(word, ~(TARGET_MASK << target_shift(tgid)));
 }
 
-/* Remove a process from the target set when its last thread exits: a later process that
- * reuses its pid must not be traced. The hook runs in the exiting task in every flavour. */
-static __always_inline void forget_exiting_task(void)
+#define SIGNAL_GROUP_EXIT 0x00000004
+
+/* A traced task ended: user space reports its call in progress, if any, as unfinished now
+ * (a dying thread's call has no exit: see abandoned_by_dying_thread()), and shows the
+ * process's end when it was the last thread. */
+static __always_inline void emit_task_exit(struct task_struct *task, __u64 pid_tgid, bool process_ended)
+{
+	struct task_exit_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(COUNTER_LOST_TASK_EXITS);
+		return;
+	}
+	fill_header(&e->h, pid_tgid, 0, EVENT_TASK_EXIT);
+	e->process_ended = process_ended;
+	if (process_ended) /* a process's end is shown under its id, as wait() and ptrace see it */
+		e->h.tid = e->h.tgid;
+	/* A group exit (exit_group, a fatal signal) gives every thread the group's code; the
+	 * process's status is the group's then, else that of the thread that ended last. */
+	if (process_ended && (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT))
+		e->wait_status = BPF_CORE_READ(task, signal, group_exit_code);
+	else
+		e->wait_status = BPF_CORE_READ(task, exit_code);
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+}
+
+/* Runs in the exiting task in every flavour, once per task exit. Reports the exit of a
+ * traced task, then removes a process from the target set when its last thread exits: a
+ * later process that reuses its pid must not be traced. */
+static __always_inline void task_exited(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	bool process_ended = BPF_CORE_READ(task, signal, live.counter) == 0;
+	__u64 *word = target_word(tgid);
 
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	if (word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED && tgid != tracer_tgid && comm_wanted())
+		emit_task_exit(task, pid_tgid, process_ended);
+	if (process_ended)
 		forget(tgid);
 	else if (tid != tgid)
 		forget(tid); /* a thread adopted by the classic fork hook */
@@ -416,21 +450,21 @@ static __always_inline void forget_exiting_task(void)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(task_exit_tp_btf)
 {
-	forget_exiting_task();
+	task_exited();
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(task_exit_raw_tp)
 {
-	forget_exiting_task();
+	task_exited();
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exit")
 int task_exit_tracepoint(void *ctx)
 {
-	forget_exiting_task();
+	task_exited();
 	return 0;
 }
 

@@ -32,6 +32,8 @@ typedef struct { int counter; } atomic_t;
 
 struct signal_struct {
 	atomic_t live;            /* threads still alive in the thread group */
+	int group_exit_code;      /* the wait status of a group exit (exit_group, fatal signal) */
+	unsigned int flags;       /* SIGNAL_GROUP_EXIT: a group exit is under way */
 };
 
 struct list_head {
@@ -51,6 +53,7 @@ struct task_struct {
 	char comm[16];
 	struct signal_struct *signal;
 	struct sigpending pending;
+	int exit_code;            /* set by do_exit() before sched_process_exit */
 };
 
 /* Contexts of the classic raw_syscalls tracepoints (the last fallback). */

@@ -14,7 +14,7 @@
 class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5 };
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6 };
 // enum Tampering of proto/batch.proto.
 constexpr uint32_t kTamperInjected = 1, kTamperDelayed = 2;
 
@@ -35,6 +35,8 @@ public:
 	void add_signal(const event_header &h, const void *siginfo, uint32_t len);
 	// A process ended: ret is its wait status (h.nr is 0).
 	void add_process_exit(const event_header &h, int wait_status);
+	// A thread other than its process's last ended.
+	void add_thread_exit(const event_header &h) { add_common(h, EventKind::ThreadExit); }
 	// -k: stacks are captured; send the processes' mappings along with them.
 	void track_stack_maps() { maps_ = std::make_unique<MapsSnapshots>(); }
 	size_t size() const { return kind_.size(); }

@@ -186,6 +186,10 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
 		self->batch_->add_exit(*static_cast<const exit_event *>(data));
 		fixed = sizeof(exit_event);
+	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
+		const auto *e = static_cast<const task_exit_event *>(data);
+		if (e->process_ended) self->batch_->add_process_exit(e->h, e->wait_status);
+		else self->batch_->add_thread_exit(e->h);
 	}
 	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
@@ -287,6 +291,7 @@ void TraceSession::drain_loop()
 		send_aggregate(true);
 	}
 	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
+	end.lost_task_exits = tracer_->counter(COUNTER_LOST_TASK_EXITS);
 	end.captured_at_entry = tracer_->counter(COUNTER_CAPTURED_AT_ENTRY);
 	end.capture_retried = tracer_->counter(COUNTER_CAPTURE_RETRIED);
 	end.capture_failed = tracer_->counter(COUNTER_CAPTURE_FAILED) + tracer_->counter(COUNTER_CAPTURE_NO_STATE);

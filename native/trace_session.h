@@ -36,6 +36,7 @@ struct SessionEnd {
 	int exit_code = -1;          // the launched command's, when it exited
 	int term_signal = 0;         // the signal that killed it, if one did
 	uint64_t lost_events = 0;
+	uint64_t lost_task_exits = 0; // thread and process ends the ring had no room for (eBPF)
 	// Argument copies (bpf/argument_capture.h): taken at the entry, retried at the exit, failed.
 	uint64_t captured_at_entry = 0, capture_retried = 0, capture_failed = 0;
 };

@@ -112,6 +112,10 @@ export class CallPairer {
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, tampered, () => this.commAhead(batch, i, enter));
         continue;
       }
+      if (k === EventKind.THREAD_EXIT) {
+        this.abandon(tid[i]);
+        continue;
+      }
       if (k === EventKind.SIGNAL || k === EventKind.PROCESS_EXIT) {
         // Neither has per-enter columns; a process exit has its status in ret.
         const status = k === EventKind.PROCESS_EXIT ? ret[exit++] : 0;
@@ -123,7 +127,7 @@ export class CallPairer {
       if (k === EventKind.CALL) {
         // Entry and exit, already paired by the addon: the common case, kept allocation-free.
         this.eventsSeen += 2;
-        if (this.pending.size > 0) this.supersede(tid[i]);
+        if (this.pending.size > 0) this.abandon(tid[i]);
         const record = this.scratch;
         const args = record.args as number[];
         for (let a = 0; a < 6; a++) args[a] = columns[a][enter];
@@ -164,9 +168,10 @@ export class CallPairer {
     }
   }
 
-  /** A thread enters a call only after leaving the last one: if that one is still pending,
-   * its exit was lost, or the thread was replaced by an execve in another thread. */
-  private supersede(tid: number): void {
+  /** The thread's pending call, if any, will never return: the thread ended (its process
+   * lives on), or it enters a new call (a thread enters a call only after leaving the last
+   * one, so that one's exit was lost, or an execve in another thread replaced the thread). */
+  private abandon(tid: number): void {
     const previous = this.pending.get(tid);
     if (!previous) return;
     this.pending.delete(tid);
@@ -175,7 +180,7 @@ export class CallPairer {
 
   private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[],
     captures: Capture[] | null, inProgress: boolean): void {
-    this.supersede(tid);
+    this.abandon(tid);
     const call: SyscallCall = { state: 'started', tsNs, durNs: null, pid, tid, comm, nr, args, ret: null, announced: false, captures, tampered: 0 };
     if (nr === NR_EXIT || nr === NR_EXIT_GROUP) {
       call.state = 'no-return';

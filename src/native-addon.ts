@@ -55,6 +55,9 @@ export interface SessionEnd {
   exitCode: number | null;
   signal: string | null;
   lostEvents: number;
+  /** Thread and process ends the eBPF ring had no room for (not counted in lostEvents, which
+   * counts syscall events only). */
+  lostTaskExits: number;
   /** Copies of argument data: taken at the entry, retried at the exit after a fault, failed. */
   argumentCopies: { atEntry: number; retriedAtExit: number; failed: number };
 }

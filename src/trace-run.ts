@@ -195,6 +195,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
         ? `${output.countedCalls} calls counted in the kernel, ${output.uncountedCalls} not counted (stats table full or no memory), ${backend}`
         : `${output.eventsSeen} events, ${end.lostEvents} lost, ${backend}`;
       if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
+      if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
       log(totals);
       if (options.verbose && !options.aggregate) {
         const copies = end.argumentCopies;

@@ -1,0 +1,87 @@
+// Task ends on both backends: each process's end is shown (`+++ exited with N +++`,
+// `+++ killed by SIGKILL +++`, JSON "event":"exit") as it happens, and the call a dying
+// task was in is reported unfinished at that moment, not when the trace ends. eBPF learns
+// of ends from sched_process_exit (a PROCESS_EXIT or THREAD_EXIT event), ptrace from wait.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
+
+const dir = tempDir();
+const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };
+
+/** The pid a "blocked TID" line of the midcall fixture names, for its forked child. */
+function childOf(stdout, commandPid) {
+  return [...stdout.matchAll(/^blocked (\d+)$/gm)].map((m) => Number(m[1])).find((tid) => tid !== commandPid);
+}
+
+for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
+  test(`${backend}: --format strace shows a child's and the command's exit with 3`, async () => {
+    const run = await runTracer([...backendArgs, '-v', '--format', 'strace', '--', fixture('midcall'), 'exit', 'child']);
+    assert.is(run.status, 3, run.stderr);
+    const commandPid = Number(/command pid (\d+)/.exec(run.stderr)[1]);
+    const lines = run.stdout.split('\n');
+    const child = Number(/^\[pid (\d+)\] exit_group\(3\)/m.exec(run.stdout)?.[1]);
+    assert.ok(child > 0 && child !== commandPid, `the child's exit_group: ${run.stdout}`);
+    assert.ok(lines.includes(`[pid ${child}] +++ exited with 3 +++`), `the child's end: ${run.stdout}`);
+    assert.is(lines.filter(Boolean).at(-1), '+++ exited with 3 +++', 'the command\'s end, last');
+    // The child's thread blocked in read never returned.
+    assert.match(run.stdout, new RegExp(`^\\[pid \\d+\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'));
+  });
+
+  test(`${backend}: a child killed by SIGKILL: "+++ killed by SIGKILL +++" and its JSON exit event`, async () => {
+    const out = path.join(dir, `killed-${backend}.json`);
+    const run = await runTracer([...backendArgs, '-v', '--format', 'json', '-o', out, '--', fixture('midcall'), 'killed', 'child']);
+    assert.is(run.status, 128 + 9, run.stderr);
+    const commandPid = Number(/command pid (\d+)/.exec(run.stderr)[1]);
+    const events = readJson(out).filter((e) => e.event === 'exit');
+    const child = events.find((e) => e.pid !== commandPid);
+    assert.ok(child, `the child's exit: ${JSON.stringify(events)}`);
+    assert.equal([child.exit_code, child.killed_by], [null, 'SIGKILL']);
+    const strace = await runTracer([...backendArgs, '--format', 'strace', '--', fixture('midcall'), 'killed', 'child']);
+    assert.match(strace.stdout, /^\[pid \d+\] \+\+\+ killed by SIGKILL \+\+\+$/m);
+  });
+
+  test(`${backend}: -p on a long-running shell: its killed child's blocked call is unfinished while the trace goes on`, async () => {
+    const [gate, hold, pidFile] = ['gate', 'hold', 'pid'].map((name) => path.join(dir, `${backend}-${name}`));
+    execFileSync('mkfifo', [gate]);
+    execFileSync('mkfifo', [hold]);
+    // The shell starts a reader blocked on a pipe nobody writes, then blocks itself on `hold`.
+    const shell = spawn('sh', ['-c', `read line < ${gate}; sleep 1000 | cat & echo $! > ${pidFile}; read line < ${hold}`], { stdio: 'ignore' });
+    const out = path.join(dir, `pid-${backend}.json`);
+    let stderr = '';
+    let ended = false;
+    const running = runTracer([...backendArgs, '-v', '--format', 'json', '-o', out, '-p', String(shell.pid)], {
+      started: (child) => child.stderr.on('data', (d) => (stderr += d)),
+    });
+    running.then(() => (ended = true), () => (ended = true));
+    try {
+      await waitFor(() => /attached with|backend ptrace/.test(stderr), 'the tracer to attach');
+      fs.writeFileSync(gate, 'go\n');
+      await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), 'the reader to start');
+      const reader = Number(fs.readFileSync(pidFile, 'utf8'));
+      // cat is in its read once /proc says so; then kill it mid-call.
+      await waitFor(() => fs.readFileSync(`/proc/${reader}/comm`, 'utf8') === 'cat\n' &&
+        fs.readFileSync(`/proc/${reader}/syscall`, 'utf8').split(' ')[0] === '0', 'cat to block in read');
+      process.kill(reader, 'SIGKILL');
+      const calls = () => (fs.existsSync(out) ? readJson(out) : []);
+      await waitFor(() => calls().some((c) => c.pid === reader && c.event === 'exit'), 'the reader\'s end in the trace');
+      const read = calls().filter((c) => c.pid === reader && c.syscall === 'read');
+      assert.ok(read.length >= 1, `the reader's read is in the trace while the tracer runs: ${JSON.stringify(calls().filter((c) => c.pid === reader))}`);
+      const last = read.at(-1);
+      assert.equal([last.ret, last.dur_ns, last.errno], [null, null, null], `unfinished: ${JSON.stringify(last)}`);
+      assert.is(calls().find((c) => c.pid === reader && c.event === 'exit').killed_by, 'SIGKILL');
+      assert.not.ok(ended, 'the tracer still runs');
+    } finally {
+      fs.writeFileSync(hold, 'done\n');
+    }
+    const run = await running;
+    assert.is(run.status, 0, run.stderr);
+  });
+}
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+test.run();
