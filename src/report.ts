@@ -158,6 +158,7 @@ export function runReport(argv: string[]): number {
     epochNsAtStart: () => header.startUnixNs ?? 0,
     stackFrames: recordedStackDepth(header.argv ?? []),
     live: false,
+    fromPtrace: () => header.backend === 'ptrace',
   };
   const output = new TraceOutput(sink, options, () => (limitReached = true));
   try {

@@ -67,6 +67,9 @@ export interface OutputOptions extends DisplayOptions {
   stackFrames?: number;
   /** Descriptors opened before the trace can be read from /proc (a live trace). */
   live: boolean;
+  /** Whether the backend was ptrace, whose signals and process ends show in every format;
+   * the eBPF backend's process ends show in --format strace only, as strace shows them. */
+  fromPtrace(): boolean;
 }
 
 /** How the trace ended, for strace's closing "+++ exited with N +++" line. */
@@ -210,9 +213,10 @@ export class TraceOutput {
     else if (this.summary) for (const line of this.summary.render()) this.sink.write(line);
   }
 
-  /** Signals and process exits (ptrace backend): shown as strace shows them, whatever -e. */
+  /** Signals and process exits: shown as strace shows them, whatever -e. */
   private showProcessEvent(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     const { options } = this;
+    if (options.format !== 'strace' && !options.fromPtrace()) return;
     if (this.histograms || options.summaryOnly || this.closed || options.status || options.paths || options.minDurationNs !== null) return;
     if (options.maxEvents !== undefined && this.printed >= options.maxEvents) return;
     if (options.comm !== undefined && event.comm !== options.comm) return;

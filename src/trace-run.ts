@@ -113,6 +113,7 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
 export function runTrace(options: TraceOptions): Promise<number> {
   const sink = openLineSink(options.output, options.filePerTask);
   let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
+  let ptrace = false; // the backend, once it started
   const spec: SessionSpec = {
     all: options.all,
     followChildren: options.inherit,
@@ -146,7 +147,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     session?.stop();
   };
   const output = options.display
-    ? new TraceOutput(sink, { ...options, commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true }, stop)
+    ? new TraceOutput(sink, { ...options, commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
     : undefined;
   let recorder: RecordingWriter | undefined;
 
@@ -210,6 +211,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     try {
       ({ session, started } = startSession(options, spec, onBatch, onEnd));
       attachMode = started.attachMode;
+      ptrace = attachMode === 'ptrace';
       childPid = started.childPid;
       epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
