@@ -28,6 +28,8 @@ const volatile __u64 comm_filter[2] = {};
  * timer collects the rest. A wakeup per event costs the traced program more than the
  * event itself. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* Streaming: task exits go into the ring too (in-kernel counting has no ring consumer). */
+const volatile bool report_task_exits = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -439,7 +441,8 @@ static __always_inline void task_exited(void)
 	bool process_ended = BPF_CORE_READ(task, signal, live.counter) == 0;
 	__u64 *word = target_word(tgid);
 
-	if (word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED && tgid != tracer_tgid && comm_wanted())
+	if (report_task_exits && word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED &&
+	    tgid != tracer_tgid && comm_wanted())
 		emit_task_exit(task, pid_tgid, process_ended);
 	if (process_ended)
 		forget(tgid);

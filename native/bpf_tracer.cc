@@ -188,6 +188,7 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	// Each mode gets memory only for the maps it uses.
 	const uint64_t ring_bytes = config.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : config.ring_bytes;
 	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, ring_bytes / 8);
+	ro->report_task_exits = !config.aggregate;
 	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(ring_bytes));
 	const bool hash_rows = config.aggregate && config.group_by != AGGREGATE_BY_SYSCALL;
 	const bool cpu_rows = config.aggregate && config.group_by == AGGREGATE_BY_SYSCALL;
