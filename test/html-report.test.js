@@ -120,5 +120,7 @@ test('report --html: summary table, a histogram per syscall and a timeline, draw
   }
 });
 
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+// Chromium's helper processes can still write into the profile for a moment after the
+// browser is killed: retry the removal on ENOTEMPTY/EBUSY instead of failing the file.
+test.after(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
 test.run();
