@@ -14,11 +14,6 @@ const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
 const dir = tempDir();
 const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };
 
-/** The pid a "blocked TID" line of the midcall fixture names, for its forked child. */
-function childOf(stdout, commandPid) {
-  return [...stdout.matchAll(/^blocked (\d+)$/gm)].map((m) => Number(m[1])).find((tid) => tid !== commandPid);
-}
-
 for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
   test(`${backend}: --format strace shows a child's and the command's exit with 3`, async () => {
     const run = await runTracer([...backendArgs, '-v', '--format', 'strace', '--', fixture('midcall'), 'exit', 'child']);
