@@ -110,10 +110,8 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
   const atExit = header.flags & CaptureFlag.CAPTURE_AT_EXIT;
   const part = (kind: number): Capture | undefined => items.find((other) => other.arg === header.arg &&
     other.kind === kind && (other.flags & CaptureFlag.CAPTURE_AT_EXIT) === atExit && !(other.flags & CaptureFlag.CAPTURE_FAULT));
-  const fields = new DataView(header.data.buffer, header.data.byteOffset, header.data.byteLength);
   const name = part(CaptureKind.CAPTURE_MSG_NAME);
   const vectors = part(CaptureKind.CAPTURE_MSG_IOV);
-  const control = part(CaptureKind.CAPTURE_MSG_CONTROL);
   // recvmsg copies the msghdr at the entry too: msg_namelen as the program set it.
   const before = atExit ? items.find((other) => other.arg === header.arg && other.kind === CaptureKind.CAPTURE_STRUCT &&
     !(other.flags & (CaptureFlag.CAPTURE_AT_EXIT | CaptureFlag.CAPTURE_FAULT))) : undefined;
@@ -123,7 +121,7 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
     name: name ? sockaddr(name.data) : null,
     namelenBefore: before && before.data.length >= 12 ? u32(before.data.subarray(8)) ?? null : null,
     iov: vectors ? structs.iovecs(vectors.data, part(CaptureKind.CAPTURE_BYTES)?.data ?? null, moved, options.stringLimit, quote) : null,
-    control: control && header.data.length >= 48 ? structs.controlMessages(control.data, Number(fields.getBigUint64(40, true))) : null,
+    control: part(CaptureKind.CAPTURE_MSG_CONTROL)?.data ?? null,
   });
 }
 

@@ -233,13 +233,14 @@ export function intOrBytes(bytes: Uint8Array): string {
   return hexQuoted(bytes);
 }
 
-/** What a msghdr points to, as text; null shows the pointer. */
+/** What a msghdr points to; null shows the pointer. */
 export interface MsghdrParts {
   name: string | null;
   /** msg_namelen when it differs from the msghdr's own: the value before the call (128 => 16). */
   namelenBefore: number | null;
   iov: string | null;
-  control: string | null;
+  /** The control messages' bytes as copied (at most msg_controllen of them). */
+  control: Uint8Array | null;
 }
 
 /** struct user_msghdr: {msg_name=..., msg_namelen=16, msg_iov=[...], msg_iovlen=1, msg_controllen=0, msg_flags=0}. */
@@ -250,7 +251,8 @@ export function msghdr(bytes: Uint8Array, parts: MsghdrParts): string {
   const before = parts.namelenBefore !== null && parts.namelenBefore !== namelen ? `${parts.namelenBefore} => ` : '';
   const controllen = f.u64(40);
   // strace leaves msg_control out when there is none.
-  const control = controllen === 0n ? '' : `msg_control=${parts.control ?? hexBig(f.u64(32))}, `;
+  const controlText = parts.control ? controlMessages(parts.control, Number(controllen)) : hexBig(f.u64(32));
+  const control = controllen === 0n ? '' : `msg_control=${controlText}, `;
   return `{msg_name=${parts.name ?? hexBig(f.u64(0))}, msg_namelen=${before}${namelen}, msg_iov=${parts.iov ?? hexBig(f.u64(16))}, ` +
     `msg_iovlen=${f.u64(24)}, ${control}msg_controllen=${controllen}, msg_flags=${flags('msg_flags', f.u32(48)).strace}}`;
 }
