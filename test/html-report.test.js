@@ -15,7 +15,8 @@ const dir = tempDir();
 function devtools(chromium) {
   const browser = spawn(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
     '--remote-debugging-pipe', `--user-data-dir=${path.join(dir, 'profile')}`, '--window-size=1400,1200', 'about:blank'],
-  { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  // Its own process group: the browser's helper processes (zygote, renderers) end with it.
+  { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true });
   const events = [];
   const waiting = new Map();
   let nextId = 1;
@@ -116,11 +117,24 @@ test('report --html: summary table, a histogram per syscall and a timeline, draw
       (e.method === 'Runtime.consoleAPICalled' && e.params.type === 'error') || e.method === 'Runtime.exceptionThrown');
     assert.equal(errors, [], 'no console errors (a blocked request would be one)');
   } finally {
-    browser.kill('SIGKILL');
+    await endGroup(browser.pid);
   }
 });
 
-// Chromium's helper processes can still write into the profile for a moment after the
-// browser is killed: retry the removal on ENOTEMPTY/EBUSY instead of failing the file.
+/** Kills a process group and waits until none of it is left, so nothing writes into the
+ * profile while it is removed. */
+async function endGroup(pgid) {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(-pgid, 'SIGKILL');
+  await until(() => !alive(), 'the browser and its helpers to end');
+}
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
 test.run();
