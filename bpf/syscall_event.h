@@ -8,6 +8,8 @@
 #define SYSCALL_ARG_COUNT 6
 /* Room for syscall numbers 0..511 in the -e filter bitmap (x86_64 tops out near 470). */
 #define SYSCALL_BITMAP_WORDS 8
+/* Rows of the per-syscall statistics: every number the bitmap can name. */
+#define SYSCALL_ROWS (SYSCALL_BITMAP_WORDS * 64)
 /* The target set is a bitmap indexed by tgid with TARGET_BITS per process, up to the
  * kernel's PID_MAX_LIMIT on 64-bit: 1 MiB, and it can never be full. */
 #define PID_MAX_LIMIT (1 << 22)

@@ -503,14 +503,15 @@ struct stats_table {
 struct stats_table stats0 SEC(".maps"), stats1 SEC(".maps");
 
 /* Grouped by syscall only (-a --hist): a row per syscall number and CPU, so the lookup is
- * an inlined array access and the updates need no atomics. User space sums the CPUs. */
-struct syscall_stats_table {
+ * an inlined array access and the updates need no atomics. User space sums the CPUs. One
+ * map holds both generations (rows [0, SYSCALL_ROWS) and [SYSCALL_ROWS, 2 * SYSCALL_ROWS)):
+ * a lookup is inlined only when the map is a constant, and that saves a helper call. */
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SYSCALL_BITMAP_WORDS * 64); /* 1 when not in use: user space shrinks it */
+	__uint(max_entries, 2 * SYSCALL_ROWS); /* 1 when not in use: user space shrinks it */
 	__type(key, __u32);
 	__type(value, struct aggregate_value);
-};
-struct syscall_stats_table syscall_stats0 SEC(".maps"), syscall_stats1 SEC(".maps");
+} syscall_stats SEC(".maps");
 
 /* What a new row starts as; too large for the BPF stack, so it lives in .rodata. */
 const volatile struct aggregate_value empty_row = { .min_ns = ~0ULL };
@@ -540,16 +541,20 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 	return bucket < LATENCY_BUCKETS ? bucket : LATENCY_BUCKETS - 1;
 }
 
+/* The aggregation programs take the tgid from the task they already need for its storage:
+ * a plain load, where bpf_get_current_pid_tgid() is one more helper call on every syscall
+ * of the host. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_start *start;
 
-	if (!wanted(bpf_get_current_pid_tgid() >> 32, nr, true))
+	if (!wanted(task->tgid, nr, true))
 		return 0;
 	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
 		return 0;
-	start = bpf_task_storage_get(&call_starts, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	start = bpf_task_storage_get(&call_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!start) {
 		count(COUNTER_UNCOUNTED_CALLS); /* no memory for this task's entry time */
 		return 0;
@@ -586,11 +591,15 @@ static __always_inline void count_call(void *table, struct aggregate_key *key, _
 	__sync_fetch_and_add(&row->buckets[latency_bucket(ns)], 1);
 }
 
-/* The per-CPU row of a syscall: this CPU alone writes it. */
-static __always_inline void count_call_on_cpu(void *table, __u32 nr, __u64 ns, bool failed)
+/* The per-CPU row of a syscall in this generation: this CPU alone writes it. */
+static __always_inline void count_call_on_cpu(__u64 nr, __u64 ns, bool failed)
 {
-	struct aggregate_value *row = bpf_map_lookup_elem(table, &nr);
+	__u32 index = (generation & 1) * SYSCALL_ROWS + nr;
+	struct aggregate_value *row;
 
+	if (nr >= SYSCALL_ROWS)
+		return;
+	row = bpf_map_lookup_elem(&syscall_stats, &index);
 	if (!row)
 		return;
 	if (row->calls == 0 || ns < row->min_ns)
@@ -608,10 +617,11 @@ static __always_inline void count_call_on_cpu(void *table, __u32 nr, __u64 ns, b
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
-	struct call_start *start = bpf_task_storage_get(&call_starts, bpf_get_current_task_btf(), 0, 0);
-	struct aggregate_key key = {};
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct call_start *start = bpf_task_storage_get(&call_starts, task, 0, 0);
 	bool failed = ret < 0 && ret >= -4095;
-	__u64 pid_tgid, ns;
+	struct aggregate_key key = {};
+	__u64 ns, nr;
 
 	if (!start || !start->ts_ns)
 		return 0;
@@ -620,20 +630,20 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 	if (abandoned_by_dying_thread(ret)) /* unfinished: -S does not count it either */
 		return 0;
 	/* The entry's number: rt_sigreturn's exit reports -1. brk returns the break, never -errno. */
-	key.nr = start->nr;
-	if (key.nr == NR_brk)
+	nr = start->nr;
+	if (nr == NR_brk)
 		failed = false;
 	if (failures_only && !failed)
 		return 0;
 	if (aggregate_by == AGGREGATE_BY_SYSCALL) {
-		count_call_on_cpu(generation & 1 ? (void *)&syscall_stats1 : (void *)&syscall_stats0, key.nr, ns, failed);
+		count_call_on_cpu(nr, ns, failed);
 		return 0;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
+	key.nr = nr;
 	if (aggregate_by == AGGREGATE_BY_PROCESS)
-		key.group = pid_tgid >> 32;
+		key.group = task->tgid;
 	else if (aggregate_by == AGGREGATE_BY_THREAD)
-		key.group = (__u32)pid_tgid;
+		key.group = task->pid;
 	else if (aggregate_by == AGGREGATE_BY_COMM)
 		bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count_call(generation & 1 ? (void *)&stats1 : (void *)&stats0, &key, ns, failed);

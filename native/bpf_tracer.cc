@@ -194,8 +194,7 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	const bool cpu_rows = config.aggregate && config.group_by == AGGREGATE_BY_SYSCALL;
 	for (bpf_map *table : {skel_->maps.stats0, skel_->maps.stats1})
 		if (!hash_rows) bpf_map__set_max_entries(table, 1);
-	for (bpf_map *table : {skel_->maps.syscall_stats0, skel_->maps.syscall_stats1})
-		if (!cpu_rows) bpf_map__set_max_entries(table, 1);
+	if (!cpu_rows) bpf_map__set_max_entries(skel_->maps.syscall_stats, 1);
 	by_syscall_ = cpu_rows;
 
 	// Load only this flavour; the fork/exit hooks only when a target set exists.
@@ -258,7 +257,7 @@ std::vector<AggregateRow> BpfTracer::take_aggregate()
 	// may add to the old table for a moment, so wait a little before reading it.
 	__u32 old = __atomic_fetch_xor(&skel_->bss->generation, 1, __ATOMIC_SEQ_CST) & 1;
 	usleep(2000);
-	if (by_syscall_) return take_syscall_rows(old ? skel_->maps.syscall_stats1 : skel_->maps.syscall_stats0);
+	if (by_syscall_) return take_syscall_rows(old);
 
 	bpf_map *table = old ? skel_->maps.stats1 : skel_->maps.stats0;
 	std::vector<AggregateRow> rows;
@@ -275,15 +274,17 @@ std::vector<AggregateRow> BpfTracer::take_aggregate()
 	return rows;
 }
 
-// Sums each syscall's per-CPU rows into one, and zeroes those that were used.
-std::vector<AggregateRow> BpfTracer::take_syscall_rows(bpf_map *table)
+// Sums each syscall's per-CPU rows of one generation into one, and zeroes those that were used.
+std::vector<AggregateRow> BpfTracer::take_syscall_rows(__u32 generation)
 {
+	bpf_map *table = skel_->maps.syscall_stats;
 	static const size_t cpus = size_t(std::max(1, libbpf_num_possible_cpus()));
 	std::vector<aggregate_value> per_cpu(cpus);
 	const std::vector<aggregate_value> zeros(cpus);
 	std::vector<AggregateRow> rows;
-	for (__u32 nr = 0; nr < SYSCALL_BITMAP_WORDS * 64; nr++) {
-		if (bpf_map__lookup_elem(table, &nr, sizeof(nr), per_cpu.data(), cpus * sizeof(aggregate_value), 0)) continue;
+	for (__u32 nr = 0; nr < SYSCALL_ROWS; nr++) {
+		const __u32 index = generation * SYSCALL_ROWS + nr;
+		if (bpf_map__lookup_elem(table, &index, sizeof(index), per_cpu.data(), cpus * sizeof(aggregate_value), 0)) continue;
 		AggregateRow row = {};
 		row.key.nr = nr;
 		for (const aggregate_value &v : per_cpu) {
@@ -298,7 +299,7 @@ std::vector<AggregateRow> BpfTracer::take_syscall_rows(bpf_map *table)
 		}
 		if (!row.value.calls) continue;
 		rows.push_back(row);
-		bpf_map__update_elem(table, &nr, sizeof(nr), zeros.data(), cpus * sizeof(aggregate_value), BPF_ANY);
+		bpf_map__update_elem(table, &index, sizeof(index), zeros.data(), cpus * sizeof(aggregate_value), BPF_ANY);
 	}
 	return rows;
 }

@@ -67,7 +67,7 @@ public:
 private:
 	bool try_mode(const TracerConfig &config, AttachMode mode, std::string &why);
 	void detach();
-	std::vector<AggregateRow> take_syscall_rows(bpf_map *table);
+	std::vector<AggregateRow> take_syscall_rows(__u32 generation);
 
 	syscall_trace *skel_ = nullptr;
 	std::vector<bpf_link *> links_;
