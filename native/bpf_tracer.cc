@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <mutex>
+#include <csignal>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,7 +210,14 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	}
 	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
 
-	if (int err = syscall_trace__load(skel_)) return fail("load", -err);
+	// The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's
+	// SIGPROF every millisecond is enough), so signals wait until the programs are loaded.
+	sigset_t all, before;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &before);
+	int load_err = syscall_trace__load(skel_);
+	pthread_sigmask(SIG_SETMASK, &before, nullptr);
+	if (load_err) return fail("load", -load_err);
 	for (bpf_program *p : to_attach) {
 		bpf_link *link = bpf_program__attach(p);
 		if (!link) return fail(std::string("attach ") + bpf_program__name(p), errno);
