@@ -13,6 +13,14 @@
 /* Set by user space before load. */
 const volatile bool capture_enabled = false;
 const volatile struct syscall_capture capture_table[CAPTURE_SYSCALLS] = {};
+/* The data room of a CAPTURE_INLINE_BYTES record: the largest such rule's max_bytes rounded
+ * up to 8, at most CAPTURE_INLINE_MAX. */
+const volatile __u32 inline_bytes = 0;
+
+/* Calls with copies only at the entry whose exit has a retry to do (saved in saved_calls).
+ * While there are none, their exits skip the task-storage lookup. A task killed before its
+ * exit leaves its count behind: then those exits only look up in vain, as they would without it. */
+__u64 exit_retries_pending = 0;
 
 /* The event being assembled, and where its next item goes. Sized so that an item starting
  * just below CAPTURE_EVENT_MAX fits: offsets are masked by CAPTURE_EVENT_MAX - 1 and sizes

@@ -127,7 +127,12 @@ struct capture_rule {
 enum capture_when {
 	CAPTURE_AT_ENTRY = 1,
 	CAPTURE_AT_EXIT_RULES = 2,
+	/* The call's only copy is rule 0, a buffer of at most CAPTURE_INLINE_MAX bytes at the
+	 * entry with its length in an argument (write, pwrite64): it is copied straight into a
+	 * fixed-size ring record, without the scratch buffer. */
+	CAPTURE_INLINE_BYTES = 4,
 };
+#define CAPTURE_INLINE_MAX 256
 
 struct syscall_capture {
 	__u8 when;                    /* enum capture_when bits; 0: nothing to copy */
@@ -147,6 +152,9 @@ enum capture_kind {
 	CAPTURE_KIND_MSG_IOV = 7,
 	CAPTURE_KIND_MSG_CONTROL = 8,
 	CAPTURE_KIND_STACK = 9,
+	/* Unused room at the end of a fixed-size record (CAPTURE_INLINE_BYTES); never reaches
+	 * user space. */
+	CAPTURE_KIND_PAD = 10,
 };
 
 enum capture_flag {

@@ -175,6 +175,8 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 			saved->nr = nr;
 			__builtin_memcpy(saved->args, args, sizeof(saved->args));
 			saved->retry = retry;
+			if (!(when & CAPTURE_AT_EXIT_RULES))
+				__sync_fetch_and_add(&exit_retries_pending, 1);
 		} else {
 			count(COUNTER_CAPTURE_NO_STATE);
 		}
@@ -184,17 +186,78 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	output_captured(c, 0);
 }
 
-/* The exit of a call with outputs to copy or copies to retry; false if there are none. */
-static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret)
+/* The entry of a CAPTURE_INLINE_BYTES call (write, pwrite64): the buffer goes straight into
+ * a ring record of fixed size (the verifier wants a constant), its unused end covered by a
+ * PAD item, instead of through the scratch buffer and a second copy by bpf_ringbuf_output().
+ * False when the buffer could not be read: then the scratch path tries, and saves a retry. */
+static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
 {
-	struct saved_call *saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0, 0);
+	const volatile struct capture_rule *r = &rules_of(nr)[0];
+	const __u64 room = inline_bytes, max = r->max_bytes;
+	__u64 ptr = args[r->arg & 7], n = args[r->length_arg & 7], used;
+	struct capture_item *item, *pad;
+	struct enter_event *e;
+
+	/* arg and length_arg are < 6: the masks are for the verifier, args has 8 words. 64-bit
+	 * bounds throughout, so that the verifier sees the comparisons on the registers used. */
+	if (!ptr)
+		return false; /* NULL: no item, which the scratch path does as well */
+	if (n > max)
+		n = max;
+	if (n > room)
+		n = room;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + 2 * sizeof(*item) + room, 0);
+	if (!e) {
+		count(COUNTER_LOST_EVENTS);
+		return true;
+	}
+	item = (struct capture_item *)(e + 1);
+	if (bpf_probe_read_user(item + 1, n, (const void *)ptr)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return false;
+	}
+	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
+	if (btf_comm)
+		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->args, args, sizeof(e->args));
+	item->arg = r->arg;
+	item->kind = CAPTURE_KIND_BYTES;
+	item->flags = 0;
+	item->pad = 0;
+	item->len = n;
+	used = (n + 7) & ~7ULL;
+	if (used > room)
+		used = room;
+	pad = (struct capture_item *)((__u8 *)(item + 1) + used);
+	pad->arg = 0;
+	pad->kind = CAPTURE_KIND_PAD;
+	pad->flags = 0;
+	pad->pad = 0;
+	pad->len = room - used;
+	count(COUNTER_CAPTURED_AT_ENTRY);
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e) + 2 * sizeof(*item) + room));
+	return true;
+}
+
+/* The exit of a call with outputs to copy or copies to retry; false if there are none. */
+static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret, __u32 when)
+{
+	struct saved_call *saved;
 	struct capture_scratch *c;
 	struct exit_event *e;
 	__u32 retry;
 
+	/* Most calls with copies only at the entry (every write) have nothing saved for their exit. */
+	if (!(when & CAPTURE_AT_EXIT_RULES) && !exit_retries_pending)
+		return false;
+	saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0, 0);
 	if (!saved || saved->nr != nr)
 		return false;
 	saved->nr = -1;
+	if (!(when & CAPTURE_AT_EXIT_RULES))
+		__sync_fetch_and_sub(&exit_retries_pending, 1);
 	c = scratch();
 	if (!c)
 		return false;
@@ -246,10 +309,12 @@ static __always_inline void emit_exit(long nr, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct exit_event *e;
+	__u32 when;
 
 	if (!wanted(pid_tgid >> 32, nr, false) || abandoned_by_dying_thread(ret))
 		return;
-	if (capture_when(nr) && emit_exit_captured(pid_tgid, nr, ret))
+	when = capture_when(nr);
+	if (when && emit_exit_captured(pid_tgid, nr, ret, when))
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -273,8 +338,10 @@ static __always_inline void emit_exit(long nr, long ret)
 		return 0;                                                                     \
 	when = capture_when(nr);                                                              \
 	if (when || stack_enabled) {                                                          \
-		__u64 args[SYSCALL_ARG_COUNT] = { __VA_ARGS__ };                              \
-		emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);                 \
+		__u64 args[8] = { __VA_ARGS__ };                                              \
+		if (!(when & CAPTURE_INLINE_BYTES) || stack_enabled ||                        \
+		    !emit_enter_inline(pid_tgid, nr, args, btf_comm))                         \
+			emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);         \
 		return 0;                                                                     \
 	}                                                                                     \
 	e = reserve_enter(pid_tgid, nr);                                                      \

@@ -114,7 +114,7 @@ void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
 		memcpy(&item, items, sizeof(item));
 		size_t padded = (size_t(item.len) + 7) & ~size_t(7);
 		if (item.len > size - sizeof(item)) return; // never from our programs: stop rather than overread
-		batch.add_capture(item.arg, item.kind, item.flags, items + sizeof(item), item.len);
+		if (item.kind != CAPTURE_KIND_PAD) batch.add_capture(item.arg, item.kind, item.flags, items + sizeof(item), item.len);
 		padded = std::min(padded, size - sizeof(item));
 		items += sizeof(item) + padded;
 		size -= sizeof(item) + padded;

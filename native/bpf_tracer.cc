@@ -177,6 +177,9 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	if (!config.captures.empty() && !config.aggregate) {
 		ro->capture_enabled = true;
 		memcpy((void *)ro->capture_table, config.captures.data(), sizeof(ro->capture_table));
+		for (const syscall_capture &entry : config.captures)
+			if (entry.when & CAPTURE_INLINE_BYTES)
+				ro->inline_bytes = std::max<__u32>(ro->inline_bytes, (entry.rules[0].max_bytes + 7) & ~7U);
 	}
 	if (config.stack_frames && !config.aggregate) {
 		ro->stack_enabled = true;

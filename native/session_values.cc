@@ -115,6 +115,14 @@ std::vector<syscall_capture> capture_table(const Napi::Array &rules)
 		slot->max_bytes = field(o, "maxBytes");
 		entry.when |= slot->at_exit ? CAPTURE_AT_EXIT_RULES : CAPTURE_AT_ENTRY;
 	}
+	for (syscall_capture &entry : table) {
+		const capture_rule &first = entry.rules[0];
+		bool one_rule = true;
+		for (int i = 1; i < CAPTURE_RULES_PER_SYSCALL; i++) one_rule = one_rule && entry.rules[i].source == CAPTURE_SOURCE_NONE;
+		if (one_rule && first.source == CAPTURE_SOURCE_BYTES && !first.at_exit && first.length_from == CAPTURE_LENGTH_ARG &&
+		    first.elem_size == 1 && first.max_bytes <= CAPTURE_INLINE_MAX)
+			entry.when |= CAPTURE_INLINE_BYTES;
+	}
 	return table;
 }
 
