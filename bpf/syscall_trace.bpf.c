@@ -134,6 +134,18 @@ static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, 
 	h->kind = kind;
 }
 
+/* An enter event's fixed part. btf_comm: the program can read the task's comm through BTF
+ * (tp_btf); the others use the helper. */
+static __always_inline void fill_enter(struct enter_event *e, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
+{
+	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
+	if (btf_comm)
+		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->args, args, sizeof(e->args));
+}
+
 /* An event assembled in the scratch buffer, with its items, goes into the ring. */
 static __always_inline void output_captured(struct capture_scratch *c, __u64 extra_flags)
 {
@@ -145,8 +157,7 @@ static __always_inline void output_captured(struct capture_scratch *c, __u64 ext
 		count(COUNTER_LOST_EVENTS);
 }
 
-/* The entry of a call whose arguments or stack are copied. btf_comm: the program can read
- * the task's comm through BTF (tp_btf); the others use the helper. ctx: the program's. */
+/* The entry of a call whose arguments or stack are copied. ctx: the program's. */
 static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
                                                 __u32 when)
 {
@@ -157,12 +168,7 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	if (!c)
 		return;
 	e = (struct enter_event *)c->record;
-	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
-	if (btf_comm)
-		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
-	else
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memcpy(e->args, args, sizeof(e->args));
+	fill_enter(e, pid_tgid, nr, args, btf_comm);
 	__builtin_memcpy(c->args, args, sizeof(c->args));
 	c->ret = 0;
 	c->off = sizeof(*e);
@@ -216,12 +222,7 @@ static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return false;
 	}
-	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
-	if (btf_comm)
-		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
-	else
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memcpy(e->args, args, sizeof(e->args));
+	fill_enter(e, pid_tgid, nr, args, btf_comm);
 	item->arg = r->arg;
 	item->kind = CAPTURE_KIND_BYTES;
 	item->flags = 0;
