@@ -19,7 +19,13 @@ const FLAG_NAME = /flags|mask|prot|^how$|^options$/;
 const ADDRESS_NAME = /addr$|^start$|^brk$/;
 const FD_NAME = /fd$/;
 
-function kindOf(type: string, name: string): ValueKind {
+/** Arguments whose declared type hides what they carry: `syscall.argument` -> kind. ioctl's
+ * third argument is declared unsigned long, but nearly every request passes a pointer there. */
+const KIND_OVERRIDES = new Map<string, ValueKind>([['ioctl.arg', 'pointer']]);
+
+function kindOf(syscall: string, type: string, name: string): ValueKind {
+  const override = KIND_OVERRIDES.get(`${syscall}.${name}`);
+  if (override) return override;
   if (type.includes('*') || POINTER_TYPEDEFS.has(type) || (ADDRESS_NAME.test(name) && type === 'unsigned long')) return 'pointer';
   if (type === 'umode_t') return 'octal';
   if (FLAG_NAME.test(name)) return 'hex';
@@ -37,8 +43,9 @@ const UNKNOWN_ARGS: readonly ArgSpec[] = ['arg0', 'arg1', 'arg2', 'arg3', 'arg4'
 export function argSpecs(nr: number): readonly ArgSpec[] {
   let specs = specCache.get(nr);
   if (!specs) {
-    const args = syscallInfo(nr)?.args;
-    specs = args && args.length > 0 ? args.map((a) => ({ name: a.name, kind: kindOf(a.type, a.name) })) : syscallInfo(nr) ? [] : UNKNOWN_ARGS;
+    const info = syscallInfo(nr);
+    const args = info?.args;
+    specs = args && args.length > 0 ? args.map((a) => ({ name: a.name, kind: kindOf(info.name, a.type, a.name) })) : info ? [] : UNKNOWN_ARGS;
     specCache.set(nr, specs);
   }
   return specs;
