@@ -32,7 +32,8 @@ struct capture_scratch {
 	__u64 args[SYSCALL_ARG_COUNT]; /* the call's arguments (at the exit: saved at its entry) */
 	__s64 ret;
 	__u32 off;                    /* the record's length so far */
-	__u32 pad;
+	__u32 walk_count;             /* count_dirent()'s state */
+	__u64 walk_pos;
 	__u8 record[CAPTURE_RECORD_SIZE];
 };
 
@@ -211,6 +212,30 @@ static long count_element(__u64 index, void *data)
 	return 0;
 }
 
+/* The walk keeps its position in the scratch map, not on the stack: the verifier tracks stack
+ * values from one iteration to the next, and a position growing by an unknown step would
+ * never let it conclude; map memory it takes as unknown each time. */
+struct dirents_ctx {
+	struct capture_scratch *c;
+	__u64 buffer;
+	__u64 size;                   /* bytes the kernel filled */
+};
+
+/* One directory entry (linux_dirent and linux_dirent64 both keep d_reclen at offset 16). */
+static long count_dirent(__u64 index, void *data)
+{
+	struct dirents_ctx *ctx = data;
+	struct capture_scratch *c = ctx->c;
+	__u16 reclen = 0;
+
+	if (c->walk_pos + 18 > ctx->size ||
+	    bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(ctx->buffer + c->walk_pos + 16)) || !reclen)
+		return 1;
+	c->walk_count++;
+	c->walk_pos += reclen;
+	return 0;
+}
+
 /* An iovec array (an item of array_kind), then the data of its elements (the first `total`
  * bytes in all). Returns -1 if some of it could not be read. */
 static __always_inline int copy_iovec(struct capture_scratch *c, __u8 arg, __u8 flags, __u8 array_kind,
@@ -375,6 +400,18 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 
 		bpf_loop(CAPTURE_ENVC_MAX, count_element, &count, 0);
 		*(__u32 *)record_at(c, data_off) = count.count;
+		close_item(c, arg, CAPTURE_KIND_COUNT, item_flags, sizeof(__u32));
+		return CAPTURE_DONE;
+	}
+	case CAPTURE_SOURCE_DIRENTS: {
+		struct dirents_ctx dirents = { .c = c, .buffer = ptr, .size = c->ret > 0 ? c->ret : 0 };
+
+		c->walk_pos = 0;
+		c->walk_count = 0;
+		bpf_loop(CAPTURE_DIRENTS_MAX, count_dirent, &dirents, 0);
+		if (c->walk_pos < dirents.size && c->walk_count >= CAPTURE_DIRENTS_MAX)
+			item_flags |= CAPTURE_FLAG_TRUNCATED;
+		*(__u32 *)record_at(c, data_off) = c->walk_count;
 		close_item(c, arg, CAPTURE_KIND_COUNT, item_flags, sizeof(__u32));
 		return CAPTURE_DONE;
 	}

@@ -88,6 +88,7 @@ enum capture_source {
 	CAPTURE_SOURCE_STRUCT = 4,
 	CAPTURE_SOURCE_IOVEC = 5,
 	CAPTURE_SOURCE_MSGHDR = 6,    /* a msghdr, then its name, control and iovec data */
+	CAPTURE_SOURCE_DIRENTS = 7,   /* getdents(64) at the exit: how many entries in the ret bytes */
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
@@ -105,6 +106,9 @@ enum capture_length_from {
 #define CAPTURE_ARGV_MAX 32
 #define CAPTURE_IOVEC_MAX 8
 #define CAPTURE_ENVC_MAX 4096
+/* Directory entries counted per getdents call (glibc's 32 KiB buffer holds at most 1365);
+ * past it the count says "or more" (TRUNCATED). */
+#define CAPTURE_DIRENTS_MAX 4096
 #define CAPTURE_SOCKADDR_MAX 128      /* sizeof(struct sockaddr_storage) */
 #define CAPTURE_CONTROL_MAX 256       /* a msghdr's control messages */
 /* The eBPF backend copies at most this much per item (the ptrace backend has no limit)... */

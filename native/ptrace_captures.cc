@@ -14,6 +14,9 @@ constexpr size_t kIovecSize = 16;
 // costs no more than that).
 constexpr uint32_t kMaxEnvCount = CAPTURE_ENVC_MAX;
 constexpr size_t kPointersPerRead = 64;
+// Directory entries are counted up to the eBPF backend's bound, from the bytes the kernel filled.
+constexpr uint32_t kMaxDirents = CAPTURE_DIRENTS_MAX;
+constexpr size_t kDirentReclenOffset = 16; // linux_dirent and linux_dirent64 alike
 
 // How many bytes the rule covers before its cap; false if that cannot be known.
 bool rule_length(TraceeMemory &memory, const capture_rule &rule, const uint64_t args[], int64_t ret, uint64_t &length)
@@ -116,6 +119,23 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 		count = std::min(count, kMaxEnvCount);
 		data.assign(reinterpret_cast<const char *>(&count), sizeof(count)); // x86_64: little-endian
 		return item(CAPTURE_KIND_COUNT, 0, data);
+	}
+
+	case CAPTURE_SOURCE_DIRENTS: {
+		// Enough bytes for kMaxDirents entries of the longest name (a reclen of at most 280).
+		std::string entries(std::min<size_t>(size_t(std::max<int64_t>(ret, 0)), size_t(kMaxDirents) * 280), '\0');
+		if (!entries.empty() && !memory.read(addr, entries.data(), entries.size())) return fault(CAPTURE_KIND_COUNT);
+		uint32_t count = 0;
+		size_t pos = 0;
+		for (; count < kMaxDirents && pos + kDirentReclenOffset + 2 <= entries.size(); count++) {
+			uint16_t reclen;
+			memcpy(&reclen, entries.data() + pos + kDirentReclenOffset, sizeof(reclen));
+			if (!reclen) break;
+			pos += reclen;
+		}
+		const uint8_t flags = pos < uint64_t(ret) && count >= kMaxDirents ? CAPTURE_FLAG_TRUNCATED : 0;
+		data.assign(reinterpret_cast<const char *>(&count), sizeof(count)); // x86_64: little-endian
+		return item(CAPTURE_KIND_COUNT, flags, data);
 	}
 
 	case CAPTURE_SOURCE_BYTES:

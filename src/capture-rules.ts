@@ -12,7 +12,8 @@ export type CaptureSource =
   | 'bytes'   // a buffer: shown as a quoted string, cut at -s
   | 'struct'  // a struct or array of structs, decoded field by field
   | 'iovec'   // an iovec array, then the data of each element up to -s in all
-  | 'msghdr'; // a msghdr, its name and control messages, and its iovec data as 'iovec'
+  | 'msghdr'  // a msghdr, its name and control messages, and its iovec data as 'iovec'
+  | 'dirents'; // getdents(64)'s buffer at the exit: how many directory entries the kernel wrote
 
 /** How many bytes to copy. */
 export type CaptureLength =
@@ -43,7 +44,7 @@ export interface NativeCaptureRule {
   maxBytes: number;
 }
 
-export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec', 'msghdr'];
+export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec', 'msghdr', 'dirents'];
 export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer'] as const;
 export const PATH_MAX = 4096;
 export const SOCKADDR_MAX = 128;
@@ -108,6 +109,9 @@ const RULES: Record<string, CaptureRule[]> = {
   readlinkat: [exit(2, 'bytes', lengthRet(), PATH_MAX)],
   getcwd: [exit(0, 'string', undefined, PATH_MAX)],
   getrandom: [exit(0, 'bytes', lengthRet())],
+  // strace without -v: `0x55d0c1a2b2c0 /* 14 entries */`.
+  getdents: [exit(1, 'dirents')],
+  getdents64: [exit(1, 'dirents')],
   execve: [entry(1, 'argv'), entry(2, 'envc')],
   execveat: [entry(2, 'argv'), entry(3, 'envc')],
   nanosleep: [entry(0, 'struct', fixed(SIZEOF.timespec))],

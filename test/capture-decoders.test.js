@@ -7,6 +7,9 @@ const structs = require('../dist/decode/structs');
 const { sockaddr, ipv6Text, endpointText } = require('../dist/decode/sockaddr');
 const { flags } = require('../dist/decode/symbols');
 const { openFlags, statxMask } = require('../dist/decode/fs');
+const { capturedArgs } = require('../dist/decode/captured');
+const { bpftrace_ts } = require('../dist/generated/batch');
+const { syscallByName } = require('../dist/syscall-table');
 
 const bytes = (...values) => Uint8Array.from(values);
 const le64 = (value) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(value)); return [...b]; };
@@ -55,6 +58,17 @@ test('iovecs: each element gets its share of the data, "..." only where it was c
   assert.is(structs.iovecs(vec, Buffer.from('abcdefgh'), 8, 32, quote), '[{iov_base="abc", iov_len=3}, {iov_base="defgh", iov_len=5}]');
   assert.is(structs.iovecs(vec, Buffer.from('abcd'), 4, 32, quote), '[{iov_base="abc", iov_len=3}, {iov_base="d", iov_len=5}]', 'readv returned 4');
   assert.is(structs.iovecs(vec, null, 8, 32, quote), '[{iov_base=0x1000, iov_len=3}, {iov_base=0x2000, iov_len=5}]');
+});
+
+test('getdents64: entries counted, "or more" past the bound, nothing on failure', () => {
+  const { CaptureKind, CaptureFlag } = bpftrace_ts;
+  const count = (n, flags = 0) => ({ arg: 1, kind: CaptureKind.CAPTURE_COUNT, flags: CaptureFlag.CAPTURE_AT_EXIT | flags, data: bytes(...le32(n)) });
+  const call = (ret, item) => ({ state: 'returned', nr: syscallByName('getdents64').nr, args: [3, 0x7ffc1000, 32768, 0, 0, 0], ret, captures: [item] });
+  const options = { stringLimit: 32, hex: 'none' };
+  assert.is(capturedArgs(call(368, count(13)), options).args[1], '0x7ffc1000 /* 13 entries */');
+  assert.is(capturedArgs(call(24, count(1)), options).args[1], '0x7ffc1000 /* 1 entries */', 'strace writes "entries" for one too');
+  assert.is(capturedArgs(call(32768, count(4096, CaptureFlag.CAPTURE_TRUNCATED)), options).args[1], '0x7ffc1000 /* 4096 or more entries */');
+  assert.is(capturedArgs(call(-9, count(0)), options).args[1], undefined, 'a failed call shows its pointer');
 });
 
 test('msghdr: parts shown or their pointers, namelen before => after, control messages of each kind, cut', () => {

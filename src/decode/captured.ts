@@ -143,6 +143,8 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
     case CaptureKind.CAPTURE_COUNT: {
       const count = new DataView(item.data.buffer, item.data.byteOffset, item.data.byteLength).getUint32(0, true);
       const pointer = call.args ? '0x' + rawHex(call.args[item.arg]) : '?';
+      // strace writes "entries" whatever the count; "or more" past the bound of what is counted.
+      if (rule?.source === 'dirents') return `${pointer} /* ${count}${truncated ? ' or more' : ''} entries */`;
       return `${pointer} /* ${count} ${count === 1 ? 'var' : 'vars'} */`;
     }
     case CaptureKind.CAPTURE_STRUCT: {
