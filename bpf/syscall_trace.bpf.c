@@ -509,8 +509,9 @@ static __always_inline void task_exited(void)
 	bool process_ended = BPF_CORE_READ(task, signal, live.counter) == 0;
 	__u64 *word = target_word(tgid);
 
-	if (report_task_exits && word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED &&
-	    tgid != tracer_tgid && comm_wanted())
+	bool traced = trace_all || (word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED);
+
+	if (report_task_exits && traced && tgid != tracer_tgid && comm_wanted())
 		emit_task_exit(task, pid_tgid, process_ended);
 	if (process_ended)
 		forget(tgid);

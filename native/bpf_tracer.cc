@@ -201,16 +201,15 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	if (!cpu_rows) bpf_map__set_max_entries(skel_->maps.syscall_stats, 1);
 	by_syscall_ = cpu_rows;
 
-	// Load only this flavour; the fork/exit hooks only when a target set exists.
+	// Load only this flavour; the exit hook when a target set exists or task exits are streamed,
+	// the fork hook only with a target set.
 	bpf_program *prog;
 	bpf_object__for_each_program(prog, skel_->obj) bpf_program__set_autoload(prog, false);
 	ModePrograms wanted = programs_of(skel_, mode);
 	std::vector<bpf_program *> to_attach = {wanted.sys_enter, wanted.sys_exit};
 	if (config.aggregate) to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate};
-	if (!config.trace_all) {
-		to_attach.push_back(wanted.task_exit);
-		if (config.follow_children) to_attach.push_back(wanted.task_fork);
-	}
+	if (!config.trace_all || !config.aggregate) to_attach.push_back(wanted.task_exit);
+	if (!config.trace_all && config.follow_children) to_attach.push_back(wanted.task_fork);
 	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
 
 	// The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's

@@ -86,5 +86,34 @@ for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
   });
 }
 
+test('bpf: -a shows the ends of processes it did not start, and their dead threads\' calls unfinished', async () => {
+  let tracer;
+  let stderr = '';
+  const out = path.join(dir, 'all.txt');
+  // --comm keeps the rest of the host out; the program runs outside the tracer.
+  const running = runTracer(['--backend', 'bpf', '-v', '-a', '--comm', 'midcall', '--format', 'strace', '-o', out], {
+    started: (child) => {
+      tracer = child;
+      child.stderr.on('data', (d) => (stderr += d));
+    },
+  });
+  await waitFor(() => stderr.includes('attached with'), 'the tracer to attach');
+  const program = spawn(fixture('midcall'), ['exit', 'child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let programOut = '';
+  program.stdout.on('data', (d) => (programOut += d));
+  const status = await new Promise((resolve) => program.on('close', resolve));
+  assert.is(status, 3);
+  const blocked = Number(/^blocked (\d+)/m.exec(programOut)?.[1]);
+  const ends = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').split('\n').filter((line) => / \+\+\+ exited with 3 \+\+\+$|^\+\+\+ exited with 3 \+\+\+$/.test(line));
+  // The child's process and the command's: strace drops the prefix of the last one alive.
+  await waitFor(() => ends().length >= 2, 'both processes\' ends in the trace');
+  tracer.kill('SIGINT');
+  const run = await running;
+  assert.is(run.status, 0, run.stderr);
+  const text = fs.readFileSync(out, 'utf8');
+  assert.ok(ends().some((line) => line.startsWith(`[pid ${program.pid}] `) || line === '+++ exited with 3 +++'), `the command's end: ${text}`);
+  assert.match(text, new RegExp(`^\\[pid ${blocked}\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'), 'the blocked thread\'s read, unfinished');
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
