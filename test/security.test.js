@@ -13,6 +13,7 @@ const OBSERVING_HELPERS = new Set([
   'bpf_map_update_elem', 'bpf_map_delete_elem', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve', 'bpf_ringbuf_submit',
   'bpf_task_storage_get', 'bpf_task_storage_get_recur', // the kernel's name for it in tracing programs
   'bpf_ringbuf_output', // copies an event assembled in our scratch map into our ring
+  'bpf_ringbuf_discard', // gives back a record of our ring whose copy faulted
   'bpf_probe_read_user', 'bpf_probe_read_user_str', // argument capture: reads the caller's memory
   'bpf_loop', // runs one of our callbacks a bounded number of times
   'bpf_get_stack', 'bpf_get_stack_tp', 'bpf_get_stack_raw_tp', 'bpf_task_pt_regs', // -k: reads the caller's user stack, saved registers
