@@ -65,6 +65,15 @@ function captureAt(batch: Batch, j: number): Capture {
   return { arg: batch.captureArg[j], kind: batch.captureKind[j], flags: batch.captureFlags[j], data: batch.captureData[j] };
 }
 
+function fillCapture(capture: Capture, batch: Batch, j: number): void {
+  capture.arg = batch.captureArg[j];
+  capture.kind = batch.captureKind[j];
+  capture.flags = batch.captureFlags[j];
+  capture.data = batch.captureData[j];
+}
+
+const EMPTY_DATA = new Uint8Array(0);
+
 /** Events with a comm and arguments in the per-enter columns. */
 function hasEnterColumns(kind: number): boolean {
   return kind === EventKind.ENTER || kind === EventKind.CALL || kind === EventKind.IN_PROGRESS;
@@ -72,18 +81,21 @@ function hasEnterColumns(kind: number): boolean {
 
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
-  /** Reused for every CALL record: emit() must not keep the object. */
+  /** Reused for every CALL record, with its captures: emit() must not keep either. */
   private readonly scratch: SyscallCall = {
     state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
     captures: null, tampered: 0,
   };
+  /** The scratch record's captures: the array of n items at index n, made once and refilled.
+   * Its length is bounded by the capture rules (the items one call can have). */
+  private readonly scratchCaptures: Capture[][] = [];
   /** Pending calls evicted because the table was full. */
   evicted = 0;
   /** sys_enter and sys_exit events received from the kernel. */
   eventsSeen = 0;
 
-  /** emit receives each call synchronously and must copy what it keeps: the object may be
-   * reused. emitProcessEvent, if given, receives signals and process exits in trace order. */
+  /** emit receives each call synchronously and must copy what it keeps: the object and its
+   * captures may be reused. emitProcessEvent, if given, receives signals and process exits in trace order. */
   constructor(private readonly emit: (call: SyscallCall) => void, private readonly options: PairerOptions,
     private readonly emitProcessEvent?: (event: ProcessEvent) => void) {}
 
@@ -102,8 +114,11 @@ export class CallPairer {
       const k = kind[i];
       let captures: Capture[] | null = null;
       if (capture < captureEvent.length && captureEvent[capture] === i) {
-        captures = [];
-        while (capture < captureEvent.length && captureEvent[capture] === i) captures.push(captureAt(batch, capture++));
+        const first = capture;
+        while (capture < captureEvent.length && captureEvent[capture] === i) capture++;
+        // A CALL's record is reused, and so are its captures; other events' calls are kept.
+        captures = k === EventKind.CALL ? this.scratchCapturesOf(batch, first, capture) : [];
+        if (k !== EventKind.CALL) for (let j = first; j < capture; j++) captures.push(captureAt(batch, j));
       }
       let tampered = 0;
       if (tampering < tamperedEvent.length && tamperedEvent[tampering] === i) tampered = batch.tamperedHow[tampering++];
@@ -150,6 +165,19 @@ export class CallPairer {
       this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, captures, k === EventKind.IN_PROGRESS);
     }
     this.announceBlocked(batch.flushTsNs);
+  }
+
+  /** Items from to end of the batch's capture columns, in the reused array of their count. */
+  private scratchCapturesOf(batch: Batch, from: number, end: number): Capture[] {
+    const count = end - from;
+    let captures = this.scratchCaptures[count];
+    if (!captures) {
+      captures = [];
+      for (let j = 0; j < count; j++) captures.push({ arg: 0, kind: 0, flags: 0, data: EMPTY_DATA });
+      this.scratchCaptures[count] = captures;
+    }
+    for (let j = 0; j < count; j++) fillCapture(captures[j], batch, from + j);
+    return captures;
   }
 
   /** The trace is over: every call still pending is unfinished, oldest first. */

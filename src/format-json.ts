@@ -2,7 +2,7 @@
 import type { ProcessEvent, SyscallCall } from './call-pairer';
 import { formatProcessEventJson } from './format-process-event';
 import { RelativeClock, wallClock, type TimeOptions } from './time-column';
-import { capturedArgs, type CaptureOptions } from './decode/captured';
+import { capturedArgsJson, type CapturedArgs, type CaptureOptions } from './decode/captured';
 import { argSpecs, errnoName, errnoOf, jsonValue, type ArgSpec } from './raw-args';
 import { syscallName } from './syscall-table';
 
@@ -55,14 +55,17 @@ function argsJson(parts: JsonParts, args: number[] | null): string {
   return text + '}';
 }
 
+/** Reused for every call's argument data: formatting is synchronous. */
+const capturedScratch: CapturedArgs = { args: [], afterReturn: null };
+
 /** What the argument data says, strace-style, keyed by argument name: {"filename":"\"/etc/hosts\""}. */
 function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions): string {
   if (!call.captures) return '';
-  const texts = capturedArgs(call, options).args;
+  const texts = capturedArgsJson(call, options, capturedScratch).args;
   let text = '';
   for (let i = 0; i < texts.length; i++) {
     if (texts[i] === undefined) continue;
-    text += (text ? ',' : ',"data":{') + (parts.dataKeys[i] ?? `"arg${i}":`) + JSON.stringify(texts[i]);
+    text += (text ? ',' : ',"data":{') + (parts.dataKeys[i] ?? `"arg${i}":`) + texts[i];
   }
   return text ? text + '}' : '';
 }

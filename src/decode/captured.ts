@@ -7,7 +7,7 @@ import type { Capture, SyscallCall } from '../call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { hex as rawHex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
-import { quoteBytes, type HexMode } from './quote';
+import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
 import { HEX_BUFFERS } from './strace-args';
 import { sockaddr } from './sockaddr';
 import * as structs from './structs';
@@ -29,10 +29,18 @@ export interface CapturedArgs {
 }
 
 let rulesByNr: Map<number, CaptureRule[]> | undefined;
+/** A syscall's rules by argument and end, arg * 2 + (atExit ? 1 : 0): looked up for every item. */
+const ruleSlots = new Map<number, (CaptureRule | undefined)[]>();
 
 function ruleFor(nr: number, arg: number, atExit: boolean): CaptureRule | undefined {
-  rulesByNr ??= captureRules();
-  return rulesByNr.get(nr)?.find((rule) => rule.arg === arg && rule.atExit === atExit);
+  let slots = ruleSlots.get(nr);
+  if (!slots) {
+    rulesByNr ??= captureRules();
+    slots = [];
+    for (const rule of rulesByNr.get(nr) ?? []) slots[rule.arg * 2 + (rule.atExit ? 1 : 0)] ??= rule;
+    ruleSlots.set(nr, slots);
+  }
+  return slots[arg * 2 + (atExit ? 1 : 0)];
 }
 
 /** Bytes shown inside their iovec array or msghdr, not as an argument of their own. */
@@ -125,19 +133,23 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
   });
 }
 
+/** A string's or a buffer's text, quoted; as a JSON string holding that text if json. */
+function quotedText(call: SyscallCall, name: string, item: Capture, options: CaptureOptions, json: boolean): string {
+  const quote = json ? quoteBytesJson : quoteBytes;
+  if (item.kind === CaptureKind.CAPTURE_STRING) return quote(item.data, (item.flags & CaptureFlag.CAPTURE_TRUNCATED) !== 0, options.hex);
+  const rule = ruleFor(call.nr, item.arg, (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0);
+  const shown = Math.min(item.data.length, rule?.max ?? options.stringLimit);
+  const mode = HEX_BUFFERS.has(name) ? 'all' : options.hex;
+  return quote(item.data, fullLength(call, rule, item.data) > shown, mode, shown);
+}
+
+/** The text of an item other than a string or a buffer. */
 function itemText(call: SyscallCall, item: Capture, items: Capture[], options: CaptureOptions): string | undefined {
   const { stringLimit: limit, hex } = options;
   const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
   const truncated = (item.flags & CaptureFlag.CAPTURE_TRUNCATED) !== 0;
   const rule = ruleFor(call.nr, item.arg, atExit);
   switch (item.kind) {
-    case CaptureKind.CAPTURE_STRING:
-      return quoteBytes(item.data, truncated, hex);
-    case CaptureKind.CAPTURE_BYTES: {
-      const shown = Math.min(item.data.length, rule?.max ?? limit);
-      const mode = HEX_BUFFERS.has(syscallInfo(call.nr)?.name ?? '') ? 'all' : hex;
-      return quoteBytes(item.data.subarray(0, shown), fullLength(call, rule, item.data) > shown, mode);
-    }
     case CaptureKind.CAPTURE_STRING_ARRAY:
       return stringArray(item.data, truncated, limit, hex);
     case CaptureKind.CAPTURE_COUNT: {
@@ -182,10 +194,26 @@ function valueResultText(items: Capture[], arg: number, succeeded: boolean): str
 
 /** The text of every argument that has data; the rest stay undefined. */
 export function capturedArgs(call: SyscallCall, options: CaptureOptions): CapturedArgs {
-  const args: (string | undefined)[] = [];
+  const result: CapturedArgs = { args: [], afterReturn: null };
+  fillCapturedArgs(call, options, false, result);
+  return result;
+}
+
+/** capturedArgs' texts as JSON strings (JSON.stringify of each), in `into`, which is cleared
+ * first: a formatter reuses one for every call. afterReturn stays null: JSON has no text
+ * after the result. */
+export function capturedArgsJson(call: SyscallCall, options: CaptureOptions, into: CapturedArgs): CapturedArgs {
+  into.args.length = 0;
+  into.afterReturn = null;
+  fillCapturedArgs(call, options, true, into);
+  return into;
+}
+
+function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
+  const { args } = into;
   let afterReturn: string | null = null;
   const items = call.captures;
-  if (!items) return { args, afterReturn };
+  if (!items) return;
   const name = syscallInfo(call.nr)?.name ?? '';
   const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
@@ -193,7 +221,7 @@ export function capturedArgs(call: SyscallCall, options: CaptureOptions): Captur
     // -k: a stack is shown after the call (src/stack/), not as an argument.
     if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {
-      args[item.arg] ??= valueResultText(items, item.arg, succeeded);
+      if (args[item.arg] === undefined) args[item.arg] = jsonIf(json, valueResultText(items, item.arg, succeeded));
       continue;
     }
     const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
@@ -201,10 +229,16 @@ export function capturedArgs(call: SyscallCall, options: CaptureOptions): Captur
     // An iovec's data and a msghdr's parts are shown with their array or msghdr.
     if (PART_KINDS.has(item.kind)) continue;
     if (item.kind === CaptureKind.CAPTURE_BYTES && isPartOfArray(ruleFor(call.nr, item.arg, atExit))) continue;
-    const text = itemText(call, item, items, options);
+    const text = item.kind === CaptureKind.CAPTURE_STRING || item.kind === CaptureKind.CAPTURE_BYTES
+      ? quotedText(call, name, item, options, json) : jsonIf(json, itemText(call, item, items, options));
     if (text === undefined) continue;
-    if (atExit && POLL_LIKE.has(name)) afterReturn = ` (${text})`;
-    else if (atExit || args[item.arg] === undefined) args[item.arg] = text;
+    if (atExit && POLL_LIKE.has(name)) {
+      if (!json) afterReturn = ` (${text})`;
+    } else if (atExit || args[item.arg] === undefined) args[item.arg] = text;
   }
-  return { args, afterReturn };
+  into.afterReturn = afterReturn;
+}
+
+function jsonIf(json: boolean, text: string | undefined): string | undefined {
+  return json && text !== undefined ? JSON.stringify(text) : text;
 }

@@ -24,23 +24,50 @@ function escapeOf(byte: number, next: number | undefined, hex: HexMode): string 
 // The quoted text is assembled as latin1 bytes and made a string once: appending a
 // character at a time builds a rope that JSON.stringify and writes must flatten later.
 let scratch = Buffer.allocUnsafe(4096);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
 
-/** The bytes between quotes; `cut` adds strace's "..." after the closing quote. */
-export function quoteBytes(bytes: Uint8Array, cut: boolean, hex: HexMode = 'none'): string {
-  const longest = 2 + bytes.length * 4; // every byte as \ooo or \xhh
+/** Writes the quoted text of bytes[0, length) into scratch and returns its length. In JSON,
+ * the text is written as a JSON string holding it: between quotes, with each quote and
+ * backslash of the text escaped (the text is printable ASCII: nothing else needs it). */
+function writeQuoted(bytes: Uint8Array, length: number, cut: boolean, hex: HexMode, json: boolean): number {
+  const longest = 8 + length * 8; // every byte as \ooo or \\xhh, the quotes, "..."
   if (scratch.length < longest) scratch = Buffer.allocUnsafe(longest);
   const out = scratch;
   let n = 0;
-  out[n++] = 0x22;
-  for (let i = 0; i < bytes.length; i++) {
+  if (json) out[n++] = QUOTE;
+  if (json) out[n++] = BACKSLASH;
+  out[n++] = QUOTE;
+  for (let i = 0; i < length; i++) {
     const byte = bytes[i];
-    if (hex !== 'all' && byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c) {
+    if (hex !== 'all' && byte >= 0x20 && byte < 0x7f && byte !== QUOTE && byte !== BACKSLASH) {
       out[n++] = byte;
       continue;
     }
-    const escape = escapeOf(byte, bytes[i + 1], hex);
-    for (let k = 0; k < escape.length; k++) out[n++] = escape.charCodeAt(k);
+    const escape = escapeOf(byte, i + 1 < length ? bytes[i + 1] : undefined, hex);
+    for (let k = 0; k < escape.length; k++) {
+      const c = escape.charCodeAt(k);
+      if (json && (c === BACKSLASH || c === QUOTE)) out[n++] = BACKSLASH;
+      out[n++] = c;
+    }
   }
-  out[n++] = 0x22;
-  return out.toString('latin1', 0, n) + (cut ? '...' : '');
+  if (json) out[n++] = BACKSLASH;
+  out[n++] = QUOTE;
+  if (cut) for (let k = 0; k < 3; k++) out[n++] = DOT;
+  if (json) out[n++] = QUOTE;
+  return n;
+}
+
+/** The bytes between quotes; `cut` adds strace's "..." after the closing quote. Only the
+ * first `length` bytes are shown (all by default). */
+export function quoteBytes(bytes: Uint8Array, cut: boolean, hex: HexMode = 'none', length = bytes.length): string {
+  const n = writeQuoted(bytes, length, cut, hex, false);
+  return scratch.toString('latin1', 0, n);
+}
+
+/** JSON.stringify(quoteBytes(...)), made in one pass. */
+export function quoteBytesJson(bytes: Uint8Array, cut: boolean, hex: HexMode, length = bytes.length): string {
+  const n = writeQuoted(bytes, length, cut, hex, true);
+  return scratch.toString('latin1', 0, n);
 }
