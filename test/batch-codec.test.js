@@ -62,6 +62,18 @@ test('a tampered call (-e inject) is marked on its event', () => {
   assert.equal(batch.tamperedHow, [Tampering.TAMPER_INJECTED, Tampering.TAMPER_DELAYED]);
 });
 
+test('64-bit values read exactly: small, past 32 bits, up to the safe integers', () => {
+  const edges = [0, 1, -1, 2 ** 27 - 1, 2 ** 27, -(2 ** 27), -(2 ** 27) - 1, 2 ** 28, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, -(2 ** 52)];
+  const events = [];
+  for (let i = 0; i < edges.length; i += 6) {
+    const args = edges.slice(i, i + 6);
+    events.push({ kind: 0, tsNs: 100 + i, tid: 7 + i, pid: 7, nr: 0, comm: 'a', args });
+  }
+  const batch = decodeBatch(loadAddon().encodeBatch(events));
+  const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
+  assert.equal(events.flatMap((_, k) => columns.map((c) => c[k])), edges);
+});
+
 test('an empty batch is a quiet tick with its flush time', () => {
   const batch = decodeBatch(loadAddon().encodeBatch([]));
   assert.is(batch.kind.length, 0);

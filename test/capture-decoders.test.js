@@ -2,7 +2,7 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { quoteBytes } = require('../dist/decode/quote');
+const { quoteBytes, quoteBytesJson } = require('../dist/decode/quote');
 const structs = require('../dist/decode/structs');
 const { sockaddr, ipv6Text, endpointText } = require('../dist/decode/sockaddr');
 const { flags } = require('../dist/decode/symbols');
@@ -22,6 +22,19 @@ test('quoting: C escapes, short octal unless a digit follows, non-UTF-8 bytes, -
   assert.is(quoteBytes(Buffer.from('ab'), false, 'all'), '"\\x61\\x62"');
   assert.is(quoteBytes(Buffer.from(''), false), '""');
   assert.is(quoteBytes(Buffer.from('abcd'), true), '"abcd"...');
+});
+
+test('quoting for JSON: the JSON string of the quoted text, for every byte, mode, length and cut', () => {
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  for (const hex of ['none', 'non-ascii', 'all']) {
+    for (const [data, length] of [[all, 256], [all, 40], [Buffer.from('"\\x\n1'), 5], [Buffer.from(''), 0]]) {
+      for (const cut of [false, true]) {
+        assert.is(quoteBytesJson(data, cut, hex, length), JSON.stringify(quoteBytes(data.subarray(0, length), cut, hex)), `${hex} ${length} ${cut}`);
+      }
+    }
+  }
+  assert.is(quoteBytes(Buffer.from('abc1'), false, 'none', 2), '"ab"', 'a length shows the first bytes only');
+  assert.is(quoteBytes(bytes(0, 0x31), false, 'none', 1), '"\\0"', 'the byte past the length is not a following digit');
 });
 
 test('flags: zero, unknown bits as |0x..., multi-bit O_SYNC and O_TMPFILE folded', () => {
