@@ -1,9 +1,10 @@
-// Decodes the addon's protobuf batches (proto/batch.proto) with the code protobufjs
-// generated from the schema.
+// Decodes the addon's protobuf batches (proto/batch.proto): batches column by column
+// (src/batch-reader.ts), aggregates with the code protobufjs generated from the schema.
 // protobuf-numbers must load first: it configures protobufjs before the generated code
 // computes its default values.
 import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
+import { readBatch } from './batch-reader';
 
 export const EventKind = bpftrace_ts.EventKind;
 export const Tampering = bpftrace_ts.Tampering;
@@ -12,7 +13,7 @@ export type Aggregate = bpftrace_ts.Aggregate;
 export type AggregateRow = bpftrace_ts.IAggregateRow;
 
 export function decodeBatch(bytes: Uint8Array): Batch {
-  return bpftrace_ts.Batch.decode(bytes);
+  return readBatch(bytes);
 }
 
 export function decodeAggregate(bytes: Uint8Array): Aggregate {

@@ -101,7 +101,7 @@ export class CallPairer {
 
   addBatch(batch: Batch): void {
     const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret, durationNs } = batch;
-    const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
+    const { arg0, arg1, arg2, arg3, arg4, arg5 } = batch;
     let ts = batch.baseTsNs;
     let enter = 0; // index into the per-enter columns
     let exit = 0;  // per-exit
@@ -145,7 +145,14 @@ export class CallPairer {
         if (this.pending.size > 0) this.abandon(tid[i]);
         const record = this.scratch;
         const args = record.args as number[];
-        for (let a = 0; a < 6; a++) args[a] = columns[a][enter];
+        // One load site per column: the columns hold small integers or doubles, and a loop
+        // over them would make its one site polymorphic.
+        args[0] = arg0[enter];
+        args[1] = arg1[enter];
+        args[2] = arg2[enter];
+        args[3] = arg3[enter];
+        args[4] = arg4[enter];
+        args[5] = arg5[enter];
         record.tsNs = ts;
         record.durNs = durationNs[call++];
         record.pid = pid[i];
@@ -160,7 +167,7 @@ export class CallPairer {
         continue;
       }
       if (k === EventKind.ENTER) this.eventsSeen++;
-      const args = [columns[0][enter], columns[1][enter], columns[2][enter], columns[3][enter], columns[4][enter], columns[5][enter]];
+      const args = [arg0[enter], arg1[enter], arg2[enter], arg3[enter], arg4[enter], arg5[enter]];
       enter++;
       this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, captures, k === EventKind.IN_PROGRESS);
     }

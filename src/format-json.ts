@@ -13,6 +13,18 @@ interface JsonParts {
   /** The argument names as keys of "data", quoted. */
   readonly dataKeys: readonly string[];
   readonly specs: readonly ArgSpec[];
+  /** The texts of the syscall's last call, and what they were made from: a thread makes the
+   * same call, often with the same arguments, many times in a row. */
+  readonly last: {
+    pid: number;
+    tid: number;
+    comm: string;
+    /** ,"pid":...,"tid":...,"comm":...,"syscall":...,"nr":...,"args": */
+    caller: string;
+    readonly args: number[];
+    /** Of the named arguments of args; '' if none yet. */
+    argsText: string;
+  };
 }
 
 const partsCache = new Map<number, JsonParts>();
@@ -26,6 +38,7 @@ function partsOf(nr: number): JsonParts {
       keys: specs.map((spec, i) => (i === 0 ? '{"' : ',"') + spec.name + '":'),
       dataKeys: specs.map((spec) => JSON.stringify(spec.name) + ':'),
       specs,
+      last: { pid: -1, tid: -1, comm: '', caller: '', args: [0, 0, 0, 0, 0, 0], argsText: '' },
     };
     partsCache.set(nr, parts);
   }
@@ -46,13 +59,32 @@ function commJson(comm: string): string {
   return text;
 }
 
+/** From ,"pid" to "args":, the same for every call of a thread to a syscall. */
+function callerJson(parts: JsonParts, call: SyscallCall): string {
+  const { last } = parts;
+  if (call.tid !== last.tid || call.pid !== last.pid || call.comm !== last.comm) {
+    last.pid = call.pid;
+    last.tid = call.tid;
+    last.comm = call.comm;
+    last.caller = ',"pid":' + call.pid + ',"tid":' + call.tid + ',"comm":' + commJson(call.comm) + parts.nameAndNr;
+  }
+  return last.caller;
+}
+
 function argsJson(parts: JsonParts, args: number[] | null): string {
   if (!args) return 'null';
-  const { keys, specs } = parts;
+  const { keys, specs, last } = parts;
   if (keys.length === 0) return '{}';
+  let same = last.argsText !== '';
+  for (let i = 0; same && i < keys.length; i++) same = args[i] === last.args[i];
+  if (same) return last.argsText;
   let text = '';
-  for (let i = 0; i < keys.length; i++) text += keys[i] + jsonValue(specs[i].kind, args[i]);
-  return text + '}';
+  for (let i = 0; i < keys.length; i++) {
+    text += keys[i] + jsonValue(specs[i].kind, args[i]);
+    last.args[i] = args[i];
+  }
+  last.argsText = text + '}';
+  return last.argsText;
 }
 
 /** Reused for every call's argument data: formatting is synchronous. */
@@ -79,10 +111,7 @@ function formatJsonLine(call: SyscallCall, options: CaptureOptions, times = ''):
   const parts = partsOf(call.nr);
   return '{"ts_ns":' + call.tsNs + times +
     ',"dur_ns":' + (returned && call.durNs !== null ? call.durNs : 'null') +
-    ',"pid":' + call.pid +
-    ',"tid":' + call.tid +
-    ',"comm":' + commJson(call.comm) +
-    parts.nameAndNr + argsJson(parts, call.args) + dataJson(parts, call, options) +
+    callerJson(parts, call) + argsJson(parts, call.args) + dataJson(parts, call, options) +
     ',"ret":' + (returned ? call.ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +
     (call.tampered & 1 ? ',"injected":true' : '') + (call.tampered & 2 ? ',"delayed":true' : '') + // Tampering bits

@@ -4,6 +4,7 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { loadAddon } = require('../dist/native-addon');
 const { decodeBatch, EventKind, Tampering } = require('../dist/batch-decoder');
+const { bpftrace_ts } = require('../dist/generated/batch');
 
 test('batches decode to the values that were encoded', () => {
   const events = [
@@ -72,6 +73,45 @@ test('64-bit values read exactly: small, past 32 bits, up to the safe integers',
   const batch = decodeBatch(loadAddon().encodeBatch(events));
   const columns = [batch.arg0, batch.arg1, batch.arg2, batch.arg3, batch.arg4, batch.arg5];
   assert.equal(events.flatMap((_, k) => columns.map((c) => c[k])), edges);
+});
+
+/** The batch as protobufjs's generated decoder reads it, for comparison. */
+const generatedDecode = (bytes) => ({ ...bpftrace_ts.Batch.decode(bytes) });
+const plain = (batch) => ({ ...batch, captureData: batch.captureData.map((d) => [...d]) });
+
+test('the column reader reads every field as the generated decoder does', () => {
+  const n = 40;
+  const values = (f) => Array.from({ length: n }, (_, i) => f(i));
+  const message = {
+    baseTsNs: 123456789012, flushTsNs: -5, lostEvents: 2 ** 40 + 3,
+    kind: values((i) => i % 7), tsDeltaNs: values((i) => (i * 7919) % 3000 - 100), tid: values((i) => 4000000000 - i), nr: values((i) => i * 13),
+    pid: values((i) => i), commIndex: values((i) => i % 3),
+    arg0: values((i) => -i * 2 ** 45), arg1: values((i) => 2 ** 47 + i), arg2: values((i) => i - 20), arg3: values((i) => 2 ** 27 + i - 20),
+    arg4: values((i) => -(2 ** 52) + i), arg5: values((i) => 2 ** 53 - 1 - i), ret: values((i) => -i), comms: ['a', 'naïve ünïcode', ''],
+    durationNs: values((i) => i * 1000003), captureEvent: values((i) => i), captureArg: values((i) => i % 6), captureKind: values((i) => i % 10),
+    captureFlags: values((i) => i % 16), captureData: values((i) => Uint8Array.from({ length: i % 5 }, (_, k) => k * 50 + i)),
+    mapsEvent: [1, 2], mapsPid: [7, 8], maps: ['55-66 r-xp 0 08:01 12 /bin/x', ''], tamperedEvent: [3], tamperedHow: [2],
+  };
+  const bytes = bpftrace_ts.Batch.encode(message).finish();
+  const read = decodeBatch(bytes);
+  assert.ok(read instanceof bpftrace_ts.Batch);
+  assert.equal(plain(read), plain(generatedDecode(bytes)));
+  assert.equal(plain(decodeBatch(Buffer.from(bytes))), plain(generatedDecode(Buffer.from(bytes))), 'from a Buffer');
+  assert.equal(read.arg5, message.arg5);
+  // A comm cut inside a UTF-8 character decodes as protobufjs decodes it.
+  const cut = Buffer.from([0x92, 0x01, 0x03, 0x61, 0xc3, 0x0a]); // comms = "a\xc3\n" (field 18)
+  assert.equal(decodeBatch(cut).comms, generatedDecode(cut).comms);
+  assert.equal(decodeBatch(new Uint8Array(cut)).comms, generatedDecode(new Uint8Array(cut)).comms);
+});
+
+test('the column reader takes unpacked repeated values and skips unknown fields', () => {
+  // tid 5 unpacked, twice; field 4 (reserved) as a varint; field 30 as bytes; field 31 fixed32; nr packed.
+  const bytes = Uint8Array.from([0x38, 0x05, 0x38, 0x06, 0x20, 0x01, 0xf2, 0x01, 0x02, 0xff, 0xff, 0xfd, 0x01, 1, 2, 3, 4, 0x42, 0x02, 0x01, 0x02]);
+  const batch = decodeBatch(bytes);
+  assert.equal(batch.tid, [5, 6]);
+  assert.equal(batch.nr, [1, 2]);
+  assert.equal(plain(batch), plain(generatedDecode(bytes)));
+  assert.throws(() => decodeBatch(Uint8Array.from([0x42, 0x05, 0x01])), /index out of range/, 'a column longer than the batch');
 });
 
 test('an empty batch is a quiet tick with its flush time', () => {
