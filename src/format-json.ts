@@ -8,9 +8,11 @@ import { syscallName } from './syscall-table';
 
 /** The constant text of a syscall's object: its name and number, its argument keys. */
 interface JsonParts {
+  readonly nr: number;
   readonly nameAndNr: string;
   readonly keys: readonly string[];
-  /** The argument names as keys of "data", quoted. */
+  /** The argument names as keys of "data", quoted: the first after ,"data":{, the others after a comma. */
+  readonly firstDataKeys: readonly string[];
   readonly dataKeys: readonly string[];
   readonly specs: readonly ArgSpec[];
   /** The texts of the syscall's last call, and what they were made from: a thread makes the
@@ -24,6 +26,10 @@ interface JsonParts {
     readonly args: number[];
     /** Of the named arguments of args; '' if none yet. */
     argsText: string;
+    ret: number | null;
+    tampered: number;
+    /** From ,"ret" to the end of the object. */
+    resultText: string;
   };
 }
 
@@ -34,11 +40,13 @@ function partsOf(nr: number): JsonParts {
   if (!parts) {
     const specs = argSpecs(nr);
     parts = {
+      nr,
       nameAndNr: ',"syscall":"' + syscallName(nr) + '","nr":' + nr + ',"args":',
       keys: specs.map((spec, i) => (i === 0 ? '{"' : ',"') + spec.name + '":'),
-      dataKeys: specs.map((spec) => JSON.stringify(spec.name) + ':'),
+      firstDataKeys: specs.map((spec) => ',"data":{' + JSON.stringify(spec.name) + ':'),
+      dataKeys: specs.map((spec) => ',' + JSON.stringify(spec.name) + ':'),
       specs,
-      last: { pid: -1, tid: -1, comm: '', caller: '', args: [0, 0, 0, 0, 0, 0], argsText: '' },
+      last: { pid: -1, tid: -1, comm: '', caller: '', args: [0, 0, 0, 0, 0, 0], argsText: '', ret: null, tampered: 0, resultText: '' },
     };
     partsCache.set(nr, parts);
   }
@@ -97,7 +105,7 @@ function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions):
   let text = '';
   for (let i = 0; i < texts.length; i++) {
     if (texts[i] === undefined) continue;
-    text += (text ? ',' : ',"data":{') + (parts.dataKeys[i] ?? `"arg${i}":`) + texts[i];
+    text += (text ? parts.dataKeys[i] ?? `,"arg${i}":` : parts.firstDataKeys[i] ?? `,"data":{"arg${i}":`) + texts[i];
   }
   return text ? text + '}' : '';
 }
@@ -107,15 +115,25 @@ function dataJson(parts: JsonParts, call: SyscallCall, options: CaptureOptions):
 function formatJsonLine(call: SyscallCall, options: CaptureOptions, times = ''): string | null {
   if (call.state === 'started') return null;
   const returned = call.state === 'returned' && call.ret !== null;
-  const errno = returned ? errnoOf(call.nr, call.ret as number) : null;
   const parts = partsOf(call.nr);
   return '{"ts_ns":' + call.tsNs + times +
     ',"dur_ns":' + (returned && call.durNs !== null ? call.durNs : 'null') +
     callerJson(parts, call) + argsJson(parts, call.args) + dataJson(parts, call, options) +
-    ',"ret":' + (returned ? call.ret : 'null') +
+    resultJson(parts, returned ? call.ret : null, call.tampered);
+}
+
+/** From ,"ret" to the end of the object: the result (null if none), its errno, the tampering. */
+function resultJson(parts: JsonParts, ret: number | null, tampered: number): string {
+  const { last } = parts;
+  if (last.resultText !== '' && ret === last.ret && tampered === last.tampered) return last.resultText;
+  const errno = ret !== null ? errnoOf(parts.nr, ret) : null;
+  last.ret = ret;
+  last.tampered = tampered;
+  last.resultText = ',"ret":' + (ret !== null ? ret : 'null') +
     ',"errno":' + (errno !== null ? '"' + errnoName(errno) + '"' : 'null') +
-    (call.tampered & 1 ? ',"injected":true' : '') + (call.tampered & 2 ? ',"delayed":true' : '') + // Tampering bits
+    (tampered & 1 ? ',"injected":true' : '') + (tampered & 2 ? ',"delayed":true' : '') + // Tampering bits
     '}';
+  return last.resultText;
 }
 
 /** JSON Lines with the -t/-tt/-ttt and -r times as members: "time" (the wall clock as

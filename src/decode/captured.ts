@@ -203,7 +203,8 @@ export function capturedArgs(call: SyscallCall, options: CaptureOptions): Captur
  * first: a formatter reuses one for every call. afterReturn stays null: JSON has no text
  * after the result. */
 export function capturedArgsJson(call: SyscallCall, options: CaptureOptions, into: CapturedArgs): CapturedArgs {
-  into.args.length = 0;
+  const { args } = into;
+  for (let i = 0; i < args.length; i++) args[i] = undefined; // cheaper than truncating
   into.afterReturn = null;
   fillCapturedArgs(call, options, true, into);
   return into;
