@@ -80,14 +80,24 @@ function delimitedEnd(cursor: Cursor): number {
 // A repeated scalar: packed (all values in one length-delimited field) or one value. A
 // function per type, so that each loop's read is inlined.
 
-function sint64Column(cursor: Cursor, wire: number, column: number[]): void {
+/** The values of a packed column: each varint ends with its one byte below 0x80. A column is
+ * made at its size, not grown a push at a time: the growing was most of a batch's garbage. */
+function valueCount(buf: Uint8Array, from: number, end: number): number {
+  let count = 0;
+  for (let i = from; i < end; i++) if (buf[i] < 0x80) count++;
+  return count;
+}
+
+function sint64Column(cursor: Cursor, wire: number, given: number[]): number[] {
   if (wire !== WIRE_LENGTH_DELIMITED) {
-    column.push(sint64(cursor));
-    return;
+    given.push(sint64(cursor));
+    return given;
   }
   const end = delimitedEnd(cursor);
   const { buf } = cursor;
   let pos = cursor.pos;
+  const column = given.length === 0 ? new Array<number>(valueCount(buf, pos, end)) : given;
+  let n = column === given ? given.length : 0;
   // Values up to 56 bits (every time, register and result but the odd garbage register) are
   // read as two 28-bit integers, without a bounds check per byte while a whole varint fits.
   const roomy = end - MAX_VARINT_BYTES;
@@ -101,7 +111,7 @@ function sint64Column(cursor: Cursor, wire: number, column: number[]): void {
       if (byte < 0x80) break;
     }
     if (byte < 0x80) {
-      column.push((low >>> 1) ^ -(low & 1)); // zigzag
+      column[n++] = (low >>> 1) ^ -(low & 1); // zigzag
       continue;
     }
     let high = 0;
@@ -111,30 +121,60 @@ function sint64Column(cursor: Cursor, wire: number, column: number[]): void {
       if (byte < 0x80) break;
     }
     if (byte < 0x80) {
-      column.push(zigzag(low + high * 2 ** 28));
+      column[n++] = zigzag(low + high * 2 ** 28);
       continue;
     }
     cursor.pos = start;
-    column.push(sint64(cursor));
+    column[n++] = sint64(cursor);
     pos = cursor.pos;
   }
   const messageEnd = cursor.end;
   cursor.pos = pos;
   cursor.end = end;
-  while (cursor.pos < end) column.push(sint64(cursor));
+  while (cursor.pos < end) column[n++] = sint64(cursor);
   cursor.end = messageEnd;
+  return column;
 }
 
 /** uint32 values, or int32 ones (enums) if signed: the low 32 bits read as protobufjs reads them. */
-function uint32Column(cursor: Cursor, wire: number, column: number[], signed = false): void {
+function uint32Column(cursor: Cursor, wire: number, given: number[], signed = false): number[] {
+  const first = given.length;
+  let column = given;
   if (wire !== WIRE_LENGTH_DELIMITED) {
-    column.push(signed ? uint32(cursor) | 0 : uint32(cursor));
-    return;
+    column.push(uint32(cursor));
+  } else {
+    const end = delimitedEnd(cursor);
+    const { buf } = cursor;
+    let pos = cursor.pos;
+    if (first === 0) column = new Array<number>(valueCount(buf, pos, end));
+    let n = first;
+    // Values below 2^28 (all but the odd tid past it) without a bounds check per byte.
+    const roomy = end - MAX_VARINT_BYTES;
+    while (pos < roomy) {
+      const start = pos;
+      let byte = 0;
+      let value = 0;
+      for (let shift = 0; shift < 28; shift += 7) {
+        byte = buf[pos++];
+        value |= (byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      if (byte < 0x80) {
+        column[n++] = value;
+        continue;
+      }
+      cursor.pos = start;
+      column[n++] = uint32(cursor);
+      pos = cursor.pos;
+    }
+    const messageEnd = cursor.end;
+    cursor.pos = pos;
+    cursor.end = end;
+    while (cursor.pos < end) column[n++] = uint32(cursor);
+    cursor.end = messageEnd;
   }
-  const messageEnd = cursor.end;
-  cursor.end = delimitedEnd(cursor);
-  while (cursor.pos < cursor.end) column.push(signed ? uint32(cursor) | 0 : uint32(cursor));
-  cursor.end = messageEnd;
+  if (signed) for (let i = first; i < column.length; i++) column[i] |= 0;
+  return column;
 }
 
 /** A string as protobufjs decodes it: Buffer's UTF-8 decoding for a Buffer, its own otherwise
@@ -178,31 +218,31 @@ export function readBatch(buf: Uint8Array): bpftrace_ts.Batch {
       case 1: batch.baseTsNs = sint64(cursor); break;
       case 2: batch.flushTsNs = sint64(cursor); break;
       case 3: batch.lostEvents = varint(cursor); break;
-      case 5: uint32Column(cursor, wire, batch.kind, true); break;
-      case 6: sint64Column(cursor, wire, batch.tsDeltaNs); break;
-      case 7: uint32Column(cursor, wire, batch.tid); break;
-      case 8: uint32Column(cursor, wire, batch.nr); break;
-      case 9: uint32Column(cursor, wire, batch.pid); break;
-      case 10: uint32Column(cursor, wire, batch.commIndex); break;
-      case 11: sint64Column(cursor, wire, batch.arg0); break;
-      case 12: sint64Column(cursor, wire, batch.arg1); break;
-      case 13: sint64Column(cursor, wire, batch.arg2); break;
-      case 14: sint64Column(cursor, wire, batch.arg3); break;
-      case 15: sint64Column(cursor, wire, batch.arg4); break;
-      case 16: sint64Column(cursor, wire, batch.arg5); break;
-      case 17: sint64Column(cursor, wire, batch.ret); break;
+      case 5: batch.kind = uint32Column(cursor, wire, batch.kind, true); break;
+      case 6: batch.tsDeltaNs = sint64Column(cursor, wire, batch.tsDeltaNs); break;
+      case 7: batch.tid = uint32Column(cursor, wire, batch.tid); break;
+      case 8: batch.nr = uint32Column(cursor, wire, batch.nr); break;
+      case 9: batch.pid = uint32Column(cursor, wire, batch.pid); break;
+      case 10: batch.commIndex = uint32Column(cursor, wire, batch.commIndex); break;
+      case 11: batch.arg0 = sint64Column(cursor, wire, batch.arg0); break;
+      case 12: batch.arg1 = sint64Column(cursor, wire, batch.arg1); break;
+      case 13: batch.arg2 = sint64Column(cursor, wire, batch.arg2); break;
+      case 14: batch.arg3 = sint64Column(cursor, wire, batch.arg3); break;
+      case 15: batch.arg4 = sint64Column(cursor, wire, batch.arg4); break;
+      case 16: batch.arg5 = sint64Column(cursor, wire, batch.arg5); break;
+      case 17: batch.ret = sint64Column(cursor, wire, batch.ret); break;
       case 18: batch.comms.push(string(cursor)); break;
-      case 19: sint64Column(cursor, wire, batch.durationNs); break;
-      case 20: uint32Column(cursor, wire, batch.captureEvent); break;
-      case 21: uint32Column(cursor, wire, batch.captureArg); break;
-      case 22: uint32Column(cursor, wire, batch.captureKind, true); break;
-      case 23: uint32Column(cursor, wire, batch.captureFlags); break;
+      case 19: batch.durationNs = sint64Column(cursor, wire, batch.durationNs); break;
+      case 20: batch.captureEvent = uint32Column(cursor, wire, batch.captureEvent); break;
+      case 21: batch.captureArg = uint32Column(cursor, wire, batch.captureArg); break;
+      case 22: batch.captureKind = uint32Column(cursor, wire, batch.captureKind, true); break;
+      case 23: batch.captureFlags = uint32Column(cursor, wire, batch.captureFlags); break;
       case 24: batch.captureData.push(bytes(cursor)); break;
-      case 25: uint32Column(cursor, wire, batch.mapsEvent); break;
-      case 26: uint32Column(cursor, wire, batch.mapsPid); break;
+      case 25: batch.mapsEvent = uint32Column(cursor, wire, batch.mapsEvent); break;
+      case 26: batch.mapsPid = uint32Column(cursor, wire, batch.mapsPid); break;
       case 27: batch.maps.push(string(cursor)); break;
-      case 28: uint32Column(cursor, wire, batch.tamperedEvent); break;
-      case 29: uint32Column(cursor, wire, batch.tamperedHow); break;
+      case 28: batch.tamperedEvent = uint32Column(cursor, wire, batch.tamperedEvent); break;
+      case 29: batch.tamperedHow = uint32Column(cursor, wire, batch.tamperedHow); break;
       default: skip(cursor, wire);
     }
   }
