@@ -174,7 +174,7 @@ export class CallPairer {
     this.announceBlocked(batch.flushTsNs);
   }
 
-  /** Items from to end of the batch's capture columns, in the reused array of their count. */
+  /** Items [from, end) of the batch's capture columns, in the reused array of their count. */
   private scratchCapturesOf(batch: Batch, from: number, end: number): Capture[] {
     const count = end - from;
     let captures = this.scratchCaptures[count];

@@ -27,7 +27,7 @@ test('quoting: C escapes, short octal unless a digit follows, non-UTF-8 bytes, -
 test('quoting for JSON: the JSON string of the quoted text, for every byte, mode, length and cut', () => {
   const all = Uint8Array.from({ length: 256 }, (_, i) => i);
   for (const hex of ['none', 'non-ascii', 'all']) {
-    for (const [data, length] of [[all, 256], [all, 40], [Buffer.from('"\\x\n1'), 5], [Buffer.from(''), 0]]) {
+    for (const [data, length] of [[all, 256], [all, 40], [Buffer.from('"\\x\n1'), 5], [Buffer.from(''), 0], [Buffer.alloc(3000, 0xff), 3000]]) {
       for (const cut of [false, true]) {
         assert.is(quoteBytesJson(data, cut, hex, length), JSON.stringify(quoteBytes(data.subarray(0, length), cut, hex)), `${hex} ${length} ${cut}`);
       }

@@ -32,7 +32,7 @@ const DOT = 0x2e;
  * the text is written as a JSON string holding it: between quotes, with each quote and
  * backslash of the text escaped (the text is printable ASCII: nothing else needs it). */
 function writeQuoted(bytes: Uint8Array, length: number, cut: boolean, hex: HexMode, json: boolean): number {
-  const longest = 8 + length * 8; // every byte as \ooo or \\xhh, the quotes, "..."
+  const longest = 16 + length * 5; // every byte as \\ooo (in JSON), the quotes, the escapes around them, "..."
   if (scratch.length < longest) scratch = Buffer.allocUnsafe(longest);
   const out = scratch;
   let n = 0;
