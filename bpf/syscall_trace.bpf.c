@@ -683,13 +683,27 @@ static __always_inline void count_call_on_cpu(__u64 nr, __u64 ns, bool failed)
 	row->buckets[latency_bucket(ns)]++;
 }
 
+/* The row of a syscall and a process, thread or comm: the key is built only on this path,
+ * not on -a --hist's per-syscall one. */
+static __always_inline void count_call_by_group(struct task_struct *task, __u64 nr, __u64 ns, bool failed)
+{
+	struct aggregate_key key = { .nr = nr };
+
+	if (aggregate_by == AGGREGATE_BY_PROCESS)
+		key.group = task->tgid;
+	else if (aggregate_by == AGGREGATE_BY_THREAD)
+		key.group = task->pid;
+	else if (aggregate_by == AGGREGATE_BY_COMM)
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+	count_call(generation & 1 ? (void *)&stats1 : (void *)&stats0, &key, ns, failed);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct call_start *start = bpf_task_storage_get(&call_starts, task, 0, 0);
 	bool failed = ret < 0 && ret >= -4095;
-	struct aggregate_key key = {};
 	__u64 ns, nr;
 
 	if (!start || !start->ts_ns)
@@ -704,18 +718,10 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 		failed = false;
 	if (failures_only && !failed)
 		return 0;
-	if (aggregate_by == AGGREGATE_BY_SYSCALL) {
+	if (aggregate_by == AGGREGATE_BY_SYSCALL)
 		count_call_on_cpu(nr, ns, failed);
-		return 0;
-	}
-	key.nr = nr;
-	if (aggregate_by == AGGREGATE_BY_PROCESS)
-		key.group = task->tgid;
-	else if (aggregate_by == AGGREGATE_BY_THREAD)
-		key.group = task->pid;
-	else if (aggregate_by == AGGREGATE_BY_COMM)
-		bpf_get_current_comm(key.comm, sizeof(key.comm));
-	count_call(generation & 1 ? (void *)&stats1 : (void *)&stats0, &key, ns, failed);
+	else
+		count_call_by_group(task, nr, ns, failed);
 	return 0;
 }
 
