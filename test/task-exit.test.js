@@ -12,6 +12,8 @@ const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
 
 const dir = tempDir();
+// strace's prefix pads the pid to five columns: `[pid  4242] ` on a host whose pids are short.
+const pidPrefix = (pid) => `[pid ${String(pid).padStart(5)}] `;
 const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };
 
 for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
@@ -20,19 +22,19 @@ for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
     assert.is(run.status, 3, run.stderr);
     const commandPid = Number(/command pid (\d+)/.exec(run.stderr)[1]);
     const lines = run.stdout.split('\n');
-    const child = Number(/^\[pid (\d+)\] exit_group\(3\)/m.exec(run.stdout)?.[1]);
+    const child = Number(/^\[pid +(\d+)\] exit_group\(3\)/m.exec(run.stdout)?.[1]);
     assert.ok(child > 0 && child !== commandPid, `the child's exit_group: ${run.stdout}`);
-    assert.ok(lines.includes(`[pid ${child}] +++ exited with 3 +++`), `the child's end: ${run.stdout}`);
+    assert.ok(lines.includes(`${pidPrefix(child)}+++ exited with 3 +++`), `the child's end: ${run.stdout}`);
     assert.is(lines.filter(Boolean).at(-1), '+++ exited with 3 +++', 'the command\'s end, last');
     // The child's thread blocked in read never returned.
-    assert.match(run.stdout, new RegExp(`^\\[pid \\d+\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'));
+    assert.match(run.stdout, new RegExp(`^\\[pid +\\d+\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'));
   });
 
   test(`${backend}: a child killed by SIGKILL: "+++ killed by SIGKILL +++"${backend === 'ptrace' ? ' and its JSON exit event' : ', no JSON event'}`, async () => {
     const strace = await runTracer([...backendArgs, '-v', '--format', 'strace', '--', fixture('midcall'), 'killed', 'child']);
     assert.is(strace.status, 128 + 9, strace.stderr);
     const commandPid = Number(/command pid (\d+)/.exec(strace.stderr)[1]);
-    const killed = /^\[pid (\d+)\] \+\+\+ killed by SIGKILL \+\+\+$/m.exec(strace.stdout);
+    const killed = /^\[pid +(\d+)\] \+\+\+ killed by SIGKILL \+\+\+$/m.exec(strace.stdout);
     assert.ok(killed && Number(killed[1]) !== commandPid, `the child's end: ${strace.stdout}`);
     const out = path.join(dir, `killed-${backend}.json`);
     const run = await runTracer([...backendArgs, '-v', '--format', 'json', '-o', out, '--', fixture('midcall'), 'killed', 'child']);
@@ -67,7 +69,7 @@ for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
         fs.readFileSync(`/proc/${reader}/syscall`, 'utf8').split(' ')[0] === '0', 'cat to block in read');
       process.kill(reader, 'SIGKILL');
       const readerLines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '').split('\n')
-        .filter((line) => line.startsWith(`[pid ${reader}] `)).map((line) => line.slice(`[pid ${reader}] `.length));
+        .filter((line) => line.startsWith(pidPrefix(reader))).map((line) => line.slice(pidPrefix(reader).length));
       await waitFor(() => readerLines().includes('+++ killed by SIGKILL +++'), 'the reader\'s end in the trace');
       const lines = readerLines();
       // Its read: started (announced as blocked, or unfinished at once), never resumed.
@@ -111,8 +113,8 @@ test('bpf: -a shows the ends of processes it did not start, and their dead threa
   const run = await running;
   assert.is(run.status, 0, run.stderr);
   const text = fs.readFileSync(out, 'utf8');
-  assert.ok(ends().some((line) => line.startsWith(`[pid ${program.pid}] `) || line === '+++ exited with 3 +++'), `the command's end: ${text}`);
-  assert.match(text, new RegExp(`^\\[pid ${blocked}\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'), 'the blocked thread\'s read, unfinished');
+  assert.ok(ends().some((line) => line.startsWith(pidPrefix(program.pid)) || line === '+++ exited with 3 +++'), `the command's end: ${text}`);
+  assert.match(text, new RegExp(`^\\[pid +${blocked}\\] read\\(3, .*<unfinished \\.\\.\\.>`, 'm'), 'the blocked thread\'s read, unfinished');
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
