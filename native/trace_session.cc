@@ -15,6 +15,7 @@
 #include "held_command.h"
 #include "in_progress_calls.h"
 #include "native_error.h"
+#include "own_priority.h"
 #include "session_values.h"
 
 namespace {
@@ -56,6 +57,7 @@ SessionSpec parse_spec(const Napi::Object &o)
 		spec.command = command_spec(o.Get("command").As<Napi::Object>());
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
+	if (o.Get("niceIncrement").IsNumber()) spec.nice_increment = o.Get("niceIncrement").As<Napi::Number>().Int32Value();
 	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
 	t.stack_frames = stack_frames(o);
 	if (o.Get("aggregate").IsObject()) {
@@ -124,14 +126,14 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		stop_fd_ = eventfd(0, EFD_CLOEXEC);
 		if (stop_fd_ < 0) throw NativeError(std::string("eventfd: ") + strerror(errno), errno);
 
+		std::optional<HeldCommand> command;
 		if (spec_.command) {
-			HeldCommand command(spec_.command->path, spec_.command->argv, spec_.command->env, {}, spec_.command->user);
-			tracer_->add_target(command.pid(), TARGET_AWAIT_EXEC);
-			int pidfd = pidfd_open(command.pid());
+			command.emplace(spec_.command->path, spec_.command->argv, spec_.command->env, std::vector<sock_filter>{},
+			                spec_.command->user);
+			tracer_->add_target(command->pid(), TARGET_AWAIT_EXEC);
+			int pidfd = pidfd_open(command->pid());
 			if (pidfd < 0) throw NativeError(std::string("pidfd_open: ") + strerror(errno), errno);
 			pidfds_.push_back(pidfd);
-			command.release();
-			child_pid_ = command.pid();
 		}
 		for (uint32_t tgid : spec_.pids) {
 			int pidfd = pidfd_open(static_cast<pid_t>(tgid));
@@ -141,6 +143,13 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 			if (!spec_.tracer.aggregate)
 				for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
 					batch_->add_enter(e, EventKind::InProgress);
+		}
+		// After the command's fork, so it keeps the priority the tracer was started with;
+		// before the drain thread, which inherits it.
+		lower_own_priority(spec_.nice_increment);
+		if (command) {
+			command->release();
+			child_pid_ = command->pid();
 		}
 	} catch (const NativeError &e) {
 		tracer_.reset(); // detach before reporting

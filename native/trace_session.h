@@ -28,6 +28,7 @@ struct SessionSpec {
 	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
 	std::optional<CommandSpec> command;
 	std::vector<uint32_t> pids; // tgids to attach to
+	int nice_increment = 0;     // the tracer's own threads run this much nicer (own_priority.h)
 };
 
 // How the drain thread ended, reported after the last batch.

@@ -31,6 +31,7 @@ interface CliOptions extends DisplayCli {
   comm?: string;
   inherit: boolean;
   bufferSize: string;
+  nice?: string;
   verbose?: boolean;
   attach?: AttachMode;
   summary?: boolean;
@@ -51,6 +52,9 @@ interface CliOptions extends DisplayCli {
 }
 
 const DEFAULT_BUFFER_MIB = '32';
+/** How much nicer than it was started the eBPF backend's consumer runs: the traced programs
+ * keep the CPU when they need it, and the ring buffer holds the calls until it is free. */
+const DEFAULT_NICE_INCREMENT = 10;
 
 function program(): Command {
   return addDisplayOptions(new Command()
@@ -69,6 +73,7 @@ function program(): Command {
     .option('--comm <name>', 'only tasks with this command name (checked in the kernel)')
     .option('--no-inherit', 'do not follow children of traced processes')
     .option('--buffer-size <MiB>', 'ring buffer size, a power of two', DEFAULT_BUFFER_MIB)
+    .option('--nice <n>', `eBPF: the tracer runs n nicer (0-19) than it was started, the traced programs keep their priority (default: ${DEFAULT_NICE_INCREMENT})`)
     .option('-S, --summary', 'after the trace, a table of every syscall\'s calls, errors and latency (perf trace -s)')
     .addOption(new Option('--summary-by <group>', 'one -S table per process, per thread, or one for all').choices(['process', 'thread', 'none']).default('process'))
     .option('--summary-only', 'only the -S tables, counted in the kernel: no per-call cost beyond counting')
@@ -103,6 +108,7 @@ function chooseBackend(cli: CliOptions, injecting: boolean): Backend {
   const ebpfOnly: [boolean, string][] = [
     [cli.all === true, '-a (the whole host)'], [cli.hist === true, '--hist'], [cli.top !== undefined, '--top'],
     [cli.interval !== undefined, '-i'], [cli.cgroup !== undefined, '--cgroup'], [cli.attach !== undefined, '--attach'],
+    [cli.nice !== undefined, '--nice'],
   ];
   for (const [given, name] of ebpfOnly)
     if (given) throw new UsageError(`${name} needs the eBPF backend: not with --ptrace`);
@@ -139,6 +145,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     comm: cli.comm,
     inherit: cli.inherit,
     bufferBytes: bufferMiB << 20,
+    niceIncrement: cli.nice !== undefined ? niceIncrement(cli.nice) : DEFAULT_NICE_INCREMENT,
     verbose: cli.verbose === true,
     attachMode: cli.attach,
     summaryBy: cli.summary || summaryOnlyFromStream ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
@@ -155,6 +162,13 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const user = cli.user !== undefined ? runAsUser(cli.user, command.length > 0) : undefined;
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command, user };
   return options;
+}
+
+function niceIncrement(text: string): number {
+  const increment = Number(text);
+  if (!/^\d+$/.test(text) || increment > 19)
+    throw new UsageError(`--nice takes 0 to 19 (how much nicer the tracer runs), not '${text}'`);
+  return increment;
 }
 
 function stackDepth(text: string): number {

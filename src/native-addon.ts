@@ -14,6 +14,8 @@ export interface SessionSpec {
   inject?: InjectRule[];
   comm?: string;
   ringBytes: number;
+  /** eBPF: every thread of the tracer is made this much nicer once the command was forked. */
+  niceIncrement?: number;
   verbose: boolean;
   attachMode?: AttachMode;
   command?: { path: string; argv: string[]; env: string[]; user?: UserIdentity };

@@ -31,6 +31,8 @@ export interface TraceOptions extends DisplayOptions {
   comm?: string;
   inherit: boolean;
   bufferBytes: number;
+  /** eBPF: the tracer's own threads run this much nicer (--nice). */
+  niceIncrement: number;
   verbose: boolean;
   attachMode?: AttachMode;
   /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
@@ -121,6 +123,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     inject: options.inject,
     comm: options.comm,
     ringBytes: options.bufferBytes,
+    niceIncrement: options.niceIncrement,
     verbose: options.verbose,
     attachMode: options.attachMode,
     command: options.command && {
