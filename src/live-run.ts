@@ -1,7 +1,6 @@
 // A live trace with what it also writes or serves: a recording (--record), a Perfetto
 // trace (--perfetto), Prometheus metrics (--prometheus), open for the length of the trace.
 import { PerfettoExport } from './export-perfetto';
-import { parseListenAddress, PrometheusExporter } from './export-prometheus';
 import { openRecording } from './record';
 import { runTrace, type TraceOptions } from './trace-run';
 import { UsageError, UserError } from './usage-error';
@@ -22,7 +21,9 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
     if (exports.interval === undefined) Object.assign(aggregate, { intervalMs: 1000, silent: true });
   }
   if (exports.perfetto !== undefined && aggregate) throw new UsageError('--perfetto shows streamed calls, not --summary-only or --hist');
-  const address = exports.prometheus !== undefined ? parseListenAddress(exports.prometheus) : undefined;
+  // Loaded only when asked for: prom-client is a quarter of the tracer's module loading.
+  const prometheus = exports.prometheus !== undefined ? await import('./export-prometheus') : undefined;
+  const address = prometheus && exports.prometheus !== undefined ? prometheus.parseListenAddress(exports.prometheus) : undefined;
   if (exports.record !== undefined) options.record = openRecording(exports.record, options, argv);
   if (exports.perfetto !== undefined) {
     try {
@@ -31,8 +32,8 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
       throw new UserError(`cannot write '${exports.perfetto}': ${(error as Error).message}`);
     }
   }
-  if (!address) return runTrace(options);
-  const exporter = await PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
+  if (!prometheus || !address) return runTrace(options);
+  const exporter = await prometheus.PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
   options.onAggregate = (snapshot) => exporter.add(snapshot);
   process.stderr.write(`bpftrace-ts: serving Prometheus metrics on ${exporter.url}\n`);
   try {
