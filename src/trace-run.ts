@@ -201,6 +201,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
       if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
       if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
       log(totals);
+      if (!options.aggregate && !ptrace && end.lostEvents > 0)
+        log('events were lost: the tracer fell behind the ring buffer; a larger --buffer-size holds longer bursts' +
+          (options.niceIncrement > 0 ? ', --nice 0 lets the tracer compete with the traced programs for the CPU' : ''));
       if (options.verbose && !options.aggregate) {
         const copies = end.argumentCopies;
         log(`argument copies: ${copies.atEntry} at the entry, ${copies.retriedAtExit} retried at the exit after a fault, ${copies.failed} failed`);

@@ -19,6 +19,7 @@ test('a 1 MiB buffer under a storm of a known number of calls: lost > 0 and seen
   const { events, lost } = summary(run.stderr);
   assert.ok(lost > 0, `the storm overflows 1 MiB: ${run.stderr}`);
   assert.is(events + lost, 2 * 2 * perStorm, 'every enter and exit is either seen or counted as lost');
+  assert.match(run.stderr, /\nbpftrace-ts: events were lost: .* a larger --buffer-size .*, --nice 0 /, 'what keeps more');
 });
 
 // The consumer is stopped (SIGSTOP on the tracer) for exactly the storm, so the ring must
