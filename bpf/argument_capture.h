@@ -340,6 +340,9 @@ static __always_inline __s64 rule_length(const struct capture_scratch *c, const 
 		return n > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : n * r->elem_size;
 	case CAPTURE_LENGTH_RET:
 		return c->ret < 0 ? -1 : c->ret > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : c->ret * r->elem_size;
+	case CAPTURE_LENGTH_BITS:
+		n = arg_value(c, r->length_arg);
+		return n > 8 * CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : (n + 63) / 64 * 8;
 	case CAPTURE_LENGTH_POINTER: {
 		__u32 len = 0;
 

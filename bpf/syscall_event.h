@@ -99,9 +99,11 @@ enum capture_length_from {
 	CAPTURE_LENGTH_ARG = 2,      /* args[length_arg] * elem_size */
 	CAPTURE_LENGTH_RET = 3,      /* ret * elem_size */
 	CAPTURE_LENGTH_POINTER = 4,  /* *(__u32 *)args[length_arg] */
+	CAPTURE_LENGTH_BITS = 5,     /* args[length_arg] bits in whole 64-bit words (an fd_set of nfds) */
 };
 
-#define CAPTURE_RULES_PER_SYSCALL 4
+/* select and pselect6 copy their three fd sets and timeout at both ends. */
+#define CAPTURE_RULES_PER_SYSCALL 8
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
 #define CAPTURE_ARGV_MAX 32
 #define CAPTURE_IOVEC_MAX 8

@@ -31,6 +31,9 @@ bool rule_length(TraceeMemory &memory, const capture_rule &rule, const uint64_t 
 	case CAPTURE_LENGTH_RET:
 		length = uint64_t(ret) * rule.elem_size;
 		return ret >= 0;
+	case CAPTURE_LENGTH_BITS:
+		length = (std::min<uint64_t>(args[rule.length_arg], 8 * CAPTURE_ITEM_MAX) + 63) / 64 * 8;
+		return true;
 	case CAPTURE_LENGTH_POINTER: {
 		uint32_t value;
 		if (!memory.read(args[rule.length_arg], &value, sizeof(value))) return false;

@@ -20,7 +20,8 @@ export type CaptureLength =
   | { from: 'fixed'; size: number }
   | { from: 'arg'; arg: number; elemSize: number }     // args[arg] elements (bytes if elemSize 1)
   | { from: 'ret'; elemSize: number }                  // the return value's count (exit only)
-  | { from: 'pointer'; arg: number };                  // *(socklen_t *)args[arg], read at the same time
+  | { from: 'pointer'; arg: number }                   // *(socklen_t *)args[arg], read at the same time
+  | { from: 'bits'; arg: number };                     // args[arg] bits in whole 64-bit words (an fd_set)
 
 export interface CaptureRule {
   arg: number;
@@ -45,13 +46,13 @@ export interface NativeCaptureRule {
 }
 
 export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec', 'msghdr', 'dirents'];
-export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer'] as const;
+export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer', 'bits'] as const;
 export const PATH_MAX = 4096;
 export const SOCKADDR_MAX = 128;
 /** The eBPF backend's limit per item (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
 const ITEM_MAX = 4096;
 /** Rules one syscall can have (bpf/syscall_event.h: CAPTURE_RULES_PER_SYSCALL). */
-export const RULES_PER_SYSCALL = 4;
+export const RULES_PER_SYSCALL = 8;
 
 const entry = (arg: number, source: CaptureSource, length?: CaptureLength, max?: number): CaptureRule =>
   ({ arg, source, atExit: false, length, max });
@@ -61,6 +62,7 @@ const fixed = (size: number): CaptureLength => ({ from: 'fixed', size });
 const lengthArg = (arg: number, elemSize = 1): CaptureLength => ({ from: 'arg', arg, elemSize });
 const lengthRet = (elemSize = 1): CaptureLength => ({ from: 'ret', elemSize });
 const lengthAt = (arg: number): CaptureLength => ({ from: 'pointer', arg });
+const lengthBits = (arg: number): CaptureLength => ({ from: 'bits', arg });
 
 /** A socklen_t the program sets and the kernel updates: copied at both ends ([128 => 16]). */
 const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(4)), exit(arg, 'struct', fixed(4))];
@@ -69,8 +71,12 @@ const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(
 const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
-  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144,
+  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128,
 } as const;
+
+/** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
+ * them at the entry or writes them at the exit; at most FD_SETSIZE (1024) fds are shown. */
+const fdSets = (at: typeof entry): CaptureRule[] => [1, 2, 3].map((arg) => at(arg, 'struct', lengthBits(0), SIZEOF.fd_set));
 
 /** Rules for arguments that are not plain strings. Keyed by syscall name. */
 const RULES: Record<string, CaptureRule[]> = {
@@ -121,6 +127,9 @@ const RULES: Record<string, CaptureRule[]> = {
   gettimeofday: [exit(0, 'struct', fixed(SIZEOF.timeval))],
   poll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd)],
   ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), entry(2, 'struct', fixed(SIZEOF.timespec))],
+  // The timeout at the exit: what is left of it (strace's `left {...}`).
+  select: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timeval)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timeval))],
+  pselect6: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timespec)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timespec))],
   getrlimit: [exit(1, 'struct', fixed(SIZEOF.rlimit))],
   setrlimit: [entry(1, 'struct', fixed(SIZEOF.rlimit))],
   prlimit64: [entry(2, 'struct', fixed(SIZEOF.rlimit)), exit(3, 'struct', fixed(SIZEOF.rlimit))],
@@ -177,7 +186,7 @@ export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
         source: CAPTURE_SOURCES.indexOf(rule.source),
         atExit: rule.atExit,
         lengthFrom: LENGTH_FROM.indexOf(length?.from ?? 'none'),
-        lengthArg: length && (length.from === 'arg' || length.from === 'pointer') ? length.arg : 0,
+        lengthArg: length && 'arg' in length ? length.arg : 0,
         elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
         maxBytes: rule.max ?? (rule.source === 'struct' ? (length?.from === 'fixed' ? length.size : ITEM_MAX) : stringLimit),
       });

@@ -84,6 +84,34 @@ test('getdents64: entries counted, "or more" past the bound, nothing on failure'
   assert.is(capturedArgs(call(-9, count(0)), options).args[1], undefined, 'a failed call shows its pointer');
 });
 
+test('select: fd sets below nfds only, the exit\'s ready sets and what is left after the result, (Timeout), nothing after a failure', () => {
+  const { CaptureKind, CaptureFlag } = bpftrace_ts;
+  const set = (...fds) => {
+    const data = new Uint8Array(128);
+    for (const fd of fds) data[fd >> 3] |= 1 << (fd & 7);
+    return data;
+  };
+  assert.is(structs.fdSet(set(0, 3, 9), 10), '[0 3 9]');
+  assert.is(structs.fdSet(set(3, 9), 9), '[3]', 'a bit at nfds or above is not the call\'s');
+  assert.is(structs.fdSet(set(), 64), '[]');
+  assert.is(structs.fdSet(set(1023), 1024), '[1023]');
+  assert.is(structs.fdSet(set(5).subarray(0, 8), 4096), '[5]', 'no more than was copied');
+  const item = (arg, data, atExit) => ({ arg, kind: CaptureKind.CAPTURE_STRUCT, flags: atExit ? CaptureFlag.CAPTURE_AT_EXIT : 0, data });
+  const timeval = (sec, usec) => bytes(...le64(sec), ...le64(usec));
+  const call = (ret, captures) => ({ state: 'returned', nr: syscallByName('select').nr, args: [8, 0x1000, 0x2000, 0, 0x3000, 0], ret, captures });
+  const options = { stringLimit: 32, hex: 'none' };
+  const asked = [item(1, set(3, 7)), item(2, set(4)), item(4, timeval(5, 0))];
+  const ready = capturedArgs(call(2, [...asked, item(1, set(7), true), item(2, set(4), true), item(4, timeval(4, 999), true)]), options);
+  assert.equal(ready.args, [undefined, '[3 7]', '[4]', undefined, '{tv_sec=5, tv_usec=0}']);
+  assert.is(ready.afterReturn, ' (in [7], out [4], left {tv_sec=4, tv_usec=999})');
+  const inOnly = capturedArgs(call(1, [...asked, item(1, set(3), true), item(2, set(), true)]), options);
+  assert.is(inOnly.afterReturn, ' (in [3])', 'an empty set and a missing timeout are not shown');
+  assert.is(capturedArgs(call(0, [...asked, item(1, set(), true), item(2, set(), true), item(4, timeval(0, 0), true)]), options).afterReturn, ' (Timeout)');
+  const failed = capturedArgs(call(-4, asked), options);
+  assert.is(failed.afterReturn, null);
+  assert.is(failed.args[1], '[3 7]', 'a failed call still shows what it asked');
+});
+
 test('msghdr: parts shown or their pointers, namelen before => after, control messages of each kind, cut', () => {
   const header = (name, namelen, control, controllen, flags) => bytes(...le64(name), ...le32(namelen), 0, 0, 0, 0,
     ...le64(0x3000), ...le64(1), ...le64(control), ...le64(controllen), ...le32(flags), 0, 0, 0, 0);

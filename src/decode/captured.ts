@@ -174,6 +174,25 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
 }
 
 const POLL_LIKE = new Set(['poll', 'ppoll']);
+/** Calls whose args 1-3 are fd sets of nfds (arg 0) bits and arg 4 a timeout, both rewritten by the kernel. */
+const SELECT_LIKE = new Set(['select', 'pselect6']);
+const SELECT_SET_NAMES = ['', 'in', 'out', 'except'];
+
+/** What select says after its result, as strace: ` (in [3], out [4], left {tv_sec=0, tv_usec=999})`,
+ * ` (Timeout)`; exitItems by argument, the sets and the timeout as the kernel left them. */
+function selectResult(call: SyscallCall, exitItems: (Capture | undefined)[]): string | null {
+  if (call.ret === 0) return ' (Timeout)';
+  const nfds = call.args?.[0] ?? 0;
+  const parts: string[] = [];
+  for (let arg = 1; arg <= 3; arg++) {
+    const item = exitItems[arg];
+    const fds = item && structs.fdSet(item.data, nfds);
+    if (fds && fds !== '[]') parts.push(`${SELECT_SET_NAMES[arg]} ${fds}`);
+  }
+  const left = exitItems[4] && structText(call, exitItems[4]);
+  if (left) parts.push(`left ${left}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : null;
+}
 /** socklen_t pointers both read and written, by syscall: strace shows [in => out], or [n] when equal. */
 const VALUE_RESULT = new Map([['accept', [2]], ['accept4', [2]], ['getsockname', [2]], ['getpeername', [2]], ['recvfrom', [5]],
   ['getsockopt', [4]]]);
@@ -218,6 +237,8 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
   const name = syscallInfo(call.nr)?.name ?? '';
   const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
+  const selectLike = SELECT_LIKE.has(name);
+  const selectExit: (Capture | undefined)[] = [];
   for (const item of items) {
     // -k: a stack is shown after the call (src/stack/), not as an argument.
     if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK) continue;
@@ -227,6 +248,14 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
     }
     const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
     if (atExit && !succeeded) continue;
+    if (selectLike && atExit) {
+      selectExit[item.arg] = item;
+      continue;
+    }
+    if (selectLike && item.arg >= 1 && item.arg <= 3) {
+      args[item.arg] = jsonIf(json, structs.fdSet(item.data, call.args?.[0] ?? 0));
+      continue;
+    }
     // An iovec's data and a msghdr's parts are shown with their array or msghdr.
     if (PART_KINDS.has(item.kind)) continue;
     if (item.kind === CaptureKind.CAPTURE_BYTES && isPartOfArray(ruleFor(call.nr, item.arg, atExit))) continue;
@@ -237,6 +266,7 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
       if (!json) afterReturn = ` (${text})`;
     } else if (atExit || args[item.arg] === undefined) args[item.arg] = text;
   }
+  if (selectLike && succeeded && !json) afterReturn = selectResult(call, selectExit);
   into.afterReturn = afterReturn;
 }
 

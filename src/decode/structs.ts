@@ -203,6 +203,14 @@ export function fdPair(bytes: Uint8Array): string {
   return f.has(0, 8) ? `[${f.s32(0)}, ${f.s32(4)}]` : '[...]';
 }
 
+/** An fd_set of select: the fds below nfds whose bit is set, as strace lists them: [3 4]. */
+export function fdSet(bytes: Uint8Array, nfds: number): string {
+  const fds: number[] = [];
+  const end = Math.min(nfds, bytes.length * 8);
+  for (let fd = 0; fd < end; fd++) if (bytes[fd >> 3] & (1 << (fd & 7))) fds.push(fd);
+  return `[${fds.join(' ')}]`;
+}
+
 /** poll's array: at entry what is asked, at exit only the fds with events. */
 export function pollfds(bytes: Uint8Array, atExit: boolean): string {
   const f = new Fields(bytes);
