@@ -193,6 +193,7 @@ function selectResult(call: SyscallCall, exitItems: (Capture | undefined)[]): st
   if (left) parts.push(`left ${left}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : null;
 }
+
 /** socklen_t pointers both read and written, by syscall: strace shows [in => out], or [n] when equal. */
 const VALUE_RESULT = new Map([['accept', [2]], ['accept4', [2]], ['getsockname', [2]], ['getpeername', [2]], ['recvfrom', [5]],
   ['getsockopt', [4]]]);
