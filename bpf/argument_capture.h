@@ -244,9 +244,8 @@ static __always_inline int copy_iovec(struct capture_scratch *c, __u8 arg, __u8 
 	struct { __u64 base, len; } vec;
 	long data_off = item_data_offset(c);
 	__u32 copied = 0;
-	int i;
-
 	int status = 0;
+	int i;
 
 	if (count > CAPTURE_IOVEC_MAX)
 		count = CAPTURE_IOVEC_MAX;

@@ -508,7 +508,6 @@ static __always_inline void task_exited(void)
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	bool process_ended = BPF_CORE_READ(task, signal, live.counter) == 0;
 	__u64 *word = target_word(tgid);
-
 	bool traced = trace_all || (word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED);
 
 	if (report_task_exits && traced && tgid != tracer_tgid && comm_wanted())
