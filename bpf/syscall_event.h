@@ -22,6 +22,7 @@ enum event_kind {
 	EVENT_ENTER = 0,       /* sys_enter: args valid */
 	EVENT_EXIT = 1,        /* sys_exit: ret valid */
 	EVENT_TASK_EXIT = 2,   /* a traced task (thread) ended: struct task_exit_event */
+	EVENT_CHILD_RETURN = 3, /* a new task's first return: struct child_return_event */
 };
 
 /* A process's TARGET_BITS in the target bitmap. */
@@ -223,12 +224,20 @@ struct exit_event {
 	/* capture_item records follow (output arguments, retried copies) */
 };
 
+/* A new task returns 0 from the fork, vfork, clone or clone3 that made it, a call it never
+ * entered: no entry names it, so its exit carries its name (its parent's, until it execs). */
+struct child_return_event {
+	struct exit_event exit;
+	char comm[TASK_COMM_LEN];
+};
+
 /* A traced task ended (sched_process_exit; h.nr is 0). Per task exit, never per call. */
 struct task_exit_event {
 	struct event_header h;
 	__u32 process_ended;          /* the process's last thread: wait_status is the process's,
 	                               * h.tid its tgid */
 	__s32 wait_status;            /* as waitpid() reports it: exit code << 8, or the signal */
+	char comm[TASK_COMM_LEN];     /* the process's name: its leader's */
 };
 
 #endif

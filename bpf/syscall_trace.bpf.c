@@ -16,6 +16,10 @@
 #define NR_execve 59
 #define NR_execveat 322
 #define NR_brk 12
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_clone3 435
 
 /* Set by user space before load; the verifier prunes the branches they disable. */
 const volatile __u32 tracer_tgid = 0;
@@ -306,6 +310,27 @@ static __always_inline bool abandoned_by_dying_thread(long ret)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), pending.signal.sig[0]) & (1UL << (SIGKILL - 1));
 }
 
+/* Only the new task returns 0 from the calls that make tasks: it never entered the call, and
+ * its task storage is fresh, so it has nothing saved to copy either. */
+static __always_inline bool is_child_return(long nr, long ret)
+{
+	return ret == 0 && (nr == NR_clone || nr == NR_fork || nr == NR_vfork || nr == NR_clone3);
+}
+
+static __always_inline void emit_child_return(__u64 pid_tgid, long nr)
+{
+	struct child_return_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(COUNTER_LOST_EVENTS);
+		return;
+	}
+	fill_header(&e->exit.h, pid_tgid, nr, EVENT_CHILD_RETURN);
+	e->exit.ret = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+}
+
 static __always_inline void emit_exit(long nr, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -314,6 +339,10 @@ static __always_inline void emit_exit(long nr, long ret)
 
 	if (!wanted(pid_tgid >> 32, nr, false) || abandoned_by_dying_thread(ret))
 		return;
+	if (is_child_return(nr, ret)) {
+		emit_child_return(pid_tgid, nr);
+		return;
+	}
 	when = capture_when(nr);
 	if (when && emit_exit_captured(pid_tgid, nr, ret, when))
 		return;
@@ -495,6 +524,7 @@ static __always_inline void emit_task_exit(struct task_struct *task, __u64 pid_t
 		e->wait_status = BPF_CORE_READ(task, signal, group_exit_code);
 	else
 		e->wait_status = BPF_CORE_READ(task, exit_code);
+	BPF_CORE_READ_STR_INTO(&e->comm, task, group_leader, comm);
 	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
 }
 

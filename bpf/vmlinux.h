@@ -51,6 +51,7 @@ struct task_struct {
 	int pid;
 	int tgid;
 	char comm[16];
+	struct task_struct *group_leader;
 	struct signal_struct *signal;
 	struct sigpending pending;
 	int exit_code;            /* set by do_exit() before sched_process_exit */

@@ -1,6 +1,8 @@
 // The bpftrace-ts native addon: the eBPF and ptrace trace sessions, and the batch encoder exposed for tests.
 #include <napi.h>
 
+#include <cstring>
+
 #include "batch_encoder.h"
 #include "ptrace_session.h"
 #include "trace_session.h"
@@ -10,7 +12,10 @@ namespace {
 
 // encodeBatch(events) -> Buffer: encodes synthetic events with the production encoder, so
 // tests can check that the generated TypeScript decoder reads back what was written.
-// Each event: {kind: 0|1|2, tsNs, tid, pid, nr, comm, args: number[6], ret, tampered?}.
+// Each event: {kind, tsNs, tid, pid, nr, ...} as EventKind numbers them: ENTER and
+// IN_PROGRESS (0, 2) with comm and args: number[6]; EXIT (1) with ret and tampered?;
+// SIGNAL (4) with comm (an empty siginfo); PROCESS_EXIT (5) with comm and ret, the status;
+// CHILD_RETURN (7) with comm.
 Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 {
 	Napi::Array events = info[0].As<Napi::Array>();
@@ -23,15 +28,24 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 		                  o.Get("tid").As<Napi::Number>().Uint32Value(),
 		                  o.Get("pid").As<Napi::Number>().Uint32Value(),
 		                  o.Get("nr").As<Napi::Number>().Int32Value(), kind == 1 ? EVENT_EXIT : EVENT_ENTER};
+		char comm[TASK_COMM_LEN] = {};
+		if (o.Get("comm").IsString()) o.Get("comm").As<Napi::String>().Utf8Value().copy(comm, TASK_COMM_LEN - 1);
 		if (kind == 1) {
 			exit_event e = {h, o.Get("ret").As<Napi::Number>().Int64Value()};
 			builder.add_exit(e);
 			if (o.Get("tampered").IsNumber()) builder.mark_tampered(o.Get("tampered").As<Napi::Number>().Uint32Value());
+		} else if (kind == 4) {
+			builder.add_signal(h, comm, nullptr, 0);
+		} else if (kind == 5) {
+			builder.add_process_exit(h, comm, o.Get("ret").As<Napi::Number>().Int32Value());
+		} else if (kind == 7) {
+			child_return_event e = {{h, 0}, {}};
+			memcpy(e.comm, comm, TASK_COMM_LEN);
+			builder.add_child_return(e);
 		} else {
 			enter_event e = {};
 			e.h = h;
-			std::string comm = o.Get("comm").As<Napi::String>().Utf8Value();
-			comm.copy(e.comm, TASK_COMM_LEN - 1);
+			memcpy(e.comm, comm, TASK_COMM_LEN);
 			Napi::Array args = o.Get("args").As<Napi::Array>();
 			for (uint32_t a = 0; a < SYSCALL_ARG_COUNT; a++)
 				e.args[a] = uint64_t(args.Get(a).As<Napi::Number>().Int64Value());

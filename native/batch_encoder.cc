@@ -17,7 +17,7 @@ enum BatchField : uint32_t {
 	kRet = 17, kComms = 18, kDurationNs = 19,
 	kCaptureEvent = 20, kCaptureArg = 21, kCaptureKind = 22, kCaptureFlags = 23, kCaptureData = 24,
 	kMapsEvent = 25, kMapsPid = 26, kMaps = 27,
-	kTamperedEvent = 28, kTamperedHow = 29,
+	kTamperedEvent = 28, kTamperedHow = 29, kEventCommIndex = 30,
 };
 
 constexpr uint32_t kNrExecve = 59, kNrExecveat = 322;
@@ -121,15 +121,24 @@ void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
 	}
 }
 
-void BatchBuilder::add_signal(const event_header &h, const void *siginfo, uint32_t len)
+void BatchBuilder::add_child_return(const child_return_event &e)
+{
+	add_common(e.exit.h, EventKind::ChildReturn);
+	ret_.push_back(e.exit.ret);
+	event_comm_index_.push_back(comm_index(e.comm));
+}
+
+void BatchBuilder::add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len)
 {
 	add_common(h, EventKind::Signal);
+	event_comm_index_.push_back(comm_index(comm));
 	add_capture(0, CAPTURE_KIND_SIGINFO, 0, siginfo, len);
 }
 
-void BatchBuilder::add_process_exit(const event_header &h, int wait_status)
+void BatchBuilder::add_process_exit(const event_header &h, const char *comm, int wait_status)
 {
 	add_common(h, EventKind::ProcessExit);
+	event_comm_index_.push_back(comm_index(comm));
 	ret_.push_back(wait_status);
 }
 
@@ -160,9 +169,10 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	for (const std::string &maps : maps_text_) put_bytes(out, kMaps, maps);
 	put_packed(out, kTamperedEvent, tampered_event_, as_unsigned);
 	put_packed(out, kTamperedHow, tampered_how_, as_unsigned);
+	put_packed(out, kEventCommIndex, event_comm_index_, as_unsigned);
 
 	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_, &capture_event_, &capture_arg_, &capture_kind_,
-	                     &capture_flags_, &maps_event_, &maps_pid_, &tampered_event_, &tampered_how_})
+	                     &capture_flags_, &maps_event_, &maps_pid_, &tampered_event_, &tampered_how_, &event_comm_index_})
 		column->clear();
 	maps_text_.clear();
 	batches_finished_++;

@@ -14,7 +14,7 @@
 class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6 };
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6, ChildReturn = 7 };
 // enum Tampering of proto/batch.proto.
 constexpr uint32_t kTamperInjected = 1, kTamperDelayed = 2;
 
@@ -31,10 +31,13 @@ public:
 	// The last event added (an exit, or the Call it merged into) was tampered with:
 	// how, Tampering bits of proto/batch.proto (kTamperInjected, kTamperDelayed).
 	void mark_tampered(uint32_t how);
-	// A signal delivered to a thread: nr is the signal, its siginfo_t a CAPTURE_SIGINFO item.
-	void add_signal(const event_header &h, const void *siginfo, uint32_t len);
-	// A process ended: ret is its wait status (h.nr is 0).
-	void add_process_exit(const event_header &h, int wait_status);
+	// A new task's return from the call that made it, which it never entered.
+	void add_child_return(const child_return_event &e);
+	// A signal delivered to a thread named comm: nr is the signal, its siginfo_t a
+	// CAPTURE_SIGINFO item.
+	void add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len);
+	// A process named comm ended: ret is its wait status (h.nr is 0).
+	void add_process_exit(const event_header &h, const char *comm, int wait_status);
 	// A thread other than its process's last ended.
 	void add_thread_exit(const event_header &h) { add_common(h, EventKind::ThreadExit); }
 	// -k: stacks are captured; send the processes' mappings along with them.
@@ -59,7 +62,7 @@ private:
 	std::vector<int64_t> ts_delta_, args_[SYSCALL_ARG_COUNT], ret_, duration_;
 	std::vector<std::string> comms_;
 	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
-	std::vector<uint32_t> tampered_event_, tampered_how_;
+	std::vector<uint32_t> tampered_event_, tampered_how_, event_comm_index_;
 	std::vector<std::string> capture_data_;
 	size_t capture_bytes_ = 0;
 	std::unique_ptr<MapsSnapshots> maps_;

@@ -222,7 +222,7 @@ void PtraceTracer::handle_exit(pid_t tid, int status)
 	tracees_.erase(it);
 	// The leader's exit is reported last, once the whole thread group has gone.
 	if (tid == t.tgid) {
-		if (!t.awaiting_exec) batch_.add_process_exit({options_.clock(), uint32_t(tid), uint32_t(t.tgid), 0, EVENT_EXIT}, status);
+		if (!t.awaiting_exec) batch_.add_process_exit({options_.clock(), uint32_t(tid), uint32_t(t.tgid), 0, EVENT_EXIT}, t.comm, status);
 		if (tid == command_pid_) {
 			command_end_.reason = "command-exited";
 			if (WIFEXITED(status)) command_end_.exit_code = WEXITSTATUS(status);
@@ -263,7 +263,7 @@ void PtraceTracer::handle_stop(pid_t tid, Tracee &t, int status)
 		// Signal-delivery-stop: report the signal, then deliver it unchanged.
 		siginfo_t info;
 		if (!t.awaiting_exec && ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) == 0)
-			batch_.add_signal({options_.clock(), uint32_t(tid), uint32_t(t.tgid), sig, EVENT_ENTER}, &info, sizeof(info));
+			batch_.add_signal({options_.clock(), uint32_t(tid), uint32_t(t.tgid), sig, EVENT_ENTER}, t.comm, &info, sizeof(info));
 		return resume(tid, t, sig);
 	}
 	Tracee &now = tracees_[tid]; // t may have been replaced by an exec in another thread

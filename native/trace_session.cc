@@ -195,9 +195,11 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
 		self->batch_->add_exit(*static_cast<const exit_event *>(data));
 		fixed = sizeof(exit_event);
+	} else if (h->kind == EVENT_CHILD_RETURN && size >= sizeof(child_return_event)) {
+		self->batch_->add_child_return(*static_cast<const child_return_event *>(data));
 	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
 		const auto *e = static_cast<const task_exit_event *>(data);
-		if (e->process_ended) self->batch_->add_process_exit(e->h, e->wait_status);
+		if (e->process_ended) self->batch_->add_process_exit(e->h, e->comm, e->wait_status);
 		else self->batch_->add_thread_exit(e->h);
 	}
 	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);

@@ -243,6 +243,7 @@ export function readBatch(buf: Uint8Array): bpftrace_ts.Batch {
       case 27: batch.maps.push(string(cursor)); break;
       case 28: batch.tamperedEvent = uint32Column(cursor, wire, batch.tamperedEvent); break;
       case 29: batch.tamperedHow = uint32Column(cursor, wire, batch.tamperedHow); break;
+      case 30: batch.eventCommIndex = uint32Column(cursor, wire, batch.eventCommIndex); break;
       default: skip(cursor, wire);
     }
   }

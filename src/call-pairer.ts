@@ -39,7 +39,7 @@ export interface Capture {
   data: Uint8Array;
 }
 
-/** What happened to a process rather than in a call (the ptrace backend reports these). */
+/** What happened to a process rather than in a call: a signal (ptrace backend), its end (both). */
 export type ProcessEvent =
   | { type: 'signal'; tsNs: number; pid: number; tid: number; comm: string; signo: number; siginfo: Uint8Array }
   /** The process ended; status as waitpid() reports it. */
@@ -57,8 +57,7 @@ export interface PairerOptions {
 /** The exit of rt_sigreturn reports syscall -1: the kernel restored orig_ax from the
  * signal frame. Such an exit belongs to whatever call the thread is in. */
 const NR_RESTORED = 0xffffffff;
-/** How far ahead (or back) in a batch to look for the name of a thread whose exit came alone
- * (or of a process event's thread). */
+/** How far ahead in a batch to look for the name of a thread whose exit came alone. */
 const COMM_LOOKAHEAD = 64;
 
 function captureAt(batch: Batch, j: number): Capture {
@@ -106,6 +105,7 @@ export class CallPairer {
     let enter = 0; // index into the per-enter columns
     let exit = 0;  // per-exit
     let call = 0;  // per-call
+    let named = 0; // per event that carries its task's name (eventCommIndex)
     const { captureEvent, tamperedEvent } = batch;
     let capture = 0; // next capture item; items come in event order
     let tampering = 0; // next tampered event, likewise
@@ -127,6 +127,12 @@ export class CallPairer {
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, tampered, () => this.commAhead(batch, i, enter));
         continue;
       }
+      if (k === EventKind.CHILD_RETURN) {
+        this.eventsSeen++;
+        const comm = comms[batch.eventCommIndex[named++]] ?? '?';
+        this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, tampered, () => comm);
+        continue;
+      }
       if (k === EventKind.THREAD_EXIT) {
         this.abandon(tid[i]);
         continue;
@@ -135,7 +141,8 @@ export class CallPairer {
         // Neither has per-enter columns; a process exit has its status in ret.
         const status = k === EventKind.PROCESS_EXIT ? ret[exit++] : 0;
         if (k === EventKind.PROCESS_EXIT) this.endProcess(pid[i]);
-        if (this.emitProcessEvent) this.emitProcessEvent(this.processEvent(batch, i, enter, ts, status, captures));
+        const comm = comms[batch.eventCommIndex[named++]] ?? '?';
+        if (this.emitProcessEvent) this.emitProcessEvent(this.processEvent(batch, i, comm, ts, status, captures));
         continue;
       }
       const comm = comms[commIndex[enter]] ?? '?';
@@ -227,23 +234,11 @@ export class CallPairer {
     if (inProgress && this.options.announceAfterNs !== null) this.announce(call);
   }
 
-  private processEvent(batch: Batch, index: number, nextEnter: number, tsNs: number, status: number,
+  private processEvent(batch: Batch, index: number, comm: string, tsNs: number, status: number,
     captures: Capture[] | null): ProcessEvent {
-    const common = { tsNs, pid: batch.pid[index], tid: batch.tid[index], comm: this.commBehind(batch, index, nextEnter) };
+    const common = { tsNs, pid: batch.pid[index], tid: batch.tid[index], comm };
     if (batch.kind[index] === EventKind.PROCESS_EXIT) return { type: 'exit', ...common, status };
     return { type: 'signal', ...common, signo: batch.nr[index], siginfo: captures?.[0]?.data ?? new Uint8Array() };
-  }
-
-  /** The thread's name from its last entry in this batch, or its pending call's. */
-  private commBehind(batch: Batch, index: number, nextEnter: number): string {
-    const { kind, tid, commIndex, comms } = batch;
-    let enter = nextEnter;
-    for (let i = index - 1; i >= Math.max(0, index - COMM_LOOKAHEAD); i--) {
-      if (!hasEnterColumns(kind[i])) continue;
-      enter--;
-      if (tid[i] === tid[index]) return comms[commIndex[enter]] ?? '?';
-    }
-    return this.pending.get(tid[index])?.comm ?? this.options.commOf(tid[index]);
   }
 
   /** The thread's name from its next entry in this batch: an exit seen without its entry

@@ -63,6 +63,19 @@ test('a tampered call (-e inject) is marked on its event', () => {
   assert.equal(batch.tamperedHow, [Tampering.TAMPER_INJECTED, Tampering.TAMPER_DELAYED]);
 });
 
+test('a signal and a process exit carry the name of their task', () => {
+  const events = [
+    { kind: 0, tsNs: 100, tid: 7, pid: 7, nr: 61, comm: 'sh', args: [0, 0, 0, 0, 0, 0] },
+    { kind: 4, tsNs: 200, tid: 7, pid: 7, nr: 17, comm: 'sh' },
+    { kind: 5, tsNs: 300, tid: 8, pid: 8, nr: 0, comm: 'cat', ret: 256 },
+    { kind: 1, tsNs: 400, tid: 7, pid: 7, nr: 61, ret: 8 },
+  ];
+  const batch = decodeBatch(loadAddon().encodeBatch(events));
+  assert.equal(batch.kind, [EventKind.ENTER, EventKind.SIGNAL, EventKind.PROCESS_EXIT, EventKind.EXIT]);
+  assert.equal(batch.eventCommIndex.map((i) => batch.comms[i]), ['sh', 'cat']);
+  assert.equal(batch.ret, [256, 8], 'the exit status, then the call\'s result');
+});
+
 test('64-bit values read exactly: small, past 32 bits, up to the safe integers', () => {
   const edges = [0, 1, -1, 2 ** 27 - 1, 2 ** 27, -(2 ** 27), -(2 ** 27) - 1, 2 ** 28, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, -(2 ** 52)];
   const events = [];
@@ -90,7 +103,7 @@ test('the column reader reads every field as the generated decoder does', () => 
     arg4: values((i) => -(2 ** 52) + i), arg5: values((i) => 2 ** 53 - 1 - i), ret: values((i) => -i), comms: ['a', 'naïve ünïcode', ''],
     durationNs: values((i) => i * 1000003), captureEvent: values((i) => i), captureArg: values((i) => i % 6), captureKind: values((i) => i % 10),
     captureFlags: values((i) => i % 16), captureData: values((i) => Uint8Array.from({ length: i % 5 }, (_, k) => k * 50 + i)),
-    mapsEvent: [1, 2], mapsPid: [7, 8], maps: ['55-66 r-xp 0 08:01 12 /bin/x', ''], tamperedEvent: [3], tamperedHow: [2],
+    mapsEvent: [1, 2], mapsPid: [7, 8], maps: ['55-66 r-xp 0 08:01 12 /bin/x', ''], tamperedEvent: [3], tamperedHow: [2], eventCommIndex: [2, 0],
   };
   const bytes = bpftrace_ts.Batch.encode(message).finish();
   const read = decodeBatch(bytes);
@@ -105,8 +118,8 @@ test('the column reader reads every field as the generated decoder does', () => 
 });
 
 test('the column reader takes unpacked repeated values and skips unknown fields', () => {
-  // tid 5 unpacked, twice; field 4 (reserved) as a varint; field 30 as bytes; field 31 fixed32; nr packed.
-  const bytes = Uint8Array.from([0x38, 0x05, 0x38, 0x06, 0x20, 0x01, 0xf2, 0x01, 0x02, 0xff, 0xff, 0xfd, 0x01, 1, 2, 3, 4, 0x42, 0x02, 0x01, 0x02]);
+  // tid 5 unpacked, twice; field 4 (reserved) as a varint; field 40 as bytes; field 41 fixed32; nr packed.
+  const bytes = Uint8Array.from([0x38, 0x05, 0x38, 0x06, 0x20, 0x01, 0xc2, 0x02, 0x02, 0xff, 0xff, 0xcd, 0x02, 1, 2, 3, 4, 0x42, 0x02, 0x01, 0x02]);
   const batch = decodeBatch(bytes);
   assert.equal(batch.tid, [5, 6]);
   assert.equal(batch.nr, [1, 2]);

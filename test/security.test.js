@@ -10,6 +10,7 @@ const OUR_PROGRAMS = /^(sys_(enter|exit)_(tp_btf|raw_tp|tracepoint|aggregate)|ta
 const OBSERVING_HELPERS = new Set([
   'bpf_get_current_pid_tgid', 'bpf_get_current_task', 'bpf_get_current_task_btf', 'bpf_get_current_comm',
   'bpf_get_current_cgroup_id', 'bpf_ktime_get_ns', 'bpf_probe_read_kernel', 'bpf_map_lookup_elem',
+  'bpf_probe_read_kernel_str', // a process's end: its leader's name
   'bpf_map_update_elem', 'bpf_map_delete_elem', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve', 'bpf_ringbuf_submit',
   'bpf_task_storage_get', 'bpf_task_storage_get_recur', // the kernel's name for it in tracing programs
   'bpf_ringbuf_output', // copies an event assembled in our scratch map into our ring

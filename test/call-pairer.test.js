@@ -1,0 +1,49 @@
+// The pairer on batches made by the production encoder: what it emits does not depend on
+// where the batches were cut, nor on whether the tasks still exist when they are read.
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { loadAddon } = require('../dist/native-addon');
+const { decodeBatch } = require('../dist/batch-decoder');
+const { CallPairer } = require('../dist/call-pairer');
+
+const NR_WAIT4 = 61;
+const SIGCHLD = 17;
+const batchOf = (events) => decodeBatch(loadAddon().encodeBatch(events));
+
+test('a signal and a process exit are named by their own event, not by the last call batched before them', () => {
+  // sh waits in wait4 while its child runs: the wait4 enters in one batch; its return, the
+  // SIGCHLD, the child's end and sh's end come in later ones, with no call of sh before them.
+  const batches = [
+    [{ kind: 0, tsNs: 100, tid: 7, pid: 7, nr: NR_WAIT4, comm: 'sh', args: [-1, 0, 0, 0, 0, 0] },
+      { kind: 0, tsNs: 150, tid: 8, pid: 8, nr: 0, comm: 'cat', args: [3, 0, 4096, 0, 0, 0] }],
+    [{ kind: 1, tsNs: 160, tid: 8, pid: 8, nr: 0, ret: 0 },
+      { kind: 5, tsNs: 170, tid: 8, pid: 8, nr: 0, comm: 'cat', ret: 0 },
+      { kind: 1, tsNs: 200, tid: 7, pid: 7, nr: NR_WAIT4, ret: 8 }],
+    [{ kind: 4, tsNs: 210, tid: 7, pid: 7, nr: SIGCHLD, comm: 'sh' },
+      { kind: 5, tsNs: 300, tid: 7, pid: 7, nr: 0, comm: 'sh', ret: 0 }],
+  ];
+  const events = [];
+  const calls = [];
+  // The tasks are gone when the batches are read (a recording, or a slow reader).
+  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: null, maxPending: 16, commOf: () => '?' },
+    (event) => events.push(`${event.type} ${event.pid} ${event.comm}`));
+  for (const batch of batches) pairer.addBatch(batchOf(batch));
+  pairer.finish();
+  assert.equal(events, ['exit 8 cat', 'signal 7 sh', 'exit 7 sh']);
+  assert.equal(calls.map((c) => `${c.comm} ${c.nr} = ${c.ret}`), ['cat 0 = 0', `sh ${NR_WAIT4} = 8`]);
+});
+
+test('a new task\'s return from fork is named by its event, wherever the batch was cut and whatever the task is named now', () => {
+  const NR_VFORK = 58;
+  const calls = [];
+  // By the time it is read, the child has exec'd: its name is no longer the one it returned with.
+  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: null, maxPending: 16, commOf: () => 'cat' });
+  pairer.addBatch(batchOf([{ kind: 0, tsNs: 100, tid: 7, pid: 7, nr: NR_VFORK, comm: 'sh', args: [0, 0, 0, 0, 0, 0] },
+    { kind: 7, tsNs: 110, tid: 8, pid: 8, nr: NR_VFORK, comm: 'sh' }]));
+  pairer.addBatch(batchOf([{ kind: 0, tsNs: 120, tid: 8, pid: 8, nr: 59, comm: 'sh', args: [0, 0, 0, 0, 0, 0] }]));
+  assert.equal(calls.map((c) => `${c.tid} ${c.comm} ${c.nr} = ${c.ret} ${c.durNs}`), [`8 sh ${NR_VFORK} = 0 null`]);
+  assert.is(pairer.eventsSeen, 3);
+});
+
+test.run();
