@@ -17,6 +17,7 @@
 #include "native_error.h"
 #include "own_priority.h"
 #include "session_values.h"
+#include "stop_signals.h"
 
 namespace {
 
@@ -28,6 +29,12 @@ constexpr uint64_t kFlushIntervalNs = 25'000'000;
 // rest. A call takes ~32 bytes here against ~136 in the kernel's ring, so bursts are
 // better absorbed here: 256 full batches hold up to 2M calls, ~65 MB.
 constexpr size_t kMaxQueuedBatches = 256;
+// Events taken from the ring per pass. Under a load the tracer cannot keep up with (-a on a
+// busy host) the ring never empties, and a pass until it is empty would never return to see
+// a stop request or a target's exit.
+constexpr size_t kMaxPassEvents = kMaxBatchEvents;
+// What on_ring_event returns to end a pass early (libbpf stops at a negative value).
+constexpr int kEndPass = -EAGAIN;
 
 int pidfd_open(pid_t pid)
 {
@@ -189,6 +196,10 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	auto *self = static_cast<TraceSession *>(ctx);
 	const auto *h = static_cast<const event_header *>(data);
 	size_t fixed = 0;
+	if (size >= sizeof(event_header) && h->ts_ns > self->cutoff_ns_) {
+		self->past_cutoff_ = true;
+		return kEndPass;
+	}
 	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
 		self->batch_->add_enter(*static_cast<const enter_event *>(data));
 		fixed = sizeof(enter_event);
@@ -204,7 +215,13 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	}
 	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
-	return 0;
+	return ++self->pass_events_ >= kMaxPassEvents ? kEndPass : 0;
+}
+
+bool TraceSession::consume_pass()
+{
+	pass_events_ = 0;
+	return ring_buffer__consume(ring_) == kEndPass;
 }
 
 void TraceSession::flush()
@@ -240,35 +257,38 @@ void TraceSession::drain_loop()
 		ev.data.u64 = tag;
 		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 	};
-	// Tags: 0 ring buffer, 1 stop request, 2 + i target i exited.
+	enum : uint64_t { kRingTag, kStopTag, kSignalTag, kFirstTargetTag }; // then one per target
 	const bool streaming = ring_ != nullptr;
-	if (streaming) watch(ring_buffer__epoll_fd(ring_), 0);
-	watch(stop_fd_, 1);
-	for (size_t i = 0; i < pidfds_.size(); i++) watch(pidfds_[i], 2 + i);
+	if (streaming) watch(ring_buffer__epoll_fd(ring_), kRingTag);
+	watch(stop_fd_, kStopTag);
+	StopSignals signals;
+	watch(signals.fd(), kSignalTag);
+	for (size_t i = 0; i < pidfds_.size(); i++) watch(pidfds_[i], kFirstTargetTag + i);
 
 	SessionEnd end;
 	size_t live_targets = pidfds_.size();
 	bool finishing = false;
+	bool backlog = false; // the last pass ended early: the ring holds more
 	uint64_t last_flush = monotonic_ns();
 	while (!finishing) {
 		uint64_t now = monotonic_ns();
 		uint64_t due = streaming ? last_flush + kFlushIntervalNs : last_snapshot_ns_ + spec_.interval_ns;
-		int timeout_ms = due > now ? int((due - now + 999'999) / 1'000'000) : 0;
+		int timeout_ms = due > now && !backlog ? int((due - now + 999'999) / 1'000'000) : 0;
 		if (!streaming && spec_.interval_ns == 0) timeout_ms = -1; // a snapshot at the end only
 		epoll_event events[8];
 		int n = epoll_wait(epoll_fd, events, 8, timeout_ms);
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = events[i].data.u64;
-			if (tag == 1) {
+			if (tag == kStopTag || (tag == kSignalTag && signals.heard())) {
 				end.reason = "stopped";
 				finishing = true;
-			} else if (tag >= 2) {
-				int &pidfd = pidfds_[tag - 2];
+			} else if (tag >= kFirstTargetTag) {
+				int &pidfd = pidfds_[tag - kFirstTargetTag];
 				epoll_ctl(epoll_fd, EPOLL_CTL_DEL, pidfd, nullptr);
 				close(pidfd);
 				pidfd = -1;
 				live_targets--;
-				if (spec_.command && tag == 2) {
+				if (spec_.command && tag == kFirstTargetTag) {
 					int status = 0;
 					if (waitpid(child_pid_, &status, 0) == child_pid_) {
 						if (WIFEXITED(status)) end.exit_code = WEXITSTATUS(status);
@@ -287,7 +307,7 @@ void TraceSession::drain_loop()
 				send_aggregate(false);
 			continue;
 		}
-		ring_buffer__consume(ring_);
+		backlog = consume_pass();
 		if (finishing || monotonic_ns() - last_flush >= kFlushIntervalNs) {
 			flush();
 			last_flush = monotonic_ns();
@@ -295,8 +315,10 @@ void TraceSession::drain_loop()
 	}
 	close(epoll_fd);
 	// Everything the targets did is in the ring or the tables by now: take it, then detach.
+	// A host busier than the tracer keeps the ring full: the trace ends at this moment.
 	if (streaming) {
-		ring_buffer__consume(ring_);
+		cutoff_ns_ = monotonic_ns();
+		while (consume_pass() && !past_cutoff_) {}
 		flush();
 	} else {
 		send_aggregate(true);

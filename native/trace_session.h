@@ -56,6 +56,9 @@ private:
 
 	void drain_loop();
 	static int on_ring_event(void *ctx, void *data, size_t size);
+	// One pass over the ring, of at most kMaxPassEvents events; true if it ended early (the
+	// pass was full, or an event came after cutoff_ns_).
+	bool consume_pass();
 	void flush();
 	// Aggregation: hands JavaScript the stats since the last snapshot.
 	void send_aggregate(bool final);
@@ -69,6 +72,9 @@ private:
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
 	bool last_flush_was_quiet_ = true;
+	size_t pass_events_ = 0;
+	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
+	bool past_cutoff_ = false;
 	uint64_t last_snapshot_ns_ = 0;
 	pid_t child_pid_ = -1;
 	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited

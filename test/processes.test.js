@@ -116,6 +116,28 @@ test('-a: sees other processes\' calls, never its own', async () => {
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
 });
 
+test('Ctrl-C stops a tracer that cannot keep up: it ends with its totals while the target runs on', async () => {
+  // yes makes calls faster than the JSON output can be written, so the ring never empties
+  // and the queue to JavaScript stays full: the stop must still be heard, and the trace end.
+  const target = spawn('yes', [], { stdio: ['ignore', fs.openSync('/dev/null', 'w'), 'ignore'] });
+  try {
+    let tracer;
+    const run = runTracer(['-p', String(target.pid), '--format', 'json', '-o', '/dev/null'], { started: (child) => (tracer = child) });
+    let stderr = '';
+    tracer.stderr.on('data', (d) => (stderr += d));
+    await waitFor(() => stderr.includes(`Process ${target.pid} attached`), 'the tracer to attach');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the queue and the ring fill up
+    tracer.kill('SIGINT');
+    const result = await run;
+    assert.is(result.status, 0, result.stderr);
+    assert.match(result.stderr, /bpftrace-ts: \d+ events, \d+ lost/);
+    assert.is(target.exitCode, null, 'the target runs on');
+    assert.is(target.signalCode, null);
+  } finally {
+    target.kill('SIGKILL');
+  }
+});
+
 test('the tracer killed with SIGKILL: the command runs on to its end, and nothing of ours stays in the kernel', async () => {
   const started = path.join(dir, 'started');
   const done = path.join(dir, 'survived');
