@@ -6,7 +6,7 @@
 #include <dirent.h>
 #include <sys/resource.h>
 
-void lower_own_priority(int increment)
+void lower_own_priority(int increment, pid_t spared_tid)
 {
 	if (increment <= 0) return;
 	// Linux keeps a nice value per thread (setpriority on a tid): every one is changed,
@@ -16,7 +16,7 @@ void lower_own_priority(int increment)
 	while (const dirent *entry = readdir(tasks)) {
 		char *end = nullptr;
 		const long tid = std::strtol(entry->d_name, &end, 10);
-		if (tid <= 0 || *end != '\0') continue;
+		if (tid <= 0 || *end != '\0' || tid == spared_tid) continue;
 		errno = 0;
 		const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
 		// A thread that ended since the listing (ESRCH) needs nothing; raising one's own

@@ -4,8 +4,10 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,9 +153,6 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 				for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
 					batch_->add_enter(e, EventKind::InProgress);
 		}
-		// After the command's fork, so it keeps the priority the tracer was started with;
-		// before the drain thread, which inherits it.
-		lower_own_priority(spec_.nice_increment);
 		if (command) {
 			command->release();
 			child_pid_ = command->pid();
@@ -167,7 +166,16 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	                                          kMaxQueuedBatches, 1);
 	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
 	running_ = true;
-	thread_ = std::thread(&TraceSession::drain_loop, this);
+	std::promise<pid_t> drain_tid;
+	std::future<pid_t> started = drain_tid.get_future();
+	thread_ = std::thread([this, &drain_tid] {
+		prctl(PR_SET_NAME, "bpfts-drain", 0, 0, 0);
+		drain_tid.set_value(gettid());
+		drain_loop();
+	});
+	// After the command's fork, so it keeps the priority the tracer was started with; the
+	// drain thread keeps it too (own_priority.h says why).
+	lower_own_priority(spec_.nice_increment, started.get());
 	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining
 	// a thread that waits for the main thread would deadlock. Released in finish().
 	Ref();

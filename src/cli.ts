@@ -52,8 +52,9 @@ interface CliOptions extends DisplayCli {
 }
 
 const DEFAULT_BUFFER_MIB = '32';
-/** How much nicer than it was started the eBPF backend's consumer runs: the traced programs
- * keep the CPU when they need it, and the ring buffer holds the calls until it is free. */
+/** How much nicer than it was started the eBPF backend's JavaScript runs: the traced programs
+ * keep the CPU when they need it, and the batches the drain thread (not nicer) made of the
+ * ring wait in its queue until it is free. */
 const DEFAULT_NICE_INCREMENT = 10;
 
 function program(): Command {
