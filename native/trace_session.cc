@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
-#include <future>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
@@ -165,12 +164,20 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts batches",
 	                                          kMaxQueuedBatches, 1);
 	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
+	// What JavaScript is told is read before the drain thread starts: the thread resets
+	// tracer_ when the targets end, which a short command can do before Start() returns.
+	Napi::Object result = Napi::Object::New(env);
+	result.Set("attachMode", attach_mode_name(tracer_->mode()));
+	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
+	// CLOCK_MONOTONIC of time 0 in the batches (a double keeps it to well under a microsecond).
+	result.Set("startNs", Napi::Number::New(env, double(start_ns_)));
+	result.Set("log", tracer_->log());
+
 	running_ = true;
-	std::promise<pid_t> drain_tid;
-	std::future<pid_t> started = drain_tid.get_future();
-	thread_ = std::thread([this, &drain_tid] {
+	std::future<pid_t> started = drain_tid_.get_future();
+	thread_ = std::thread([this] {
 		prctl(PR_SET_NAME, "bpfts-drain", 0, 0, 0);
-		drain_tid.set_value(gettid());
+		drain_tid_.set_value(gettid());
 		drain_loop();
 	});
 	// After the command's fork, so it keeps the priority the tracer was started with; the
@@ -179,13 +186,6 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining
 	// a thread that waits for the main thread would deadlock. Released in finish().
 	Ref();
-
-	Napi::Object result = Napi::Object::New(env);
-	result.Set("attachMode", attach_mode_name(tracer_->mode()));
-	result.Set("childPid", child_pid_ > 0 ? Napi::Number::New(env, child_pid_) : env.Null());
-	// CLOCK_MONOTONIC of time 0 in the batches (a double keeps it to well under a microsecond).
-	result.Set("startNs", Napi::Number::New(env, double(start_ns_)));
-	result.Set("log", tracer_->log());
 	return result;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -81,5 +82,8 @@ private:
 	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish
 	Napi::ThreadSafeFunction on_batch_, on_end_;
 	std::thread thread_;
+	// The drain thread's tid, set when it starts. A member, not a local of Start(): the
+	// thread may still be inside set_value() when Start()'s wait returns.
+	std::promise<pid_t> drain_tid_;
 	std::atomic<bool> running_{false};
 };
