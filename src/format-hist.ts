@@ -80,7 +80,9 @@ export function formatHistograms(rows: readonly AggregateRow[], by: HistBy, top:
     const last = Math.max(...perRow.keys());
     const most = Math.max(...perRow.values());
     const label = (r: number): string => `[${bound(rowBounds(r)[0])}, ${bound(rowBounds(r)[1])})`;
-    const width = label(last).length;
+    // The widest label is not always the last: [128K, 256K) against [2M, 4M).
+    let width = 0;
+    for (let r = first; r <= last; r++) width = Math.max(width, label(r).length);
     for (let r = first; r <= last; r++) {
       const n = perRow.get(r) ?? 0;
       const bar = '@'.repeat(Math.round((n / most) * BAR_WIDTH));

@@ -35,6 +35,18 @@ test('percentiles: the middle of the bucket holding the rank, within the seen ra
   assert.is(percentile(counts, 100, 100, 1_000_000, 10_000_000), 10_000_000, 'clamped to the max');
 });
 
+test('--hist rows: the bars start in one column, whichever row has the widest label', () => {
+  const { formatHistograms } = require('../dist/format-hist');
+  // Rows [128K, 256K) (the widest label) up to [2M, 4M).
+  const buckets = [150_000, 300_000, 3_000_000].map(bucketOf);
+  const lines = formatHistograms([{ nr: 0, calls: 3, errors: 0, totalNs: 3_450_000, minNs: 150_000, maxNs: 3_000_000,
+    bucket: buckets, bucketCount: [1, 1, 1] }], 'syscall', 10);
+  const bars = lines.filter((line) => line.startsWith('['));
+  assert.equal(bars.map((line) => line.slice(0, line.indexOf(' ')))[0], '[128K,');
+  assert.is(bars.length, 5);
+  assert.equal(new Set(bars.map((line) => line.indexOf('|'))).size, 1, bars.join('\n'));
+});
+
 /** Parses the -S table rows of one process: name -> numbers. */
 function tableRows(text) {
   const rows = new Map();
