@@ -6,7 +6,7 @@ const { quoteBytes, quoteBytesJson } = require('../dist/decode/quote');
 const structs = require('../dist/decode/structs');
 const { sockaddr, ipv6Text, endpointText } = require('../dist/decode/sockaddr');
 const { flags } = require('../dist/decode/symbols');
-const { openFlags, statxMask } = require('../dist/decode/fs');
+const { openFlags, statxFlags, statxMask } = require('../dist/decode/fs');
 const { capturedArgs } = require('../dist/decode/captured');
 const { bpftrace_ts } = require('../dist/generated/batch');
 const { syscallByName } = require('../dist/syscall-table');
@@ -45,6 +45,20 @@ test('flags: zero, unknown bits as |0x..., multi-bit O_SYNC and O_TMPFILE folded
   assert.is(openFlags(0o10000).strace, 'O_RDONLY|O_DSYNC');
   assert.is(statxMask(0xfff).strace, 'STATX_BASIC_STATS|STATX_BTIME');
   assert.is(statxMask(0x3).strace, 'STATX_TYPE|STATX_MODE');
+  // strace 6.1 names the sync type first: statx(AT_FDCWD, "/etc/hostname", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, ...)
+  assert.is(statxFlags(0x900).strace, 'AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT');
+  assert.is(statxFlags(0x4000).strace, 'AT_STATX_DONT_SYNC');
+});
+
+test('struct statx: the mask and attributes by name, as strace 6.1 prints ls -l\'s', () => {
+  const stx = new Uint8Array(256);
+  const view = new DataView(stx.buffer);
+  view.setUint32(0, 0x17ff, true);         // stx_mask
+  view.setUint16(28, 0o100755, true);      // stx_mode
+  view.setBigUint64(40, 3n, true);         // stx_size
+  assert.is(structs.statx(stx), '{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0755, stx_size=3, ...}');
+  view.setBigUint64(8, 0x2028n, true);     // stx_attributes, 0x8 unknown
+  assert.match(structs.statx(stx), 'stx_attributes=STATX_ATTR_APPEND|STATX_ATTR_MOUNT_ROOT|0x8,');
 });
 
 test('structs: stat of a device, a short copy, timespecs, signal sets, wait statuses', () => {

@@ -40,13 +40,18 @@ export function accessMode(value: number): Decoded {
 
 const AT_STATX_SYNC_TYPE = 0x6000;
 
-/** statx(2) flags: the sync type, always named, then the AT_ flags. */
+/** statx(2) flags: the sync type, always named and first (as strace 6.1), then the AT_ flags. */
 export function statxFlags(value: number): Decoded {
   const sync = enumeration('statx_sync', value & AT_STATX_SYNC_TYPE);
   const rest = (value & ~AT_STATX_SYNC_TYPE) >>> 0;
   if (rest === 0) return sync;
   const other = flags('at_flags', rest);
-  return { strace: `${other.strace}|${sync.strace}`, perf: `${other.perf}|${sync.perf}` };
+  return { strace: `${sync.strace}|${other.strace}`, perf: `${sync.perf}|${other.perf}` };
+}
+
+/** struct statx's stx_attributes: STATX_ATTR_ bits, 0 when none. */
+export function statxAttributes(value: number): Decoded {
+  return value === 0 ? same('0') : flags('statx_attributes', value);
 }
 
 const STATX_BASIC_STATS = 0x7ff;
