@@ -6,7 +6,7 @@ const { quoteBytes, quoteBytesJson } = require('../dist/decode/quote');
 const structs = require('../dist/decode/structs');
 const { sockaddr, ipv6Text, endpointText } = require('../dist/decode/sockaddr');
 const { flags } = require('../dist/decode/symbols');
-const { openFlags, statxFlags, statxMask } = require('../dist/decode/fs');
+const { fcntlArg, openFlags, statxFlags, statxMask } = require('../dist/decode/fs');
 const { capturedArgs } = require('../dist/decode/captured');
 const { bpftrace_ts } = require('../dist/generated/batch');
 const { syscallByName } = require('../dist/syscall-table');
@@ -48,6 +48,12 @@ test('flags: zero, unknown bits as |0x..., multi-bit O_SYNC and O_TMPFILE folded
   // strace 6.1 names the sync type first: statx(AT_FDCWD, "/etc/hostname", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, ...)
   assert.is(statxFlags(0x900).strace, 'AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT');
   assert.is(statxFlags(0x4000).strace, 'AT_STATX_DONT_SYNC');
+  // fcntl's third argument by command (F_SETFD, F_SETFL, F_SETSIG, F_SETLK, F_DUPFD).
+  assert.is(fcntlArg(3, [0, 2]).strace, 'FD_CLOEXEC|0x2');
+  assert.is(fcntlArg(0, [0, 4]).strace, 'O_RDONLY');
+  assert.is(fcntlArg(10, [0, 10]).strace, 'SIGUSR1');
+  assert.is(fcntlArg(0x7ffd1000, [0, 6]).strace, '0x7ffd1000');
+  assert.is(fcntlArg(10, [0, 0]).strace, '10');
 });
 
 test('struct statx: the mask and attributes by name, as strace 6.1 prints ls -l\'s', () => {

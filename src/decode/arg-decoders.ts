@@ -1,7 +1,7 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
 import { syscallInfo } from '../syscall-table';
 import { futexOp, ioctlRequest } from './events';
-import { accessMode, dirfd, fileMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
+import { accessMode, dirfd, fcntlArg, fileMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
 import { clockId, cloneFlags } from './process';
@@ -44,7 +44,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   utimensat: { dfd: dirfd, flags: atFlags },
   execveat: { fd: dirfd, flags: atFlags },
   lseek: { whence: enumDecoder('seek_whence') },
-  fcntl: { cmd: enumDecoder('fcntl_cmd') },
+  fcntl: { cmd: enumDecoder('fcntl_cmd'), arg: fcntlArg },
   pipe2: { flags: fdFlags },
   dup3: { flags: fdFlags },
   inotify_init1: { flags: fdFlags },

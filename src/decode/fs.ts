@@ -38,6 +38,23 @@ export function accessMode(value: number): Decoded {
   return value === 0 ? joined(['F_OK'], '') : flags('access_mode', value);
 }
 
+const F_SETFD = 2;
+const F_SETFL = 4;
+const F_SETSIG = 10;
+/** F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms take a struct flock's address. */
+const FCNTL_LOCKS = new Set([5, 6, 7, 36, 37, 38]);
+
+/** fcntl(2)'s third argument by command: descriptor flags, file status flags, a signal; a
+ * number for the others (F_DUPFD's lowest fd, F_SETOWN's pid), a lock's address in hex. */
+export function fcntlArg(value: number, args: readonly number[]): Decoded {
+  switch (args[1]) {
+    case F_SETFD: return flags('fd_flags', value);
+    case F_SETFL: return openFlags(value);
+    case F_SETSIG: return enumeration('signals', value);
+    default: return same(FCNTL_LOCKS.has(args[1]) ? hex(value) : String(value));
+  }
+}
+
 const AT_STATX_SYNC_TYPE = 0x6000;
 
 /** statx(2) flags: the sync type, always named and first (as strace 6.1), then the AT_ flags. */

@@ -57,9 +57,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'MADV_',
     entries: [['MADV_NORMAL', 0], ['MADV_RANDOM', 1], ['MADV_SEQUENTIAL', 2], ['MADV_WILLNEED', 3], ['MADV_DONTNEED', 4], ['MADV_FREE', 8], ['MADV_REMOVE', 9], ['MADV_DONTFORK', 10], ['MADV_DOFORK', 11], ['MADV_MERGEABLE', 12], ['MADV_UNMERGEABLE', 13], ['MADV_HUGEPAGE', 14], ['MADV_NOHUGEPAGE', 15], ['MADV_DONTDUMP', 16], ['MADV_DODUMP', 17], ['MADV_WIPEONFORK', 18], ['MADV_KEEPONFORK', 19], ['MADV_COLD', 20], ['MADV_PAGEOUT', 21], ['MADV_POPULATE_READ', 22], ['MADV_POPULATE_WRITE', 23], ['MADV_DONTNEED_LOCKED', 24], ['MADV_COLLAPSE', 25], ['MADV_HWPOISON', 100], ['MADV_SOFT_OFFLINE', 101], ['MADV_GUARD_INSTALL', 102], ['MADV_GUARD_REMOVE', 103]],
   },
+  // not in the headers: SIGRT_1, SIGRT_2, SIGRT_3, SIGRT_4, SIGRT_5, SIGRT_6, SIGRT_7, SIGRT_8, SIGRT_9, SIGRT_10, SIGRT_11, SIGRT_12, SIGRT_13, SIGRT_14, SIGRT_15, SIGRT_16, SIGRT_17, SIGRT_18, SIGRT_19, SIGRT_20, SIGRT_21, SIGRT_22, SIGRT_23, SIGRT_24, SIGRT_25, SIGRT_26, SIGRT_27, SIGRT_28, SIGRT_29, SIGRT_30, SIGRT_31, SIGRT_32
   signals: {
     kind: 'enum', prefix: 'SIG',
-    entries: [['SIGHUP', 1], ['SIGINT', 2], ['SIGQUIT', 3], ['SIGILL', 4], ['SIGTRAP', 5], ['SIGABRT', 6], ['SIGBUS', 7], ['SIGFPE', 8], ['SIGKILL', 9], ['SIGUSR1', 10], ['SIGSEGV', 11], ['SIGUSR2', 12], ['SIGPIPE', 13], ['SIGALRM', 14], ['SIGTERM', 15], ['SIGSTKFLT', 16], ['SIGCHLD', 17], ['SIGCONT', 18], ['SIGSTOP', 19], ['SIGTSTP', 20], ['SIGTTIN', 21], ['SIGTTOU', 22], ['SIGURG', 23], ['SIGXCPU', 24], ['SIGXFSZ', 25], ['SIGVTALRM', 26], ['SIGPROF', 27], ['SIGWINCH', 28], ['SIGIO', 29], ['SIGPWR', 30], ['SIGSYS', 31]],
+    entries: [['SIGHUP', 1], ['SIGINT', 2], ['SIGQUIT', 3], ['SIGILL', 4], ['SIGTRAP', 5], ['SIGABRT', 6], ['SIGBUS', 7], ['SIGFPE', 8], ['SIGKILL', 9], ['SIGUSR1', 10], ['SIGSEGV', 11], ['SIGUSR2', 12], ['SIGPIPE', 13], ['SIGALRM', 14], ['SIGTERM', 15], ['SIGSTKFLT', 16], ['SIGCHLD', 17], ['SIGCONT', 18], ['SIGSTOP', 19], ['SIGTSTP', 20], ['SIGTTIN', 21], ['SIGTTOU', 22], ['SIGURG', 23], ['SIGXCPU', 24], ['SIGXFSZ', 25], ['SIGVTALRM', 26], ['SIGPROF', 27], ['SIGWINCH', 28], ['SIGIO', 29], ['SIGPWR', 30], ['SIGSYS', 31], ['SIGRTMIN', 32], ['SIGRT_1', 33], ['SIGRT_2', 34], ['SIGRT_3', 35], ['SIGRT_4', 36], ['SIGRT_5', 37], ['SIGRT_6', 38], ['SIGRT_7', 39], ['SIGRT_8', 40], ['SIGRT_9', 41], ['SIGRT_10', 42], ['SIGRT_11', 43], ['SIGRT_12', 44], ['SIGRT_13', 45], ['SIGRT_14', 46], ['SIGRT_15', 47], ['SIGRT_16', 48], ['SIGRT_17', 49], ['SIGRT_18', 50], ['SIGRT_19', 51], ['SIGRT_20', 52], ['SIGRT_21', 53], ['SIGRT_22', 54], ['SIGRT_23', 55], ['SIGRT_24', 56], ['SIGRT_25', 57], ['SIGRT_26', 58], ['SIGRT_27', 59], ['SIGRT_28', 60], ['SIGRT_29', 61], ['SIGRT_30', 62], ['SIGRT_31', 63], ['SIGRT_32', 64]],
   },
   sigprocmask_how: {
     kind: 'enum', prefix: 'SIG_',
@@ -124,6 +125,10 @@ export const FLAG_TABLES = {
   statx_attributes: {
     kind: 'flags', prefix: 'STATX_ATTR_',
     entries: [['STATX_ATTR_COMPRESSED', 0x4], ['STATX_ATTR_IMMUTABLE', 0x10], ['STATX_ATTR_APPEND', 0x20], ['STATX_ATTR_NODUMP', 0x40], ['STATX_ATTR_ENCRYPTED', 0x800], ['STATX_ATTR_AUTOMOUNT', 0x1000], ['STATX_ATTR_MOUNT_ROOT', 0x2000], ['STATX_ATTR_VERITY', 0x100000], ['STATX_ATTR_DAX', 0x200000], ['STATX_ATTR_WRITE_ATOMIC', 0x400000]],
+  },
+  fd_flags: {
+    kind: 'flags', prefix: 'FD_',
+    entries: [['FD_CLOEXEC', 0x1]],
   },
   statx_sync: {
     kind: 'enum', prefix: 'AT_STATX_',
