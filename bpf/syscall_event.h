@@ -23,6 +23,7 @@ enum event_kind {
 	EVENT_EXIT = 1,        /* sys_exit: ret valid */
 	EVENT_TASK_EXIT = 2,   /* a traced task (thread) ended: struct task_exit_event */
 	EVENT_CHILD_RETURN = 3, /* a new task's first return: struct child_return_event */
+	EVENT_SIGNAL = 4,      /* a signal delivered to a traced thread: struct signal_event */
 };
 
 /* A process's TARGET_BITS in the target bitmap. */
@@ -42,7 +43,8 @@ enum counter_slot {
 	COUNTER_CAPTURE_FAILED = 4,   /* copies that failed (shown as the pointer) */
 	COUNTER_CAPTURE_NO_STATE = 5, /* exit captures skipped: no task storage for the entry's args */
 	COUNTER_LOST_TASK_EXITS = 6,  /* ring buffer full: a task exit event dropped (not a syscall event) */
-	COUNTER_SLOTS = 7,
+	COUNTER_LOST_SIGNALS = 7,     /* ring buffer full: a signal event dropped (not a syscall event) */
+	COUNTER_SLOTS = 8,
 };
 
 /* --- in-kernel aggregation (--summary-only, --hist) --- */
@@ -229,6 +231,19 @@ struct exit_event {
 struct child_return_event {
 	struct exit_event exit;
 	char comm[TASK_COMM_LEN];
+};
+
+/* The kernel's siginfo (struct kernel_siginfo): signo, errno, code and the fields union,
+ * laid out as the first bytes of the user's 128-byte siginfo_t. */
+#define KERNEL_SIGINFO_SIZE 48
+#define SIGINFO_SIZE 128
+
+/* A signal delivered to a traced thread (signal_deliver: the moment strace shows it; h.nr is
+ * the signal). siginfo is a user siginfo_t: the kernel's fields, then zeros. */
+struct signal_event {
+	struct event_header h;
+	char comm[TASK_COMM_LEN];
+	__u8 siginfo[SIGINFO_SIZE];
 };
 
 /* A traced task ended (sched_process_exit; h.nr is 0). Per task exit, never per call. */

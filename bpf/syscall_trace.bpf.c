@@ -569,6 +569,39 @@ int task_exit_tracepoint(void *ctx)
 	return 0;
 }
 
+#define SIGKILL_SIGNAL 9
+
+/* A signal is delivered to a traced thread: its handler is about to run, or its default
+ * action (stop, end). Not for SIGKILL, nor for the kill of a group exit (no siginfo), which
+ * strace never sees either: the task's exit says it. tp_btf only. */
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(signal_delivered, int sig, void *info, void *ka)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__u64 *word = target_word(tgid);
+	struct signal_event *e;
+
+	if (!info || sig == SIGKILL_SIGNAL || tgid == tracer_tgid)
+		return 0;
+	if (!trace_all && !(word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED))
+		return 0;
+	if (!comm_wanted())
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_LOST_SIGNALS);
+		return 0;
+	}
+	fill_header(&e->h, pid_tgid, sig, EVENT_SIGNAL);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (bpf_probe_read_kernel(e->siginfo, KERNEL_SIGINFO_SIZE, info))
+		__builtin_memset(e->siginfo, 0, KERNEL_SIGINFO_SIZE);
+	__builtin_memset(e->siginfo + KERNEL_SIGINFO_SIZE, 0, SIGINFO_SIZE - KERNEL_SIGINFO_SIZE);
+	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	return 0;
+}
+
 /* --- in-kernel aggregation: per-call cost without the ring (tp_btf only) ---
  * sys_enter keeps the entry time in task storage; sys_exit adds the call to a stats row.
  * Two tables take turns: the programs fill the one `generation` names while user space

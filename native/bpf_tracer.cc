@@ -210,6 +210,9 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	if (config.aggregate) to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate};
 	if (!config.trace_all || !config.aggregate) to_attach.push_back(wanted.task_exit);
 	if (!config.trace_all && config.follow_children) to_attach.push_back(wanted.task_fork);
+	// Signal deliveries as strace shows them, when streaming (tp_btf only: the other flavours
+	// are fallbacks for kernels without BTF, where the trace shows calls alone).
+	if (!config.aggregate && mode == AttachMode::TpBtf) to_attach.push_back(skel_->progs.signal_delivered);
 	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
 
 	// The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's

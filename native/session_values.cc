@@ -75,6 +75,7 @@ void deliver_end(Napi::ThreadSafeFunction &on_end, SessionEnd end, std::function
 		info.Set("signal", e.term_signal ? Napi::String::New(env, sigabbrev_np(e.term_signal)) : env.Null());
 		info.Set("lostEvents", Napi::Number::New(env, double(e.lost_events)));
 		info.Set("lostTaskExits", Napi::Number::New(env, double(e.lost_task_exits)));
+		info.Set("lostSignals", Napi::Number::New(env, double(e.lost_signals)));
 		Napi::Object copies = Napi::Object::New(env);
 		copies.Set("atEntry", Napi::Number::New(env, double(e.captured_at_entry)));
 		copies.Set("retriedAtExit", Napi::Number::New(env, double(e.capture_retried)));

@@ -216,6 +216,9 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 		fixed = sizeof(exit_event);
 	} else if (h->kind == EVENT_CHILD_RETURN && size >= sizeof(child_return_event)) {
 		self->batch_->add_child_return(*static_cast<const child_return_event *>(data));
+	} else if (h->kind == EVENT_SIGNAL && size >= sizeof(signal_event)) {
+		const auto *e = static_cast<const signal_event *>(data);
+		self->batch_->add_signal(e->h, e->comm, e->siginfo, sizeof(e->siginfo));
 	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
 		const auto *e = static_cast<const task_exit_event *>(data);
 		if (e->process_ended) self->batch_->add_process_exit(e->h, e->comm, e->wait_status);
@@ -333,6 +336,7 @@ void TraceSession::drain_loop()
 	}
 	end.lost_events = tracer_->counter(COUNTER_LOST_EVENTS);
 	end.lost_task_exits = tracer_->counter(COUNTER_LOST_TASK_EXITS);
+	end.lost_signals = tracer_->counter(COUNTER_LOST_SIGNALS);
 	end.captured_at_entry = tracer_->counter(COUNTER_CAPTURED_AT_ENTRY);
 	end.capture_retried = tracer_->counter(COUNTER_CAPTURE_RETRIED);
 	end.capture_failed = tracer_->counter(COUNTER_CAPTURE_FAILED) + tracer_->counter(COUNTER_CAPTURE_NO_STATE);

@@ -39,6 +39,7 @@ struct SessionEnd {
 	int term_signal = 0;         // the signal that killed it, if one did
 	uint64_t lost_events = 0;
 	uint64_t lost_task_exits = 0; // thread and process ends the ring had no room for (eBPF)
+	uint64_t lost_signals = 0;    // signal deliveries the ring had no room for (eBPF)
 	// Argument copies (bpf/argument_capture.h): taken at the entry, retried at the exit, failed.
 	uint64_t captured_at_entry = 0, capture_retried = 0, capture_failed = 0;
 };

@@ -60,6 +60,8 @@ export interface SessionEnd {
   /** Thread and process ends the eBPF ring had no room for (not counted in lostEvents, which
    * counts syscall events only). */
   lostTaskExits: number;
+  /** eBPF: signal deliveries the ring had no room for. */
+  lostSignals: number;
   /** Copies of argument data: taken at the entry, retried at the exit after a fault, failed. */
   argumentCopies: { atEntry: number; retriedAtExit: number; failed: number };
 }

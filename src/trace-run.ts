@@ -200,6 +200,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
         : `${output.eventsSeen} events, ${end.lostEvents} lost, ${backend}`;
       if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
       if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
+      if (end.lostSignals > 0) totals += `, ${end.lostSignals} signals lost`;
       log(totals);
       if (!options.aggregate && !ptrace && end.lostEvents > 0)
         log('events were lost: the tracer fell behind the ring buffer; a larger --buffer-size holds longer bursts' +
