@@ -503,6 +503,22 @@ static __always_inline void forget(__u32 tgid)
 
 #define SIGNAL_GROUP_EXIT 0x00000004
 
+/* Whether a task's exit or signal is reported: its process is traced (whatever syscalls -e
+ * selects), it is not this tracer, and its name passes --comm. */
+static __always_inline bool process_event_wanted(__u32 tgid)
+{
+	__u64 *word;
+
+	if (tgid == tracer_tgid)
+		return false;
+	if (!trace_all) {
+		word = target_word(tgid);
+		if (!word || ((*word >> target_shift(tgid)) & TARGET_MASK) != TARGET_TRACED)
+			return false;
+	}
+	return comm_wanted();
+}
+
 /* A traced task ended: user space reports its call in progress, if any, as unfinished now
  * (a dying thread's call has no exit: see abandoned_by_dying_thread()), and shows the
  * process's end when it was the last thread. */
@@ -537,10 +553,8 @@ static __always_inline void task_exited(void)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	bool process_ended = BPF_CORE_READ(task, signal, live.counter) == 0;
-	__u64 *word = target_word(tgid);
-	bool traced = trace_all || (word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED);
 
-	if (report_task_exits && traced && tgid != tracer_tgid && comm_wanted())
+	if (report_task_exits && process_event_wanted(tgid))
 		emit_task_exit(task, pid_tgid, process_ended);
 	if (process_ended)
 		forget(tgid);
@@ -569,8 +583,6 @@ int task_exit_tracepoint(void *ctx)
 	return 0;
 }
 
-#define SIGKILL_SIGNAL 9
-
 /* A signal is delivered to a traced thread: its handler is about to run, or its default
  * action (stop, end). Not for SIGKILL, nor for the kill of a group exit (no siginfo), which
  * strace never sees either: the task's exit says it. tp_btf only. */
@@ -578,15 +590,9 @@ SEC("tp_btf/signal_deliver")
 int BPF_PROG(signal_delivered, int sig, void *info, void *ka)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	__u64 *word = target_word(tgid);
 	struct signal_event *e;
 
-	if (!info || sig == SIGKILL_SIGNAL || tgid == tracer_tgid)
-		return 0;
-	if (!trace_all && !(word && ((*word >> target_shift(tgid)) & TARGET_MASK) == TARGET_TRACED))
-		return 0;
-	if (!comm_wanted())
+	if (!info || sig == SIGKILL || !process_event_wanted(pid_tgid >> 32))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

@@ -152,11 +152,26 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 				for (const enter_event &e : in_progress_calls(tgid, monotonic_ns()))
 					batch_->add_enter(e, EventKind::InProgress);
 		}
+		// The drain thread exists before the command runs and the other threads are made
+		// nicer, so the command sees the tracer as it stays; it drains once told to go.
+		std::future<pid_t> started = drain_tid_.get_future();
+		thread_ = std::thread([this] {
+			prctl(PR_SET_NAME, "bpfts-drain", 0, 0, 0);
+			drain_tid_.set_value(gettid());
+			if (drain_go_.get_future().get()) drain_loop();
+		});
+		// After the command's fork, so it keeps the priority the tracer was started with; the
+		// drain thread keeps it too (own_priority.h says why).
+		lower_own_priority(spec_.nice_increment, started.get());
 		if (command) {
 			command->release();
 			child_pid_ = command->pid();
 		}
 	} catch (const NativeError &e) {
+		if (thread_.joinable()) {
+			drain_go_.set_value(false);
+			thread_.join();
+		}
 		tracer_.reset(); // detach before reporting
 		throw js_error(env, e);
 	}
@@ -164,7 +179,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts batches",
 	                                          kMaxQueuedBatches, 1);
 	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
-	// What JavaScript is told is read before the drain thread starts: the thread resets
+	// What JavaScript is told is read before the drain thread goes: the thread resets
 	// tracer_ when the targets end, which a short command can do before Start() returns.
 	Napi::Object result = Napi::Object::New(env);
 	result.Set("attachMode", attach_mode_name(tracer_->mode()));
@@ -174,18 +189,10 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	result.Set("log", tracer_->log());
 
 	running_ = true;
-	std::future<pid_t> started = drain_tid_.get_future();
-	thread_ = std::thread([this] {
-		prctl(PR_SET_NAME, "bpfts-drain", 0, 0, 0);
-		drain_tid_.set_value(gettid());
-		drain_loop();
-	});
-	// After the command's fork, so it keeps the priority the tracer was started with; the
-	// drain thread keeps it too (own_priority.h says why).
-	lower_own_priority(spec_.nice_increment, started.get());
 	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining
 	// a thread that waits for the main thread would deadlock. Released in finish().
 	Ref();
+	drain_go_.set_value(true);
 	return result;
 }
 

@@ -4,10 +4,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
-#include <future>
 #include <thread>
 #include <vector>
 
@@ -83,8 +83,10 @@ private:
 	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish
 	Napi::ThreadSafeFunction on_batch_, on_end_;
 	std::thread thread_;
-	// The drain thread's tid, set when it starts. A member, not a local of Start(): the
-	// thread may still be inside set_value() when Start()'s wait returns.
+	// The drain thread's tid, set when it starts, and whether it is to drain (false: Start()
+	// failed after creating it). Members, not locals of Start(): the thread may still be
+	// inside set_value() when Start()'s wait returns.
 	std::promise<pid_t> drain_tid_;
+	std::promise<bool> drain_go_;
 	std::atomic<bool> running_{false};
 };

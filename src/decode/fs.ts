@@ -66,11 +66,6 @@ export function statxFlags(value: number): Decoded {
   return { strace: `${sync.strace}|${other.strace}`, perf: `${sync.perf}|${other.perf}` };
 }
 
-/** struct statx's stx_attributes: STATX_ATTR_ bits, 0 when none. */
-export function statxAttributes(value: number): Decoded {
-  return value === 0 ? same('0') : flags('statx_attributes', value);
-}
-
 const STATX_BASIC_STATS = 0x7ff;
 
 /** statx(2) mask: STATX_BASIC_STATS for the eleven basic fields together. */

@@ -2,7 +2,7 @@
 // {st_mode=S_IFREG|0644, st_size=2996, ...}, {tv_sec=1, tv_nsec=0}, [{fd=3, events=POLLIN}].
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
 import { enumName, flags, type Decoded } from './symbols';
-import { openFlags, statxAttributes, statxMask } from './fs';
+import { openFlags, statxMask } from './fs';
 import { cloneFlags } from './process';
 
 /** Little-endian reads that say when the bytes ran out. */
@@ -68,7 +68,7 @@ export function stat(bytes: Uint8Array): string {
 export function statx(bytes: Uint8Array): string {
   const f = new Fields(bytes);
   if (!f.has(0, 48)) return '{...}';
-  return `{stx_mask=${statxMask(f.u32(0)).strace}, stx_attributes=${statxAttributes(Number(f.u64(8))).strace}, ` +
+  return `{stx_mask=${statxMask(f.u32(0)).strace}, stx_attributes=${flags('statx_attributes', Number(f.u64(8))).strace}, ` +
     `stx_mode=${fileTypeAndMode(f.u16(28))}, stx_size=${f.u64(40)}, ...}`;
 }
 
