@@ -24,6 +24,7 @@ enum event_kind {
 	EVENT_TASK_EXIT = 2,   /* a traced task (thread) ended: struct task_exit_event */
 	EVENT_CHILD_RETURN = 3, /* a new task's first return: struct child_return_event */
 	EVENT_SIGNAL = 4,      /* a signal delivered to a traced thread: struct signal_event */
+	EVENT_ENTER_SHORT = 5, /* sys_enter of a call of at most SHORT_ENTER_ARGS arguments */
 };
 
 /* A process's TARGET_BITS in the target bitmap. */
@@ -218,6 +219,16 @@ struct enter_event {
 	char comm[TASK_COMM_LEN];
 	__u64 args[SYSCALL_ARG_COUNT];
 	/* capture_item records follow, up to the record's end */
+};
+
+/* The entry of a call the syscall table gives at most SHORT_ENTER_ARGS arguments (most
+ * calls): 24 bytes less to write into the ring, on the traced program's time. */
+#define SHORT_ENTER_ARGS 3
+struct short_enter_event {
+	struct event_header h;
+	char comm[TASK_COMM_LEN];
+	__u64 args[SHORT_ENTER_ARGS];
+	/* capture_item records follow, as after an enter_event */
 };
 
 struct exit_event {

@@ -26,9 +26,11 @@ const volatile __u32 tracer_tgid = 0;
 const volatile bool trace_all = false;
 const volatile bool filter_syscalls = false;
 const volatile __u64 syscall_bitmap[SYSCALL_BITMAP_WORDS] = {};
+/* Syscalls whose entries carry SHORT_ENTER_ARGS arguments (the table gives them no more). */
+const volatile __u64 short_args_bitmap[SYSCALL_BITMAP_WORDS] = {};
 const volatile bool filter_comm = false;
 const volatile __u64 comm_filter[2] = {};
-/* Wake the consumer once per this many pending bytes (a power of two); a user-space
+/* Wake the consumer once per this many bytes from each CPU (a power of two); a user-space
  * timer collects the rest. A wakeup per event costs the traced program more than the
  * event itself. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
@@ -114,16 +116,25 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 	return comm_wanted();
 }
 
-/* Force a wakeup when this record made the pending data cross a multiple of
- * wakeup_bytes: once per wakeup_bytes however far behind the consumer is, never per event
- * (when it falls behind is exactly when per-event wakeups would hurt most). */
+/* Bytes each CPU has put into the ring, each CPU's in a cache line of its own (8 words):
+ * every event adds to its CPU's. CPUs past WAKEUP_CPUS share, which only shifts when
+ * wakeups happen. A plain array, as the skeleton has no name for a struct type here. */
+#define WAKEUP_CPUS 1024
+#define WORDS_PER_LINE 8
+__u64 ring_bytes_by_cpu[WAKEUP_CPUS * WORDS_PER_LINE] = {};
+
+/* Force a wakeup when this record made its CPU's bytes cross a multiple of wakeup_bytes:
+ * once per wakeup_bytes per CPU however far behind the consumer is, never per event (when it
+ * falls behind is exactly when per-event wakeups would hurt most). Counted per CPU, not
+ * asked of the ring (bpf_ringbuf_query()): that reads the position the consumer keeps
+ * writing, a cache line from the other core on every event. */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 *mine = &ring_bytes_by_cpu[(bpf_get_smp_processor_id() & (WAKEUP_CPUS - 1)) * WORDS_PER_LINE];
+	__u64 before = *mine, after = before + size;
 
-	if (pending >= wakeup_bytes && (pending & (wakeup_bytes - 1)) < size)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	*mine = after; /* no atomics: these programs do not nest on a CPU */
+	return (before ^ after) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 #include "argument_capture.h"
@@ -138,16 +149,48 @@ static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, 
 	h->kind = kind;
 }
 
-/* An enter event's fixed part. btf_comm: the program can read the task's comm through BTF
- * (tp_btf); the others use the helper. */
-static __always_inline void fill_enter(struct enter_event *e, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
+static __always_inline bool short_args(long nr)
 {
-	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
-	if (btf_comm)
-		__builtin_memcpy(e->comm, (const void *)bpf_get_current_task_btf()->comm, TASK_COMM_LEN);
-	else
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memcpy(e->args, args, sizeof(e->args));
+	if ((unsigned long)nr >= SYSCALL_BITMAP_WORDS * 64)
+		return false;
+	return short_args_bitmap[nr >> 6] & (1ULL << (nr & 63));
+}
+
+/* The task's comm. btf_comm: the program can read it through BTF (tp_btf), two loads where
+ * the bpf_get_current_comm() helper costs the traced program ~60 ns per call; the others
+ * use the helper. */
+static __always_inline void fill_comm(char *comm, bool btf_comm)
+{
+	if (btf_comm) {
+		const __u64 *from = (const __u64 *)bpf_get_current_task_btf()->comm;
+
+		((__u64 *)comm)[0] = from[0];
+		((__u64 *)comm)[1] = from[1];
+	} else {
+		bpf_get_current_comm(comm, TASK_COMM_LEN);
+	}
+}
+
+/* An enter event's fixed part, with nargs arguments: SYSCALL_ARG_COUNT, or SHORT_ENTER_ARGS
+ * for an EVENT_ENTER_SHORT (a constant either way, once inlined). */
+static __always_inline void fill_enter(struct enter_event *e, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
+                                       __u32 nargs)
+{
+	fill_header(&e->h, pid_tgid, nr, nargs == SYSCALL_ARG_COUNT ? EVENT_ENTER : EVENT_ENTER_SHORT);
+	fill_comm(e->comm, btf_comm);
+	e->args[0] = args[0];
+	e->args[1] = args[1];
+	e->args[2] = args[2];
+	if (nargs == SYSCALL_ARG_COUNT) {
+		e->args[3] = args[3];
+		e->args[4] = args[4];
+		e->args[5] = args[5];
+	}
+}
+
+static __always_inline __u32 enter_size(__u32 nargs)
+{
+	return nargs == SYSCALL_ARG_COUNT ? sizeof(struct enter_event) : sizeof(struct short_enter_event);
 }
 
 /* An event assembled in the scratch buffer, with its items, goes into the ring. */
@@ -172,10 +215,14 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	if (!c)
 		return;
 	e = (struct enter_event *)c->record;
-	fill_enter(e, pid_tgid, nr, args, btf_comm);
+	fill_enter(e, pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT);
+	c->off = sizeof(*e);
+	if (short_args(nr)) { /* the items then go over args[3..5] */
+		e->h.kind = EVENT_ENTER_SHORT;
+		c->off = sizeof(struct short_enter_event);
+	}
 	__builtin_memcpy(c->args, args, sizeof(c->args));
 	c->ret = 0;
-	c->off = sizeof(*e);
 	if (when & CAPTURE_AT_ENTRY)
 		retry = capture_at_entry(nr);
 	if ((when & CAPTURE_AT_EXIT_RULES) || retry) {
@@ -197,13 +244,16 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 }
 
 /* The entry of a CAPTURE_INLINE_BYTES call (write, pwrite64): the buffer goes straight into
- * a ring record of fixed size (the verifier wants a constant), its unused end covered by a
- * PAD item, instead of through the scratch buffer and a second copy by bpf_ringbuf_output().
- * False when the buffer could not be read: then the scratch path tries, and saves a retry. */
-static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
+ * a ring record of fixed size (the verifier wants a constant), instead of through the
+ * scratch buffer and a second copy by bpf_ringbuf_output(). A shorter buffer leaves room at
+ * the end, at least 8 bytes (sizes are multiples of 8), which a PAD item covers. nargs as
+ * fill_enter() takes it. False when the buffer could not be read: then the scratch path
+ * tries, and saves a retry. */
+static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 nargs)
 {
 	const volatile struct capture_rule *r = &rules_of(nr)[0];
 	const __u64 room = inline_bytes, max = r->max_bytes;
+	const __u32 fixed = enter_size(nargs);
 	__u64 ptr = args[r->arg & 7], n = args[r->length_arg & 7], used;
 	struct capture_item *item, *pad;
 	struct enter_event *e;
@@ -216,33 +266,33 @@ static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u
 		n = max;
 	if (n > room)
 		n = room;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e) + 2 * sizeof(*item) + room, 0);
+	e = bpf_ringbuf_reserve(&events, fixed + sizeof(*item) + room, 0);
 	if (!e) {
 		count(COUNTER_LOST_EVENTS);
 		return true;
 	}
-	item = (struct capture_item *)(e + 1);
+	item = (struct capture_item *)((__u8 *)e + fixed);
 	if (bpf_probe_read_user(item + 1, n, (const void *)ptr)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return false;
 	}
-	fill_enter(e, pid_tgid, nr, args, btf_comm);
+	fill_enter(e, pid_tgid, nr, args, btf_comm, nargs);
 	item->arg = r->arg;
 	item->kind = CAPTURE_KIND_BYTES;
 	item->flags = 0;
 	item->pad = 0;
 	item->len = n;
 	used = (n + 7) & ~7ULL;
-	if (used > room)
-		used = room;
-	pad = (struct capture_item *)((__u8 *)(item + 1) + used);
-	pad->arg = 0;
-	pad->kind = CAPTURE_KIND_PAD;
-	pad->flags = 0;
-	pad->pad = 0;
-	pad->len = room - used;
+	if (used + sizeof(*pad) <= room) {
+		pad = (struct capture_item *)((__u8 *)(item + 1) + used);
+		pad->arg = 0;
+		pad->kind = CAPTURE_KIND_PAD;
+		pad->flags = 0;
+		pad->pad = 0;
+		pad->len = room - used - sizeof(*pad);
+	}
 	count(COUNTER_CAPTURED_AT_ENTRY);
-	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e) + 2 * sizeof(*item) + room));
+	bpf_ringbuf_submit(e, wakeup_flag(fixed + sizeof(*item) + room));
 	return true;
 }
 
@@ -278,17 +328,17 @@ static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret
 	return true;
 }
 
-static __always_inline struct enter_event *reserve_enter(__u64 pid_tgid, long nr)
+/* The entry of a call with nothing to copy: the fixed part alone. */
+static __always_inline void emit_enter_plain(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 nargs)
 {
-	struct enter_event *e;
+	struct enter_event *e = bpf_ringbuf_reserve(&events, enter_size(nargs), 0);
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(COUNTER_LOST_EVENTS);
-		return NULL;
+		return;
 	}
-	fill_header(&e->h, pid_tgid, nr, EVENT_ENTER);
-	return e;
+	fill_enter(e, pid_tgid, nr, args, btf_comm, nargs);
+	bpf_ringbuf_submit(e, wakeup_flag(enter_size(nargs)));
 }
 
 #define SIGKILL 9
@@ -356,45 +406,39 @@ static __always_inline void emit_exit(long nr, long ret)
 	bpf_ringbuf_submit(e, stack_wakeup(nr, ret, wakeup_flag(sizeof(*e))));
 }
 
-/* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
+/* Every flavour's sys_enter: whether the call is traced, then its event, with its copies if
+ * it has any. args: its six argument registers (two more words for the masked indexes of
+ * emit_enter_inline()). */
+static __always_inline void emit_enter(void *ctx, long nr, const __u64 *args, bool btf_comm)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 when;
 
-/* Whether this entry is traced; then either the event with its copies is out (returns
- * NULL), or a plain event is reserved for the caller to fill. */
-#define ENTER_PROLOGUE(btf_comm, ...)                                                         \
-	__u64 pid_tgid = bpf_get_current_pid_tgid();                                          \
-	struct enter_event *e;                                                                \
-	__u32 when;                                                                           \
-	if (!wanted(pid_tgid >> 32, nr, true))                                                \
-		return 0;                                                                     \
-	when = capture_when(nr);                                                              \
-	if (when || stack_enabled) {                                                          \
-		__u64 args[8] = { __VA_ARGS__ };                                              \
-		if (!(when & CAPTURE_INLINE_BYTES) || stack_enabled ||                        \
-		    !emit_enter_inline(pid_tgid, nr, args, btf_comm))                         \
-			emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);         \
-		return 0;                                                                     \
-	}                                                                                     \
-	e = reserve_enter(pid_tgid, nr);                                                      \
-	if (!e)                                                                               \
-		return 0;
+	if (!wanted(pid_tgid >> 32, nr, true))
+		return;
+	when = capture_when(nr);
+	if (when || stack_enabled) {
+		if ((when & CAPTURE_INLINE_BYTES) && !stack_enabled &&
+		    (short_args(nr) ? emit_enter_inline(pid_tgid, nr, args, btf_comm, SHORT_ENTER_ARGS)
+		                    : emit_enter_inline(pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT)))
+			return;
+		emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);
+		return;
+	}
+	if (short_args(nr))
+		emit_enter_plain(pid_tgid, nr, args, btf_comm, SHORT_ENTER_ARGS);
+	else
+		emit_enter_plain(pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT);
+}
+
+/* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 {
-	const __u64 *comm;
-	ENTER_PROLOGUE(true, regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9)
-	/* Two loads through the BTF-typed task instead of the bpf_get_current_comm() helper,
-	 * which costs the traced program ~60 ns per call. */
-	comm = (const __u64 *)bpf_get_current_task_btf()->comm;
-	((__u64 *)e->comm)[0] = comm[0];
-	((__u64 *)e->comm)[1] = comm[1];
-	e->args[0] = regs->di;
-	e->args[1] = regs->si;
-	e->args[2] = regs->dx;
-	e->args[3] = regs->r10;
-	e->args[4] = regs->r8;
-	e->args[5] = regs->r9;
-	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	__u64 args[8] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+
+	emit_enter(ctx, nr, args, true);
 	return 0;
 }
 
@@ -410,16 +454,10 @@ int BPF_PROG(sys_exit_tp_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 {
-	ENTER_PROLOGUE(false, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
-	               BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9))
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->args[0] = BPF_CORE_READ(regs, di);
-	e->args[1] = BPF_CORE_READ(regs, si);
-	e->args[2] = BPF_CORE_READ(regs, dx);
-	e->args[3] = BPF_CORE_READ(regs, r10);
-	e->args[4] = BPF_CORE_READ(regs, r8);
-	e->args[5] = BPF_CORE_READ(regs, r9);
-	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	__u64 args[8] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+	                  BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9) };
+
+	emit_enter(ctx, nr, args, false);
 	return 0;
 }
 
@@ -435,17 +473,10 @@ int BPF_PROG(sys_exit_raw_tp, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 {
-	long nr = ctx->id;
-	ENTER_PROLOGUE(false, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5])
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
-	e->args[0] = ctx->args[0];
-	e->args[1] = ctx->args[1];
-	e->args[2] = ctx->args[2];
-	e->args[3] = ctx->args[3];
-	e->args[4] = ctx->args[4];
-	e->args[5] = ctx->args[5];
-	bpf_ringbuf_submit(e, wakeup_flag(sizeof(*e)));
+	__u64 args[8] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+
+	emit_enter(ctx, ctx->id, args, false);
 	return 0;
 }
 

@@ -61,6 +61,13 @@ void BatchBuilder::add_enter(const enter_event &e, EventKind kind)
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(static_cast<int64_t>(e.args[i]));
 }
 
+void BatchBuilder::add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs)
+{
+	add_common(h, EventKind::Enter);
+	comm_index_.push_back(comm_index(comm));
+	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(i < nargs ? static_cast<int64_t>(args[i]) : 0);
+}
+
 void BatchBuilder::add_exit(const exit_event &e)
 {
 	if (!kind_.empty() && kind_.back() == uint32_t(EventKind::Enter) && tid_.back() == e.h.tid &&
@@ -96,7 +103,8 @@ void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const v
 	capture_arg_.push_back(arg);
 	capture_kind_.push_back(kind);
 	capture_flags_.push_back(flags);
-	capture_data_.emplace_back(static_cast<const char *>(data), len);
+	capture_data_.append(static_cast<const char *>(data), len);
+	capture_ends_.push_back(uint32_t(capture_data_.size()));
 	capture_bytes_ += len;
 }
 
@@ -163,7 +171,8 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kCaptureArg, capture_arg_, as_unsigned);
 	put_packed(out, kCaptureKind, capture_kind_, as_unsigned);
 	put_packed(out, kCaptureFlags, capture_flags_, as_unsigned);
-	for (const std::string &data : capture_data_) put_bytes(out, kCaptureData, data);
+	for (size_t i = 0, start = 0; i < capture_ends_.size(); start = capture_ends_[i++])
+		put_bytes(out, kCaptureData, capture_data_.data() + start, capture_ends_[i] - start);
 	put_packed(out, kMapsEvent, maps_event_, as_unsigned);
 	put_packed(out, kMapsPid, maps_pid_, as_unsigned);
 	for (const std::string &maps : maps_text_) put_bytes(out, kMaps, maps);
@@ -172,7 +181,8 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kEventCommIndex, event_comm_index_, as_unsigned);
 
 	for (auto *column : {&kind_, &tid_, &nr_, &pid_, &comm_index_, &capture_event_, &capture_arg_, &capture_kind_,
-	                     &capture_flags_, &maps_event_, &maps_pid_, &tampered_event_, &tampered_how_, &event_comm_index_})
+	                     &capture_flags_, &capture_ends_, &maps_event_, &maps_pid_, &tampered_event_, &tampered_how_,
+	                     &event_comm_index_})
 		column->clear();
 	maps_text_.clear();
 	batches_finished_++;

@@ -24,6 +24,8 @@ public:
 	explicit BatchBuilder(uint64_t start_ns) : start_ns_(start_ns) {}
 
 	void add_enter(const enter_event &e, EventKind kind = EventKind::Enter);
+	// An entry that carries its first nargs arguments; the others read as 0.
+	void add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs);
 	// An exit right after its own entry merges with it into one Call record.
 	void add_exit(const exit_event &e);
 	// Attaches a captured argument to the last event added (to the Call an exit merged into).
@@ -63,7 +65,9 @@ private:
 	std::vector<std::string> comms_;
 	std::vector<uint32_t> capture_event_, capture_arg_, capture_kind_, capture_flags_;
 	std::vector<uint32_t> tampered_event_, tampered_how_, event_comm_index_;
-	std::vector<std::string> capture_data_;
+	// The captures' bytes end to end, and where each one ends: one allocation, not one each.
+	std::string capture_data_;
+	std::vector<uint32_t> capture_ends_;
 	size_t capture_bytes_ = 0;
 	std::unique_ptr<MapsSnapshots> maps_;
 	std::vector<uint32_t> maps_event_, maps_pid_;

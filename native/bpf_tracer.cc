@@ -92,6 +92,19 @@ ModePrograms programs_of(syscall_trace *skel, AttachMode mode)
 	return {};
 }
 
+// The programs wake the consumer each time a CPU has put this many more bytes into the ring:
+// all CPUs together hold at most an eighth of the ring before one of them wakes it (so a full
+// ring always had a wakeup), and a CPU wakes at most once per 256 KiB (a wakeup is an
+// interrupt on the traced program's CPU). A power of two, as the programs test it.
+uint64_t wakeup_bytes_per_cpu(uint64_t ring_bytes)
+{
+	const uint64_t cpus = uint64_t(std::max(1, libbpf_num_possible_cpus()));
+	const uint64_t share = std::clamp<uint64_t>(ring_bytes / 8 / cpus, 4096, 256 * 1024);
+	uint64_t bytes = 4096;
+	while (bytes * 2 <= share) bytes *= 2;
+	return bytes;
+}
+
 std::string errno_text(int err) { return std::string(strerror(err)); }
 
 } // namespace
@@ -168,6 +181,8 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	ro->filter_syscalls = config.filter_syscalls;
 	for (uint32_t nr : config.syscalls)
 		if (nr < SYSCALL_BITMAP_WORDS * 64) ro->syscall_bitmap[nr / 64] |= 1ULL << (nr % 64);
+	for (uint32_t nr : config.short_arg_syscalls)
+		if (nr < SYSCALL_BITMAP_WORDS * 64) ro->short_args_bitmap[nr / 64] |= 1ULL << (nr % 64);
 	if (!config.comm.empty()) {
 		ro->filter_comm = true;
 		char comm[TASK_COMM_LEN] = {};
@@ -191,7 +206,7 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	ro->cgroup_id = config.cgroup_id;
 	// Each mode gets memory only for the maps it uses.
 	const uint64_t ring_bytes = config.aggregate ? uint64_t(sysconf(_SC_PAGESIZE)) : config.ring_bytes;
-	ro->wakeup_bytes = std::min<uint64_t>(256 * 1024, ring_bytes / 8);
+	ro->wakeup_bytes = wakeup_bytes_per_cpu(ring_bytes);
 	ro->report_task_exits = !config.aggregate;
 	bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(ring_bytes));
 	const bool hash_rows = config.aggregate && config.group_by != AGGREGATE_BY_SYSCALL;

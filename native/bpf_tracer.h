@@ -24,6 +24,8 @@ struct TracerConfig {
 	bool follow_children = true;     // add children of targets to the set
 	bool filter_syscalls = false;
 	std::vector<uint32_t> syscalls;  // numbers traced when filter_syscalls
+	// Syscalls of at most SHORT_ENTER_ARGS arguments: their entries carry only those.
+	std::vector<uint32_t> short_arg_syscalls;
 	std::string comm;                // only tasks with this comm, if not empty
 	uint64_t ring_bytes = 0;         // power of two, multiple of the page size
 	std::optional<AttachMode> forced_mode;

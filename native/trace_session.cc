@@ -34,7 +34,7 @@ constexpr size_t kMaxQueuedBatches = 256;
 // busy host) the ring never empties, and a pass until it is empty would never return to see
 // a stop request or a target's exit.
 constexpr size_t kMaxPassEvents = kMaxBatchEvents;
-// What on_ring_event returns to end a pass early (libbpf stops at a negative value).
+// What on_ring_event returns to end a pass early, at an event past the cutoff.
 constexpr int kEndPass = -EAGAIN;
 
 int pidfd_open(pid_t pid)
@@ -66,6 +66,11 @@ SessionSpec parse_spec(const Napi::Object &o)
 	}
 	if (o.Get("pids").IsArray()) spec.pids = number_array(o.Get("pids"));
 	if (o.Get("niceIncrement").IsNumber()) spec.nice_increment = o.Get("niceIncrement").As<Napi::Number>().Int32Value();
+	if (o.Get("argCounts").IsArray()) {
+		std::vector<uint32_t> counts = number_array(o.Get("argCounts"));
+		for (uint32_t nr = 0; nr < counts.size(); nr++)
+			if (counts[nr] <= SHORT_ENTER_ARGS) t.short_arg_syscalls.push_back(nr);
+	}
 	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
 	t.stack_frames = stack_frames(o);
 	if (o.Get("aggregate").IsObject()) {
@@ -112,7 +117,7 @@ TraceSession::~TraceSession()
 		if (write(stop_fd_, &one, sizeof(one)) < 0) { /* the thread is finishing anyway */ }
 		thread_.join();
 	}
-	if (ring_) ring_buffer__free(ring_);
+	ring_.reset();
 	for (int fd : pidfds_) if (fd >= 0) close(fd);
 	if (stop_fd_ >= 0) close(stop_fd_);
 }
@@ -128,8 +133,8 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		if (spec_.tracer.stack_frames) batch_->track_stack_maps();
 		last_snapshot_ns_ = start_ns_;
 		if (!spec_.tracer.aggregate) {
-			ring_ = ring_buffer__new(bpf_map__fd(tracer_->events()), on_ring_event, this, nullptr);
-			if (!ring_) throw NativeError(std::string("ring buffer: ") + strerror(errno), errno);
+			bpf_map *events = tracer_->events();
+			ring_ = std::make_unique<RingReader>(bpf_map__fd(events), bpf_map__max_entries(events), on_ring_event, this);
 		}
 		stop_fd_ = eventfd(0, EFD_CLOEXEC);
 		if (stop_fd_ < 0) throw NativeError(std::string("eventfd: ") + strerror(errno), errno);
@@ -218,6 +223,10 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
 		self->batch_->add_enter(*static_cast<const enter_event *>(data));
 		fixed = sizeof(enter_event);
+	} else if (h->kind == EVENT_ENTER_SHORT && size >= sizeof(short_enter_event)) {
+		const auto *e = static_cast<const short_enter_event *>(data);
+		self->batch_->add_enter(e->h, e->comm, e->args, SHORT_ENTER_ARGS);
+		fixed = sizeof(short_enter_event);
 	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
 		self->batch_->add_exit(*static_cast<const exit_event *>(data));
 		fixed = sizeof(exit_event);
@@ -233,13 +242,13 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	}
 	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
-	return ++self->pass_events_ >= kMaxPassEvents ? kEndPass : 0;
+	return 0;
 }
 
 bool TraceSession::consume_pass()
 {
-	pass_events_ = 0;
-	return ring_buffer__consume(ring_) == kEndPass;
+	long taken = ring_->consume(kMaxPassEvents);
+	return taken == kEndPass || taken == long(kMaxPassEvents);
 }
 
 void TraceSession::flush()
@@ -277,7 +286,7 @@ void TraceSession::drain_loop()
 	};
 	enum : uint64_t { kRingTag, kStopTag, kSignalTag, kFirstTargetTag }; // then one per target
 	const bool streaming = ring_ != nullptr;
-	if (streaming) watch(ring_buffer__epoll_fd(ring_), kRingTag);
+	if (streaming) watch(ring_->fd(), kRingTag);
 	watch(stop_fd_, kStopTag);
 	StopSignals signals;
 	watch(signals.fd(), kSignalTag);
@@ -347,6 +356,7 @@ void TraceSession::drain_loop()
 	end.captured_at_entry = tracer_->counter(COUNTER_CAPTURED_AT_ENTRY);
 	end.capture_retried = tracer_->counter(COUNTER_CAPTURE_RETRIED);
 	end.capture_failed = tracer_->counter(COUNTER_CAPTURE_FAILED) + tracer_->counter(COUNTER_CAPTURE_NO_STATE);
+	ring_.reset();
 	tracer_.reset();
 	finish(end);
 }

@@ -14,9 +14,8 @@
 #include <napi.h>
 #include "batch_encoder.h"
 #include "bpf_tracer.h"
+#include "ring_reader.h"
 #include "user_identity.h"
-
-struct ring_buffer;
 
 struct CommandSpec {
 	std::string path;
@@ -70,11 +69,10 @@ private:
 
 	SessionSpec spec_;
 	std::unique_ptr<BpfTracer> tracer_;
-	ring_buffer *ring_ = nullptr;
+	std::unique_ptr<RingReader> ring_;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
 	bool last_flush_was_quiet_ = true;
-	size_t pass_events_ = 0;
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;
 	uint64_t last_snapshot_ns_ = 0;

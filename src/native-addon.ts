@@ -21,6 +21,9 @@ export interface SessionSpec {
   command?: { path: string; argv: string[]; env: string[]; user?: UserIdentity };
   /** Thread group ids to attach to. */
   pids?: number[];
+  /** eBPF: how many arguments each syscall takes, by number; entries of those with few carry
+   * no more (the others read as 0). */
+  argCounts?: number[];
   /** Arguments to copy from the traced program's memory (src/capture-rules.ts); none if absent. */
   captures?: NativeCaptureRule[];
   /** -k: frames of each call's user-space stack (1..127); no stacks if absent. */

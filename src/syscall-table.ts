@@ -21,6 +21,11 @@ export function syscallInfo(nr: number): SyscallInfo | undefined {
   return SYSCALLS[nr];
 }
 
+/** How many arguments each syscall number takes, as the table says; 6 where it has no entry. */
+export function argumentCounts(): number[] {
+  return SYSCALLS.map((info) => info?.args.length ?? 6);
+}
+
 export function allSyscalls(): SyscallInfo[] {
   return [...byName.values()];
 }

@@ -12,6 +12,7 @@ import { OutputClosedError } from './output-sink';
 import { openLineSink } from './per-task-files';
 import { RecordingWriter, type RecordingHeader } from './recording';
 import type { SummaryBy } from './syscall-summary';
+import { argumentCounts } from './syscall-table';
 import { TraceOutput, type AggregateOptions, type CallExport } from './trace-output';
 import { UserError } from './usage-error';
 
@@ -131,6 +132,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       env: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     },
     pids: options.pids,
+    argCounts: argumentCounts(),
     captures: options.aggregate ? undefined : nativeCaptureRules(options.stringLimit),
     stackFrames: options.stackFrames || undefined,
     aggregate: options.aggregate && {
