@@ -406,17 +406,14 @@ static __always_inline void emit_exit(long nr, long ret)
 	bpf_ringbuf_submit(e, stack_wakeup(nr, ret, wakeup_flag(sizeof(*e))));
 }
 
-/* Every flavour's sys_enter: whether the call is traced, then its event, with its copies if
- * it has any. args: its six argument registers (two more words for the masked indexes of
- * emit_enter_inline()). */
-static __always_inline void emit_enter(void *ctx, long nr, const __u64 *args, bool btf_comm)
+/* Every flavour's sys_enter of a traced call: its event, with its copies if it has any.
+ * args: its six argument registers (two more words for the masked indexes of
+ * emit_enter_inline()), read by the caller only once wanted() said yes: raw_tp reads each
+ * with a helper, which every untraced call on the host would pay. */
+static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 when;
+	__u32 when = capture_when(nr);
 
-	if (!wanted(pid_tgid >> 32, nr, true))
-		return;
-	when = capture_when(nr);
 	if (when || stack_enabled) {
 		if ((when & CAPTURE_INLINE_BYTES) && !stack_enabled &&
 		    (short_args(nr) ? emit_enter_inline(pid_tgid, nr, args, btf_comm, SHORT_ENTER_ARGS)
@@ -436,9 +433,13 @@ static __always_inline void emit_enter(void *ctx, long nr, const __u64 *args, bo
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 {
-	__u64 args[8] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	emit_enter(ctx, nr, args, true);
+	if (wanted(pid_tgid >> 32, nr, true)) {
+		__u64 args[8] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+
+		emit_enter(ctx, pid_tgid, nr, args, true);
+	}
 	return 0;
 }
 
@@ -454,10 +455,14 @@ int BPF_PROG(sys_exit_tp_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 {
-	__u64 args[8] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
-	                  BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9) };
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	emit_enter(ctx, nr, args, false);
+	if (wanted(pid_tgid >> 32, nr, true)) {
+		__u64 args[8] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+		                  BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9) };
+
+		emit_enter(ctx, pid_tgid, nr, args, false);
+	}
 	return 0;
 }
 
@@ -473,10 +478,15 @@ int BPF_PROG(sys_exit_raw_tp, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 {
-	/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
-	__u64 args[8] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	long nr = ctx->id;
 
-	emit_enter(ctx, ctx->id, args, false);
+	if (wanted(pid_tgid >> 32, nr, true)) {
+		/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
+		__u64 args[8] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+
+		emit_enter(ctx, pid_tgid, nr, args, false);
+	}
 	return 0;
 }
 

@@ -56,14 +56,12 @@ uint32_t BatchBuilder::comm_index(const char *comm)
 
 void BatchBuilder::add_enter(const enter_event &e, EventKind kind)
 {
-	add_common(e.h, kind);
-	comm_index_.push_back(comm_index(e.comm));
-	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(static_cast<int64_t>(e.args[i]));
+	add_enter(e.h, e.comm, e.args, SYSCALL_ARG_COUNT, kind);
 }
 
-void BatchBuilder::add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs)
+void BatchBuilder::add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs, EventKind kind)
 {
-	add_common(h, EventKind::Enter);
+	add_common(h, kind);
 	comm_index_.push_back(comm_index(comm));
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(i < nargs ? static_cast<int64_t>(args[i]) : 0);
 }

@@ -25,7 +25,8 @@ public:
 
 	void add_enter(const enter_event &e, EventKind kind = EventKind::Enter);
 	// An entry that carries its first nargs arguments; the others read as 0.
-	void add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs);
+	void add_enter(const event_header &h, const char *comm, const __u64 *args, int nargs,
+	               EventKind kind = EventKind::Enter);
 	// An exit right after its own entry merges with it into one Call record.
 	void add_exit(const exit_event &e);
 	// Attaches a captured argument to the last event added (to the Call an exit merged into).

@@ -93,9 +93,9 @@ ModePrograms programs_of(syscall_trace *skel, AttachMode mode)
 }
 
 // The programs wake the consumer each time a CPU has put this many more bytes into the ring:
-// all CPUs together hold at most an eighth of the ring before one of them wakes it (so a full
-// ring always had a wakeup), and a CPU wakes at most once per 256 KiB (a wakeup is an
-// interrupt on the traced program's CPU). A power of two, as the programs test it.
+// an eighth of the ring shared among the CPUs (so a ring fills only after wakeups), but at
+// least 4 KiB (a wakeup is an interrupt on the traced program's CPU) and at most 256 KiB.
+// A power of two, as the programs test it. The drain thread's timer collects what waits.
 uint64_t wakeup_bytes_per_cpu(uint64_t ring_bytes)
 {
 	const uint64_t cpus = uint64_t(std::max(1, libbpf_num_possible_cpus()));
