@@ -36,6 +36,12 @@ function checkCatTrace(calls, catPid) {
   assert.is(calls[readIndex].args.count >= FILE_SIZE, true);
   const write = rest.find((c) => c.syscall === 'write');
   assert.is(write.args.count, FILE_SIZE);
+
+  // Calls of more than three arguments carry all six (the eBPF entries of three-argument
+  // calls are shorter): the loader's anonymous and file mappings, and its ELF header reads.
+  assert.ok(calls.some((c) => c.syscall === 'mmap' && c.args.fd === -1 && c.args.len > 0), 'an anonymous mmap: fd -1 (the 5th)');
+  assert.ok(calls.some((c) => c.syscall === 'mmap' && c.args.fd >= 0 && c.args.off > 0), 'a file mmap at an offset (the 6th)');
+  assert.ok(calls.some((c) => c.syscall === 'pread64' && c.args.pos === 64), 'pread64 of the program headers at 64 (the 4th)');
 }
 
 test('cat of a known file: execve first, its open/read/write/close in order, exit_group last', async () => {
