@@ -25,7 +25,15 @@ enum event_kind {
 	EVENT_CHILD_RETURN = 3, /* a new task's first return: struct child_return_event */
 	EVENT_SIGNAL = 4,      /* a signal delivered to a traced thread: struct signal_event */
 	EVENT_ENTER_SHORT = 5, /* sys_enter of a call of at most SHORT_ENTER_ARGS arguments */
+	/* The same two without the comm, which is then that of the last entry with a comm written
+	 * on the same CPU (h.cpu), by the same thread: what most entries are. */
+	EVENT_ENTER_SAME_COMM = 6,
+	EVENT_ENTER_SHORT_SAME_COMM = 7,
 };
+
+/* CPUs whose entries may leave their comm out (EVENT_ENTER_SAME_COMM); higher ones send it
+ * always. Also the CPUs that count their own bytes for wakeups. */
+#define CPU_LINES 1024
 
 /* A process's TARGET_BITS in the target bitmap. */
 enum target_state {
@@ -211,7 +219,8 @@ struct event_header {
 	__u32 tid;
 	__u32 tgid;
 	__s32 nr;                     /* syscall number */
-	__u32 kind;                   /* enum event_kind */
+	__u16 kind;                   /* enum event_kind */
+	__u16 cpu;                    /* where it was written (the entries' comm dedupe needs it) */
 };
 
 struct enter_event {
@@ -229,6 +238,18 @@ struct short_enter_event {
 	char comm[TASK_COMM_LEN];
 	__u64 args[SHORT_ENTER_ARGS];
 	/* capture_item records follow, as after an enter_event */
+};
+
+/* Entries whose comm is the last one sent from their CPU (EVENT_ENTER_SAME_COMM and
+ * EVENT_ENTER_SHORT_SAME_COMM): 16 bytes less again. */
+struct same_comm_enter_event {
+	struct event_header h;
+	__u64 args[SYSCALL_ARG_COUNT];
+};
+
+struct short_same_comm_enter_event {
+	struct event_header h;
+	__u64 args[SHORT_ENTER_ARGS];
 };
 
 struct exit_event {

@@ -116,12 +116,16 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 	return comm_wanted();
 }
 
-/* Bytes each CPU has put into the ring, each CPU's in a cache line of its own (8 words):
- * every event adds to its CPU's. CPUs past WAKEUP_CPUS share, which only shifts when
- * wakeups happen. A plain array, as the skeleton has no name for a struct type here. */
-#define WAKEUP_CPUS 1024
+/* A cache line per CPU (8 words), written by that CPU only: the bytes it has put into the
+ * ring (wakeup_flag()), then the tid and comm of its last entry sent with a comm (see
+ * comm_already_sent()). CPUs from CPU_LINES on share lines for the bytes, which only shifts
+ * when wakeups happen, and always send the comm. A plain array: the skeleton has no name
+ * for a struct type here. */
 #define WORDS_PER_LINE 8
-__u64 ring_bytes_by_cpu[WAKEUP_CPUS * WORDS_PER_LINE] = {};
+#define LINE_RING_BYTES 0
+#define LINE_TID 1
+#define LINE_COMM 2 /* and 3 */
+__u64 cpu_lines[CPU_LINES * WORDS_PER_LINE] = {};
 
 /* Force a wakeup when this record made its CPU's bytes cross a multiple of wakeup_bytes:
  * once per wakeup_bytes per CPU however far behind the consumer is, never per event (when it
@@ -130,7 +134,7 @@ __u64 ring_bytes_by_cpu[WAKEUP_CPUS * WORDS_PER_LINE] = {};
  * writing, a cache line from the other core on every event. */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	__u64 *mine = &ring_bytes_by_cpu[(bpf_get_smp_processor_id() & (WAKEUP_CPUS - 1)) * WORDS_PER_LINE];
+	__u64 *mine = &cpu_lines[(bpf_get_smp_processor_id() & (CPU_LINES - 1)) * WORDS_PER_LINE + LINE_RING_BYTES];
 	__u64 before = *mine, after = before + size;
 
 	*mine = after; /* no atomics: these programs do not nest on a CPU */
@@ -147,6 +151,7 @@ static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, 
 	h->tgid = pid_tgid >> 32;
 	h->nr = nr;
 	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
 }
 
 static __always_inline bool short_args(long nr)
@@ -156,57 +161,110 @@ static __always_inline bool short_args(long nr)
 	return short_args_bitmap[nr >> 6] & (1ULL << (nr & 63));
 }
 
-/* The task's comm. btf_comm: the program can read it through BTF (tp_btf), two loads where
- * the bpf_get_current_comm() helper costs the traced program ~60 ns per call; the others
- * use the helper. */
-static __always_inline void fill_comm(char *comm, bool btf_comm)
+/* The task's comm, as two words. btf_comm: the program can read it through BTF (tp_btf),
+ * two loads where the bpf_get_current_comm() helper costs the traced program ~60 ns per
+ * call; the others use the helper. */
+static __always_inline void read_comm(__u64 *comm, bool btf_comm)
 {
 	if (btf_comm) {
 		const __u64 *from = (const __u64 *)bpf_get_current_task_btf()->comm;
 
-		((__u64 *)comm)[0] = from[0];
-		((__u64 *)comm)[1] = from[1];
+		comm[0] = from[0];
+		comm[1] = from[1];
 	} else {
 		bpf_get_current_comm(comm, TASK_COMM_LEN);
 	}
 }
 
-/* An enter event's fixed part, with nargs arguments: SYSCALL_ARG_COUNT, or SHORT_ENTER_ARGS
- * for an EVENT_ENTER_SHORT (a constant either way, once inlined). */
-static __always_inline void fill_enter(struct enter_event *e, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
-                                       __u32 nargs)
+/* Whether the last entry this CPU sent with a comm was this thread's, with this comm: then
+ * this one can leave it out (EVENT_ENTER_SAME_COMM), and user space, which reads each CPU's
+ * entries in the order they were written, takes it from there. A thread keeps its name for
+ * most of its life and stays on its CPU for many calls: most entries go without. */
+static __always_inline bool comm_already_sent(__u32 tid, const __u64 *comm)
 {
-	fill_header(&e->h, pid_tgid, nr, nargs == SYSCALL_ARG_COUNT ? EVENT_ENTER : EVENT_ENTER_SHORT);
-	fill_comm(e->comm, btf_comm);
-	e->args[0] = args[0];
-	e->args[1] = args[1];
-	e->args[2] = args[2];
+	__u32 cpu = bpf_get_smp_processor_id();
+	const __u64 *line;
+
+	if (cpu >= CPU_LINES)
+		return false;
+	line = &cpu_lines[cpu * WORDS_PER_LINE];
+	return line[LINE_TID] == tid && line[LINE_COMM] == comm[0] && line[LINE_COMM + 1] == comm[1];
+}
+
+/* An entry with this comm is in the ring (not before: one lost would leave user space
+ * without the name the next ones refer to). */
+static __always_inline void comm_sent(__u32 tid, const __u64 *comm)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 *line;
+
+	if (cpu >= CPU_LINES)
+		return;
+	line = &cpu_lines[cpu * WORDS_PER_LINE];
+	line[LINE_TID] = tid;
+	line[LINE_COMM] = comm[0];
+	line[LINE_COMM + 1] = comm[1];
+}
+
+/* An entry's fixed part: the header, the comm if with_comm, then nargs arguments
+ * (SYSCALL_ARG_COUNT, or SHORT_ENTER_ARGS for the short kinds). nargs and with_comm are
+ * constants once inlined, so each layout is its own code with constant offsets. */
+static __always_inline __u32 enter_size(__u32 nargs, bool with_comm)
+{
+	return sizeof(struct event_header) + (with_comm ? TASK_COMM_LEN : 0) + nargs * sizeof(__u64);
+}
+
+_Static_assert(sizeof(struct enter_event) == sizeof(struct event_header) + TASK_COMM_LEN + SYSCALL_ARG_COUNT * 8 &&
+               sizeof(struct short_enter_event) == sizeof(struct event_header) + TASK_COMM_LEN + SHORT_ENTER_ARGS * 8 &&
+               sizeof(struct same_comm_enter_event) == sizeof(struct event_header) + SYSCALL_ARG_COUNT * 8 &&
+               sizeof(struct short_same_comm_enter_event) == sizeof(struct event_header) + SHORT_ENTER_ARGS * 8,
+               "enter_size() is the size of the entry structs user space reads");
+
+static __always_inline void fill_enter(void *record, __u64 pid_tgid, long nr, const __u64 *args, const __u64 *comm,
+                                       __u32 nargs, bool with_comm)
+{
+	struct event_header *h = record;
+	__u64 *words = (__u64 *)(h + 1);
+	__u32 kind;
+
+	if (nargs == SYSCALL_ARG_COUNT)
+		kind = with_comm ? EVENT_ENTER : EVENT_ENTER_SAME_COMM;
+	else
+		kind = with_comm ? EVENT_ENTER_SHORT : EVENT_ENTER_SHORT_SAME_COMM;
+	fill_header(h, pid_tgid, nr, kind);
+	if (with_comm) {
+		words[0] = comm[0];
+		words[1] = comm[1];
+		words += 2;
+	}
+	words[0] = args[0];
+	words[1] = args[1];
+	words[2] = args[2];
 	if (nargs == SYSCALL_ARG_COUNT) {
-		e->args[3] = args[3];
-		e->args[4] = args[4];
-		e->args[5] = args[5];
+		words[3] = args[3];
+		words[4] = args[4];
+		words[5] = args[5];
 	}
 }
 
-static __always_inline __u32 enter_size(__u32 nargs)
-{
-	return nargs == SYSCALL_ARG_COUNT ? sizeof(struct enter_event) : sizeof(struct short_enter_event);
-}
-
-/* An event assembled in the scratch buffer, with its items, goes into the ring. */
-static __always_inline void output_captured(struct capture_scratch *c, __u64 extra_flags)
+/* An event assembled in the scratch buffer, with its items, goes into the ring; false if it
+ * did not fit. */
+static __always_inline bool output_captured(struct capture_scratch *c, __u64 extra_flags)
 {
 	__u32 size = c->off;
 
 	if (size > CAPTURE_RECORD_SIZE)
-		return;
-	if (bpf_ringbuf_output(&events, c->record, size, wakeup_flag(size) | extra_flags))
+		return false;
+	if (bpf_ringbuf_output(&events, c->record, size, wakeup_flag(size) | extra_flags)) {
 		count(COUNTER_LOST_EVENTS);
+		return false;
+	}
+	return true;
 }
 
 /* The entry of a call whose arguments or stack are copied. ctx: the program's. */
-static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
-                                                __u32 when)
+static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args,
+                                                const __u64 *comm, __u32 when)
 {
 	struct capture_scratch *c = scratch();
 	struct enter_event *e;
@@ -214,8 +272,9 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 
 	if (!c)
 		return;
+	/* Always with its comm (a rarer path: not worth two more layouts here). */
 	e = (struct enter_event *)c->record;
-	fill_enter(e, pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT);
+	fill_enter(e, pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT, true);
 	c->off = sizeof(*e);
 	if (short_args(nr)) { /* the items then go over args[3..5] */
 		e->h.kind = EVENT_ENTER_SHORT;
@@ -240,23 +299,25 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	}
 	if (stack_enabled)
 		capture_stack(ctx, c);
-	output_captured(c, 0);
+	if (output_captured(c, 0))
+		comm_sent((__u32)pid_tgid, comm);
 }
 
 /* The entry of a CAPTURE_INLINE_BYTES call (write, pwrite64): the buffer goes straight into
  * a ring record of fixed size (the verifier wants a constant), instead of through the
  * scratch buffer and a second copy by bpf_ringbuf_output(). A shorter buffer leaves room at
- * the end, at least 8 bytes (sizes are multiples of 8), which a PAD item covers. nargs as
- * fill_enter() takes it. False when the buffer could not be read: then the scratch path
- * tries, and saves a retry. */
-static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 nargs)
+ * the end, at least 8 bytes (sizes are multiples of 8), which a PAD item covers. nargs and
+ * with_comm as fill_enter() takes them. False when the buffer could not be read: then the
+ * scratch path tries, and saves a retry. */
+static __always_inline bool emit_enter_inline_as(__u64 pid_tgid, long nr, const __u64 *args, const __u64 *comm,
+                                                 __u32 nargs, bool with_comm)
 {
 	const volatile struct capture_rule *r = &rules_of(nr)[0];
 	const __u64 room = inline_bytes, max = r->max_bytes;
-	const __u32 fixed = enter_size(nargs);
+	const __u32 fixed = enter_size(nargs, with_comm);
 	__u64 ptr = args[r->arg & 7], n = args[r->length_arg & 7], used;
 	struct capture_item *item, *pad;
-	struct enter_event *e;
+	void *e;
 
 	/* arg and length_arg are < 6: the masks are for the verifier, args has 8 words. 64-bit
 	 * bounds throughout, so that the verifier sees the comparisons on the registers used. */
@@ -276,7 +337,7 @@ static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return false;
 	}
-	fill_enter(e, pid_tgid, nr, args, btf_comm, nargs);
+	fill_enter(e, pid_tgid, nr, args, comm, nargs, with_comm);
 	item->arg = r->arg;
 	item->kind = CAPTURE_KIND_BYTES;
 	item->flags = 0;
@@ -293,7 +354,16 @@ static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u
 	}
 	count(COUNTER_CAPTURED_AT_ENTRY);
 	bpf_ringbuf_submit(e, wakeup_flag(fixed + sizeof(*item) + room));
+	if (with_comm)
+		comm_sent((__u32)pid_tgid, comm);
 	return true;
+}
+
+static __always_inline bool emit_enter_inline(__u64 pid_tgid, long nr, const __u64 *args, const __u64 *comm, __u32 nargs)
+{
+	if (comm_already_sent((__u32)pid_tgid, comm))
+		return emit_enter_inline_as(pid_tgid, nr, args, comm, nargs, false);
+	return emit_enter_inline_as(pid_tgid, nr, args, comm, nargs, true);
 }
 
 /* The exit of a call with outputs to copy or copies to retry; false if there are none. */
@@ -328,17 +398,28 @@ static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret
 	return true;
 }
 
-/* The entry of a call with nothing to copy: the fixed part alone. */
-static __always_inline void emit_enter_plain(__u64 pid_tgid, long nr, const __u64 *args, bool btf_comm, __u32 nargs)
+/* The entry of a call with nothing to copy: the fixed part alone, as fill_enter() lays it out. */
+static __always_inline void emit_enter_plain_as(__u64 pid_tgid, long nr, const __u64 *args, const __u64 *comm,
+                                                __u32 nargs, bool with_comm)
 {
-	struct enter_event *e = bpf_ringbuf_reserve(&events, enter_size(nargs), 0);
+	void *e = bpf_ringbuf_reserve(&events, enter_size(nargs, with_comm), 0);
 
 	if (!e) {
 		count(COUNTER_LOST_EVENTS);
 		return;
 	}
-	fill_enter(e, pid_tgid, nr, args, btf_comm, nargs);
-	bpf_ringbuf_submit(e, wakeup_flag(enter_size(nargs)));
+	fill_enter(e, pid_tgid, nr, args, comm, nargs, with_comm);
+	bpf_ringbuf_submit(e, wakeup_flag(enter_size(nargs, with_comm)));
+	if (with_comm)
+		comm_sent((__u32)pid_tgid, comm);
+}
+
+static __always_inline void emit_enter_plain(__u64 pid_tgid, long nr, const __u64 *args, const __u64 *comm, __u32 nargs)
+{
+	if (comm_already_sent((__u32)pid_tgid, comm))
+		emit_enter_plain_as(pid_tgid, nr, args, comm, nargs, false);
+	else
+		emit_enter_plain_as(pid_tgid, nr, args, comm, nargs, true);
 }
 
 #define SIGKILL 9
@@ -413,19 +494,21 @@ static __always_inline void emit_exit(long nr, long ret)
 static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
 {
 	__u32 when = capture_when(nr);
+	__u64 comm[2];
 
+	read_comm(comm, btf_comm);
 	if (when || stack_enabled) {
 		if ((when & CAPTURE_INLINE_BYTES) && !stack_enabled &&
-		    (short_args(nr) ? emit_enter_inline(pid_tgid, nr, args, btf_comm, SHORT_ENTER_ARGS)
-		                    : emit_enter_inline(pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT)))
+		    (short_args(nr) ? emit_enter_inline(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS)
+		                    : emit_enter_inline(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT)))
 			return;
-		emit_enter_captured(ctx, pid_tgid, nr, args, btf_comm, when);
+		emit_enter_captured(ctx, pid_tgid, nr, args, comm, when);
 		return;
 	}
 	if (short_args(nr))
-		emit_enter_plain(pid_tgid, nr, args, btf_comm, SHORT_ENTER_ARGS);
+		emit_enter_plain(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS);
 	else
-		emit_enter_plain(pid_tgid, nr, args, btf_comm, SYSCALL_ARG_COUNT);
+		emit_enter_plain(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT);
 }
 
 /* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */

@@ -27,7 +27,7 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 		event_header h = {start_ns + uint64_t(o.Get("tsNs").As<Napi::Number>().Int64Value()),
 		                  o.Get("tid").As<Napi::Number>().Uint32Value(),
 		                  o.Get("pid").As<Napi::Number>().Uint32Value(),
-		                  o.Get("nr").As<Napi::Number>().Int32Value(), kind == 1 ? EVENT_EXIT : EVENT_ENTER};
+		                  o.Get("nr").As<Napi::Number>().Int32Value(), kind == 1 ? EVENT_EXIT : EVENT_ENTER, 0};
 		char comm[TASK_COMM_LEN] = {};
 		if (o.Get("comm").IsString()) o.Get("comm").As<Napi::String>().Utf8Value().copy(comm, TASK_COMM_LEN - 1);
 		if (kind == 1) {

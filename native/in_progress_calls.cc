@@ -41,7 +41,7 @@ std::vector<enter_event> in_progress_calls(uint32_t tgid, uint64_t now_ns)
 		if (sscanf(line, "%d %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1], &args[2], &args[3],
 		           &args[4], &args[5]) != 1 + SYSCALL_ARG_COUNT || nr < 0)
 			continue;
-		e.h = {now_ns, static_cast<__u32>(tid), tgid, nr, EVENT_ENTER};
+		e.h = {now_ns, static_cast<__u32>(tid), tgid, nr, EVENT_ENTER, 0};
 		for (int i = 0; i < SYSCALL_ARG_COUNT; i++) e.args[i] = args[i];
 		char comm[TASK_COMM_LEN + 2] = {};
 		if (read_small_file(base + "/comm", comm, sizeof(comm))) comm[strcspn(comm, "\n")] = '\0';

@@ -222,7 +222,7 @@ void PtraceTracer::handle_exit(pid_t tid, int status)
 	tracees_.erase(it);
 	// The leader's exit is reported last, once the whole thread group has gone.
 	if (tid == t.tgid) {
-		if (!t.awaiting_exec) batch_.add_process_exit({options_.clock(), uint32_t(tid), uint32_t(t.tgid), 0, EVENT_EXIT}, t.comm, status);
+		if (!t.awaiting_exec) batch_.add_process_exit({options_.clock(), uint32_t(tid), uint32_t(t.tgid), 0, EVENT_EXIT, 0}, t.comm, status);
 		if (tid == command_pid_) {
 			command_end_.reason = "command-exited";
 			if (WIFEXITED(status)) command_end_.exit_code = WEXITSTATUS(status);
@@ -263,7 +263,7 @@ void PtraceTracer::handle_stop(pid_t tid, Tracee &t, int status)
 		// Signal-delivery-stop: report the signal, then deliver it unchanged.
 		siginfo_t info;
 		if (!t.awaiting_exec && ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) == 0)
-			batch_.add_signal({options_.clock(), uint32_t(tid), uint32_t(t.tgid), sig, EVENT_ENTER}, t.comm, &info, sizeof(info));
+			batch_.add_signal({options_.clock(), uint32_t(tid), uint32_t(t.tgid), sig, EVENT_ENTER, 0}, t.comm, &info, sizeof(info));
 		return resume(tid, t, sig);
 	}
 	Tracee &now = tracees_[tid]; // t may have been replaced by an exec in another thread
@@ -316,7 +316,7 @@ void PtraceTracer::enter_call(pid_t tid, Tracee &t, uint32_t nr, const uint64_t 
 	if (nr != kForeignCall) inject_at_entry(tid, t, nr);
 	if (nr == kForeignCall || !selected(nr)) return;
 	enter_event e = {};
-	e.h = {options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_ENTER};
+	e.h = {options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_ENTER, 0};
 	memcpy(e.comm, t.comm, TASK_COMM_LEN);
 	memcpy(e.args, args, sizeof(e.args));
 	batch_.add_enter(e);
@@ -355,7 +355,7 @@ void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
 	t.tampered = 0;
 	if (nr == kNrPrctl && entry_known && t.args[0] == PR_SET_NAME && ret == 0) read_comm(tid, t);
 	if (!emit) return;
-	exit_event e = {{options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_EXIT}, ret};
+	exit_event e = {{options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_EXIT, 0}, ret};
 	batch_.add_exit(e);
 	if (tampered) batch_.mark_tampered(tampered);
 	if (entry_known && !options_.captures.empty()) {

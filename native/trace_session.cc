@@ -221,12 +221,23 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 		return kEndPass;
 	}
 	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
-		self->batch_->add_enter(*static_cast<const enter_event *>(data));
+		const auto *e = static_cast<const enter_event *>(data);
+		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
+		self->batch_->add_enter(*e);
 		fixed = sizeof(enter_event);
 	} else if (h->kind == EVENT_ENTER_SHORT && size >= sizeof(short_enter_event)) {
 		const auto *e = static_cast<const short_enter_event *>(data);
+		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
 		self->batch_->add_enter(e->h, e->comm, e->args, SHORT_ENTER_ARGS);
 		fixed = sizeof(short_enter_event);
+	} else if (h->kind == EVENT_ENTER_SAME_COMM && size >= sizeof(same_comm_enter_event)) {
+		const auto *e = static_cast<const same_comm_enter_event *>(data);
+		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SYSCALL_ARG_COUNT);
+		fixed = sizeof(same_comm_enter_event);
+	} else if (h->kind == EVENT_ENTER_SHORT_SAME_COMM && size >= sizeof(short_same_comm_enter_event)) {
+		const auto *e = static_cast<const short_same_comm_enter_event *>(data);
+		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SHORT_ENTER_ARGS);
+		fixed = sizeof(short_same_comm_enter_event);
 	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
 		self->batch_->add_exit(*static_cast<const exit_event *>(data));
 		fixed = sizeof(exit_event);

@@ -15,6 +15,7 @@
 #include "batch_encoder.h"
 #include "bpf_tracer.h"
 #include "ring_reader.h"
+#include "sent_comms.h"
 #include "user_identity.h"
 
 struct CommandSpec {
@@ -72,6 +73,7 @@ private:
 	std::unique_ptr<RingReader> ring_;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
+	SentComms sent_comms_;        // names of the entries that come without (drain thread)
 	bool last_flush_was_quiet_ = true;
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;

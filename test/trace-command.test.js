@@ -68,6 +68,31 @@ for (const mode of ['raw_tp', 'tracepoint']) {
   });
 }
 
+for (const mode of ['tp_btf', 'raw_tp', 'tracepoint']) {
+  test(`${mode}: each call carries its thread's name at the call, through renames and moves between CPUs`, async () => {
+    const out = path.join(dir, `renames-${mode}.json`);
+    const rounds = 8;
+    const run = await runTracer(['--attach', mode, '-e', 'close,getppid,prctl', '--format', 'json', '-o', out, '--', fixture('renames'), String(rounds)]);
+    assert.is(run.status, 0, run.stderr);
+    const calls = readJson(out);
+    const seen = new Map(); // "thread-round" -> calls checked
+    for (const call of calls) {
+      if (call.syscall !== 'close' || call.args.fd > -1000) continue;
+      const thread = Math.floor(-call.args.fd / 1000), round = -call.args.fd % 1000;
+      assert.is(call.comm, `t${thread}-${round % 2 ? 'odd' : 'even'}`, `thread ${thread}, round ${round}`);
+      seen.set(`${thread}-${round}`, (seen.get(`${thread}-${round}`) ?? 0) + 1);
+    }
+    assert.is(seen.size, 2 * rounds, 'every round of both threads is traced');
+    for (const [key, count] of seen) assert.is(count, 3, `three calls in ${key}`);
+    // The getppid before each close: same thread, same name.
+    const byTid = new Map();
+    for (const call of calls) {
+      if (call.syscall === 'getppid') byTid.set(call.tid, call.comm);
+      else if (call.syscall === 'close' && call.args.fd <= -1000) assert.is(byTid.get(call.tid), call.comm);
+    }
+  });
+}
+
 test('json lines carry every documented field', async () => {
   const out = path.join(dir, 'fields.json');
   const run = await runTracer(['--format', 'json', '-o', out, '--', 'cat', path.join(dir, 'missing')]);
