@@ -180,27 +180,28 @@ static __always_inline void read_comm(__u64 *comm, bool btf_comm)
  * this one can leave it out (EVENT_ENTER_SAME_COMM), and user space, which reads each CPU's
  * entries in the order they were written, takes it from there. A thread keeps its name for
  * most of its life and stays on its CPU for many calls: most entries go without. */
-static __always_inline bool comm_already_sent(__u32 tid, const __u64 *comm)
+static __always_inline __u64 *own_comm_line(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	const __u64 *line;
 
-	if (cpu >= CPU_LINES)
-		return false;
-	line = &cpu_lines[cpu * WORDS_PER_LINE];
-	return line[LINE_TID] == tid && line[LINE_COMM] == comm[0] && line[LINE_COMM + 1] == comm[1];
+	return cpu < CPU_LINES ? &cpu_lines[cpu * WORDS_PER_LINE] : NULL;
+}
+
+static __always_inline bool comm_already_sent(__u32 tid, const __u64 *comm)
+{
+	const __u64 *line = own_comm_line();
+
+	return line && line[LINE_TID] == tid && line[LINE_COMM] == comm[0] && line[LINE_COMM + 1] == comm[1];
 }
 
 /* An entry with this comm is in the ring (not before: one lost would leave user space
  * without the name the next ones refer to). */
 static __always_inline void comm_sent(__u32 tid, const __u64 *comm)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	__u64 *line;
+	__u64 *line = own_comm_line();
 
-	if (cpu >= CPU_LINES)
+	if (!line)
 		return;
-	line = &cpu_lines[cpu * WORDS_PER_LINE];
 	line[LINE_TID] = tid;
 	line[LINE_COMM] = comm[0];
 	line[LINE_COMM + 1] = comm[1];
@@ -264,7 +265,7 @@ static __always_inline bool output_captured(struct capture_scratch *c, __u64 ext
 
 /* The entry of a call whose arguments or stack are copied. ctx: the program's. */
 static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args,
-                                                const __u64 *comm, __u32 when)
+                                                const __u64 *comm, bool short_entry, __u32 when)
 {
 	struct capture_scratch *c = scratch();
 	struct enter_event *e;
@@ -276,7 +277,7 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	e = (struct enter_event *)c->record;
 	fill_enter(e, pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT, true);
 	c->off = sizeof(*e);
-	if (short_args(nr)) { /* the items then go over args[3..5] */
+	if (short_entry) { /* the items then go over args[3..5] */
 		e->h.kind = EVENT_ENTER_SHORT;
 		c->off = sizeof(struct short_enter_event);
 	}
@@ -494,18 +495,19 @@ static __always_inline void emit_exit(long nr, long ret)
 static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
 {
 	__u32 when = capture_when(nr);
+	bool short_entry = short_args(nr);
 	__u64 comm[2];
 
 	read_comm(comm, btf_comm);
 	if (when || stack_enabled) {
 		if ((when & CAPTURE_INLINE_BYTES) && !stack_enabled &&
-		    (short_args(nr) ? emit_enter_inline(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS)
-		                    : emit_enter_inline(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT)))
+		    (short_entry ? emit_enter_inline(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS)
+		                 : emit_enter_inline(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT)))
 			return;
-		emit_enter_captured(ctx, pid_tgid, nr, args, comm, when);
+		emit_enter_captured(ctx, pid_tgid, nr, args, comm, short_entry, when);
 		return;
 	}
-	if (short_args(nr))
+	if (short_entry)
 		emit_enter_plain(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS);
 	else
 		emit_enter_plain(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT);
