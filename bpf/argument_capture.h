@@ -26,13 +26,14 @@ __u64 exit_retries_pending = 0;
  * just below CAPTURE_EVENT_MAX fits: offsets are masked by CAPTURE_EVENT_MAX - 1 and sizes
  * by 2 * CAPTURE_ITEM_MAX - 1, so every access is inside whatever the values are. */
 #define CAPTURE_RECORD_SIZE (CAPTURE_EVENT_MAX + 2 * CAPTURE_ITEM_MAX)
-_Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096, "the BOUNDED() masks below assume these sizes");
+_Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096 && CAPTURE_SYSCALLS == 512 &&
+               CAPTURE_RULES_PER_SYSCALL == 8, "the BOUNDED() masks below assume these sizes");
 
 struct capture_scratch {
 	__u64 args[SYSCALL_ARG_COUNT]; /* the call's arguments (at the exit: saved at its entry) */
 	__s64 ret;
 	__u32 off;                    /* the record's length so far */
-	__u32 walk_count;             /* count_dirent()'s state */
+	__u32 walk_count;             /* the counting walks' state (count_pointers_chunk()...) */
 	__u64 walk_pos;
 	__u8 record[CAPTURE_RECORD_SIZE];
 };
@@ -44,32 +45,23 @@ struct {
 	__type(value, struct capture_scratch);
 } capture_scratch SEC(".maps");
 
-/* What the exit needs of its entry: the arguments (registers may have changed) and which
- * entry copies faulted. Task storage: freed with the task, so nothing leaks. */
-struct saved_call {
-	__s64 nr;                     /* -1 once used */
-	__u64 args[SYSCALL_ARG_COUNT];
-	__u32 retry;                  /* bit i: rule i faulted at entry */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct saved_call);
-} saved_calls SEC(".maps");
-
 static __always_inline __u32 capture_when(long nr)
 {
 	if (!capture_enabled || (unsigned long)nr >= CAPTURE_SYSCALLS)
 		return 0;
-	return capture_table[nr].when;
+	return capture_table[BOUNDED(nr, 511 /* CAPTURE_SYSCALLS - 1 */)].when;
 }
 
 /* The rules of syscall nr (masked: the verifier needs the bound). */
 static __always_inline const volatile struct capture_rule *rules_of(long nr)
 {
-	return capture_table[nr & (CAPTURE_SYSCALLS - 1)].rules;
+	return capture_table[BOUNDED(nr, 511 /* CAPTURE_SYSCALLS - 1 */)].rules;
+}
+
+/* Rule `index` of syscall nr. */
+static __always_inline const volatile struct capture_rule *rule_of(long nr, __u32 index)
+{
+	return &rules_of(nr)[BOUNDED(index, 7 /* CAPTURE_RULES_PER_SYSCALL - 1 */)];
 }
 
 static __always_inline struct capture_scratch *scratch(void)
@@ -79,21 +71,18 @@ static __always_inline struct capture_scratch *scratch(void)
 	return bpf_map_lookup_elem(&capture_scratch, &zero);
 }
 
-static __always_inline __u64 arg_value(const struct capture_scratch *c, __u32 i)
+/* Argument i of six: a switch, since older verifiers reject a stack read at a variable offset. */
+static __always_inline __u64 arg_value(const __u64 *args, __u32 i)
 {
 	switch (i) {
-	case 0: return c->args[0];
-	case 1: return c->args[1];
-	case 2: return c->args[2];
-	case 3: return c->args[3];
-	case 4: return c->args[4];
-	default: return c->args[5];
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	default: return args[5];
 	}
 }
-
-/* x & mask, emitted right where it is used: clang would otherwise drop or hoist a mask it
- * can prove redundant, and the verifier needs to see it next to the access. */
-#define BOUNDED(x, mask) ({ __u64 __v = (x); asm volatile("%0 &= " #mask : "+r"(__v)); __v; })
 
 static __always_inline __u8 *record_at(struct capture_scratch *c, __u32 off)
 {
@@ -196,43 +185,53 @@ static __always_inline long copy_string_array(struct capture_scratch *c, __u32 d
 	return pos;
 }
 
-struct count_ctx {
-	__u64 array;
-	__u32 count;
-};
+/* The counting walks (envp's pointers, a getdents buffer's entries) run as calls of a global
+ * function taking WALK_CHUNK steps: the verifier checks that function once, and each of its
+ * steps once, where one loop of CAPTURE_ENVC_MAX steps would be checked step by step (past
+ * what older verifiers allow), and bpf_loop() needs Linux 5.17. The walk's state is in the
+ * scratch buffer: the global functions of older kernels take no pointers. Each returns 1
+ * once the walk is over. */
+#define WALK_CHUNK 64
+_Static_assert(CAPTURE_ENVC_MAX % WALK_CHUNK == 0 && CAPTURE_DIRENTS_MAX % WALK_CHUNK == 0, "whole chunks");
 
-static long count_element(__u64 index, void *data)
+/* Counts the non-NULL pointers of a NULL-terminated array (walk_count). */
+__noinline int count_pointers_chunk(__u64 array)
 {
-	struct count_ctx *ctx = data;
-	__u64 element = 0;
+	struct capture_scratch *c = scratch();
+	int i;
 
-	if (bpf_probe_read_user(&element, sizeof(element), (const void *)(ctx->array + index * sizeof(element))) || !element)
+	if (!c)
 		return 1;
-	ctx->count++;
+	for (i = 0; i < WALK_CHUNK; i++) {
+		__u64 element = 0;
+
+		if (bpf_probe_read_user(&element, sizeof(element), (const void *)(array + c->walk_count * sizeof(element))) ||
+		    !element)
+			return 1;
+		c->walk_count++;
+	}
 	return 0;
 }
 
-/* The walk keeps its position in the scratch map, not on the stack: the verifier tracks stack
- * values from one iteration to the next, and a position growing by an unknown step would
- * never let it conclude; map memory it takes as unknown each time. */
-struct dirents_ctx {
-	struct capture_scratch *c;
-	__u64 buffer;
-	__u64 size;                   /* bytes the kernel filled */
-};
-
-/* One directory entry (linux_dirent and linux_dirent64 both keep d_reclen at offset 16). */
-static long count_dirent(__u64 index, void *data)
+/* Counts the directory entries in the first `size` bytes of a getdents buffer (walk_count),
+ * walk_pos being where the next one starts; linux_dirent and linux_dirent64 both keep d_reclen
+ * at offset 16. */
+__noinline int count_dirents_chunk(__u64 buffer, __u64 size)
 {
-	struct dirents_ctx *ctx = data;
-	struct capture_scratch *c = ctx->c;
-	__u16 reclen = 0;
+	struct capture_scratch *c = scratch();
+	int i;
 
-	if (c->walk_pos + 18 > ctx->size ||
-	    bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(ctx->buffer + c->walk_pos + 16)) || !reclen)
+	if (!c)
 		return 1;
-	c->walk_count++;
-	c->walk_pos += reclen;
+	for (i = 0; i < WALK_CHUNK; i++) {
+		__u16 reclen = 0;
+
+		if (c->walk_pos + 18 > size ||
+		    bpf_probe_read_user(&reclen, sizeof(reclen), (const void *)(buffer + c->walk_pos + 16)) || !reclen)
+			return 1;
+		c->walk_count++;
+		c->walk_pos += reclen;
+	}
 	return 0;
 }
 
@@ -335,17 +334,17 @@ static __always_inline __s64 rule_length(const struct capture_scratch *c, const 
 	case CAPTURE_LENGTH_FIXED:
 		return r->elem_size;
 	case CAPTURE_LENGTH_ARG:
-		n = arg_value(c, r->length_arg);
+		n = arg_value(c->args, r->length_arg);
 		return n > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : n * r->elem_size;
 	case CAPTURE_LENGTH_RET:
 		return c->ret < 0 ? -1 : c->ret > CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : c->ret * r->elem_size;
 	case CAPTURE_LENGTH_BITS:
-		n = arg_value(c, r->length_arg);
+		n = arg_value(c->args, r->length_arg);
 		return n > 8 * CAPTURE_ITEM_MAX ? CAPTURE_ITEM_MAX : (n + 63) / 64 * 8;
 	case CAPTURE_LENGTH_POINTER: {
 		__u32 len = 0;
 
-		if (bpf_probe_read_user(&len, sizeof(len), (const void *)arg_value(c, r->length_arg)))
+		if (bpf_probe_read_user(&len, sizeof(len), (const void *)arg_value(c->args, r->length_arg)))
 			return -1;
 		return len;
 	}
@@ -365,7 +364,7 @@ enum capture_result {
  * has not touched yet) leaves nothing and returns CAPTURE_FAULTED, for a retry at the exit. */
 __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 {
-	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	const volatile struct capture_rule *r = rule_of(nr, index);
 	struct capture_scratch *c = scratch();
 	__u8 arg, source, item_flags = flags;
 	bool may_retry = !(flags & (CAPTURE_FLAG_AT_EXIT | CAPTURE_FLAG_RETRIED));
@@ -380,7 +379,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 	arg = r->arg;
 	source = r->source;
 	max = r->max_bytes;
-	ptr = arg_value(c, arg);
+	ptr = arg_value(c->args, arg);
 	data_off = item_data_offset(c);
 	if (!ptr || data_off < 0)
 		return CAPTURE_DONE; /* NULL shows as NULL; a full event drops the item */
@@ -398,20 +397,26 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		close_item(c, arg, CAPTURE_KIND_STRING_ARRAY, item_flags, n);
 		return CAPTURE_DONE;
 	case CAPTURE_SOURCE_ENVC: {
-		struct count_ctx count = { .array = ptr };
+		int i;
 
-		bpf_loop(CAPTURE_ENVC_MAX, count_element, &count, 0);
-		*(__u32 *)record_at(c, data_off) = count.count;
+		c->walk_count = 0;
+		for (i = 0; i < CAPTURE_ENVC_MAX / WALK_CHUNK; i++)
+			if (count_pointers_chunk(ptr))
+				break;
+		*(__u32 *)record_at(c, data_off) = c->walk_count;
 		close_item(c, arg, CAPTURE_KIND_COUNT, item_flags, sizeof(__u32));
 		return CAPTURE_DONE;
 	}
 	case CAPTURE_SOURCE_DIRENTS: {
-		struct dirents_ctx dirents = { .c = c, .buffer = ptr, .size = c->ret > 0 ? c->ret : 0 };
+		__u64 size = c->ret > 0 ? c->ret : 0;
+		int i;
 
 		c->walk_pos = 0;
 		c->walk_count = 0;
-		bpf_loop(CAPTURE_DIRENTS_MAX, count_dirent, &dirents, 0);
-		if (c->walk_pos < dirents.size && c->walk_count >= CAPTURE_DIRENTS_MAX)
+		for (i = 0; i < CAPTURE_DIRENTS_MAX / WALK_CHUNK; i++)
+			if (count_dirents_chunk(ptr, size))
+				break;
+		if (c->walk_pos < size && c->walk_count >= CAPTURE_DIRENTS_MAX)
 			item_flags |= CAPTURE_FLAG_TRUNCATED;
 		*(__u32 *)record_at(c, data_off) = c->walk_count;
 		close_item(c, arg, CAPTURE_KIND_COUNT, item_flags, sizeof(__u32));
@@ -419,7 +424,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 	}
 	case CAPTURE_SOURCE_IOVEC:
 	case CAPTURE_SOURCE_MSGHDR: {
-		__u64 iov = ptr, iovlen = arg_value(c, r->length_arg);
+		__u64 iov = ptr, iovlen = arg_value(c->args, r->length_arg);
 		__u8 array_kind = CAPTURE_KIND_STRUCT;
 		int status = 0;
 
@@ -469,7 +474,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 /* A copy that failed for good: an empty item that says so. */
 __noinline int capture_failed(__u32 nr, __u32 index)
 {
-	const volatile struct capture_rule *r = &rules_of(nr)[index & (CAPTURE_RULES_PER_SYSCALL - 1)];
+	const volatile struct capture_rule *r = rule_of(nr, index);
 	struct capture_scratch *c = scratch();
 	__u8 source = r->source, kind;
 

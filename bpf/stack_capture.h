@@ -17,18 +17,27 @@ const volatile __u32 stack_frames = STACK_DEFAULT_FRAMES; /* 1..STACK_MAX_FRAMES
 
 _Static_assert(STACK_MAX_FRAMES * 8 <= 1023, "the BOUNDED() mask below assumes this");
 
-static __always_inline void capture_stack(void *ctx, struct capture_scratch *c)
+/* The user stack pointer at the call for the classic tracepoint, whose context has no
+ * registers: from the task's saved ones where the kernel names them (bpf_task_pt_regs(),
+ * Linux 5.15); else 0, and the stack goes without its word at the stack pointer. The BTF
+ * flavours read it from their regs argument. */
+static __always_inline __u64 tracepoint_user_sp(void)
+{
+	if (!has_task_pt_regs)
+		return 0;
+	return BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), sp);
+}
+
+static __always_inline void capture_stack(void *ctx, struct capture_scratch *c, __u64 user_sp)
 {
 	long data_off = item_data_offset(c);
-	struct pt_regs *regs;
 	__u64 *words, sp_word = 0;
 	long n;
 
 	if (data_off < 0)
 		return;
 	words = (__u64 *)record_at(c, data_off);
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (bpf_probe_read_user(&sp_word, sizeof(sp_word), (const void *)BPF_CORE_READ(regs, sp)))
+	if (!user_sp || bpf_probe_read_user(&sp_word, sizeof(sp_word), (const void *)user_sp))
 		sp_word = 0;
 	words[0] = sp_word;
 	n = bpf_get_stack(ctx, words + 1, BOUNDED(stack_frames * 8, 1023), BPF_F_USER_STACK);

@@ -56,6 +56,11 @@ enum counter_slot {
 	COUNTER_SLOTS = 8,
 };
 
+/* Where the kernel has no task storage for tracing programs, what a task keeps from a call's
+ * entry to its exit is in a hash keyed by tid: threads in a call at once, at most. */
+#define TASK_STATE_TABLE_ENTRIES 65536
+#define TASK_STATE_MAX_SIZE 64        /* bytes of the largest such value */
+
 /* --- in-kernel aggregation (--summary-only, --hist) --- */
 
 /* Latency buckets: 0-3 ns one each, then each power of two split in 4 linear sub-buckets,

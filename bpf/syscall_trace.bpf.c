@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <asm-generic/errno-base.h>
 #include "syscall_event.h"
+#include "bounds.h"
 
 #define NR_execve 59
 #define NR_execveat 322
@@ -20,6 +21,14 @@
 #define NR_fork 57
 #define NR_vfork 58
 #define NR_clone3 435
+
+/* What the running kernel offers, probed by the loader (native/kernel_features.cc). Each
+ * mechanism has a stand-in for kernels without it, and the verifier prunes the one not in
+ * use; false, the default, is what every kernel with a BPF ring buffer (5.8) can run. */
+const volatile bool has_task_btf = false;     /* bpf_get_current_task_btf(): Linux 5.11 */
+const volatile bool has_task_storage = false; /* task storage in tracing programs (5.12): else
+                                               * the loader makes those maps LRU hashes by tid */
+const volatile bool has_task_pt_regs = false; /* bpf_task_pt_regs(): 5.15 */
 
 /* Set by user space before load; the verifier prunes the branches they disable. */
 const volatile __u32 tracer_tgid = 0;
@@ -68,15 +77,28 @@ static __always_inline __u64 *target_word(__u32 tgid)
 
 	if (tgid >= PID_MAX_LIMIT)
 		return NULL;
-	/* The mask (TARGET_WORDS is a power of two) is what lets the verifier see the bound;
-	 * the barrier keeps clang from dropping it as redundant with the test above. */
-	barrier_var(index);
-	return &target_state[index & (TARGET_WORDS - 1)];
+	return &target_state[BOUNDED(index, 131071 /* TARGET_WORDS - 1 */)];
 }
 
 static __always_inline __u32 target_shift(__u32 tgid)
 {
 	return (tgid % TARGETS_PER_WORD) * TARGET_BITS;
+}
+
+static __always_inline __u64 target_state_of(const __u64 *word, __u32 tgid)
+{
+	return (*word >> target_shift(tgid)) & TARGET_MASK;
+}
+
+/* Moves a process from the state `from`, which the caller has just read, to `to`: an atomic
+ * add of the difference, which leaves the other processes of the word alone. Exact as long
+ * as nothing else changes this process's state meanwhile, which holds for every caller (the
+ * held command's only thread at its execve, a parent for a child that has not run yet, a
+ * process's last thread at its exit). An add, not fetch-and-or/and/xor: those need Linux
+ * 5.12, and the verifier of older kernels rejects them. */
+static __always_inline void set_target_state(__u64 *word, __u32 tgid, __u64 from, __u64 to)
+{
+	__sync_fetch_and_add(word, (to - from) << target_shift(tgid));
 }
 
 static __always_inline bool comm_wanted(void)
@@ -99,18 +121,17 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 
 		if (!word)
 			return false;
-		state = (*word >> target_shift(tgid)) & TARGET_MASK;
+		state = target_state_of(word, tgid);
 		if (state != TARGET_TRACED) {
 			if (state != TARGET_AWAIT_EXEC || !entering || (nr != NR_execve && nr != NR_execveat))
 				return false;
-			/* AWAIT_EXEC (2) -> TRACED (1): flip both bits. */
-			__sync_fetch_and_xor(word, (__u64)(TARGET_AWAIT_EXEC ^ TARGET_TRACED) << target_shift(tgid));
+			set_target_state(word, tgid, TARGET_AWAIT_EXEC, TARGET_TRACED);
 		}
 	}
 	if (filter_syscalls) {
 		if ((unsigned long)nr >= SYSCALL_BITMAP_WORDS * 64)
 			return false;
-		if (!(syscall_bitmap[nr >> 6] & (1ULL << (nr & 63))))
+		if (!(syscall_bitmap[BOUNDED(nr >> 6, 7 /* SYSCALL_BITMAP_WORDS - 1 */)] & (1ULL << (nr & 63))))
 			return false;
 	}
 	return comm_wanted();
@@ -125,6 +146,8 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 #define LINE_RING_BYTES 0
 #define LINE_TID 1
 #define LINE_COMM 2 /* and 3 */
+_Static_assert(CPU_LINES == 1024 && TARGET_WORDS == 131072 && SYSCALL_BITMAP_WORDS == 8 && LATENCY_BUCKETS == 156,
+               "the literal bounds of BOUNDED() and CLAMPED() below assume these sizes");
 __u64 cpu_lines[CPU_LINES * WORDS_PER_LINE] = {};
 
 /* Force a wakeup when this record made its CPU's bytes cross a multiple of wakeup_bytes:
@@ -134,11 +157,73 @@ __u64 cpu_lines[CPU_LINES * WORDS_PER_LINE] = {};
  * writing, a cache line from the other core on every event. */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	__u64 *mine = &cpu_lines[(bpf_get_smp_processor_id() & (CPU_LINES - 1)) * WORDS_PER_LINE + LINE_RING_BYTES];
+	__u64 *mine = &cpu_lines[BOUNDED(bpf_get_smp_processor_id(), 1023 /* CPU_LINES - 1 */) * WORDS_PER_LINE + LINE_RING_BYTES];
 	__u64 before = *mine, after = before + size;
 
 	*mine = after; /* no atomics: these programs do not nest on a CPU */
 	return (before ^ after) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* What a task keeps from a call's entry to its exit (struct saved_call, struct call_start): in
+ * task storage, freed with the task, where tracing programs have it; else in a hash keyed by
+ * tid that the loader makes of the same map, whose entries task_exited() removes. map: one of
+ * those maps; create: add a zeroed entry if the task has none (NULL when the hash is full). */
+const volatile __u8 task_state_zeros[TASK_STATE_MAX_SIZE] = {};
+
+static __always_inline void *task_state(void *map, bool create)
+{
+	__u32 tid;
+	void *state;
+
+	if (has_task_storage)
+		return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	state = bpf_map_lookup_elem(map, &tid);
+	if (state || !create)
+		return state;
+	bpf_map_update_elem(map, &tid, (const void *)task_state_zeros, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, &tid);
+}
+
+/* What an exit needs of its entry when it copies outputs or retries faulted copies: the
+ * arguments (registers may have changed) and which entry copies faulted. */
+struct saved_call {
+	__s64 nr;                     /* -1 once used */
+	__u64 args[SYSCALL_ARG_COUNT];
+	__u32 retry;                  /* bit i: rule i faulted at entry */
+};
+
+/* In-kernel aggregation: when the task's call began. */
+struct call_start {
+	__u64 ts_ns;
+	__s64 nr;
+};
+
+_Static_assert(sizeof(struct saved_call) <= TASK_STATE_MAX_SIZE && sizeof(struct call_start) <= TASK_STATE_MAX_SIZE,
+               "task_state() zeroes at most TASK_STATE_MAX_SIZE bytes");
+
+/* Declared as task storage; the loader turns them into hashes by tid where it must. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct saved_call);
+} saved_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_start);
+} call_starts SEC(".maps");
+
+/* An ended thread's entries, where they are in hashes by tid (task storage frees its own). */
+static __always_inline void forget_task_state(__u32 tid)
+{
+	if (has_task_storage)
+		return;
+	bpf_map_delete_elem(&saved_calls, &tid);
+	bpf_map_delete_elem(&call_starts, &tid);
 }
 
 #include "argument_capture.h"
@@ -158,7 +243,7 @@ static __always_inline bool short_args(long nr)
 {
 	if ((unsigned long)nr >= SYSCALL_BITMAP_WORDS * 64)
 		return false;
-	return short_args_bitmap[nr >> 6] & (1ULL << (nr & 63));
+	return short_args_bitmap[BOUNDED(nr >> 6, 7 /* SYSCALL_BITMAP_WORDS - 1 */)] & (1ULL << (nr & 63));
 }
 
 /* The task's comm, as two words. btf_comm: the program can read it through BTF (tp_btf),
@@ -166,7 +251,7 @@ static __always_inline bool short_args(long nr)
  * call; the others use the helper. */
 static __always_inline void read_comm(__u64 *comm, bool btf_comm)
 {
-	if (btf_comm) {
+	if (btf_comm && has_task_btf) {
 		const __u64 *from = (const __u64 *)bpf_get_current_task_btf()->comm;
 
 		comm[0] = from[0];
@@ -184,7 +269,7 @@ static __always_inline __u64 *own_comm_line(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 
-	return cpu < CPU_LINES ? &cpu_lines[cpu * WORDS_PER_LINE] : NULL;
+	return cpu < CPU_LINES ? &cpu_lines[BOUNDED(cpu, 1023 /* CPU_LINES - 1 */) * WORDS_PER_LINE] : NULL;
 }
 
 static __always_inline bool comm_already_sent(__u32 tid, const __u64 *comm)
@@ -265,7 +350,7 @@ static __always_inline bool output_captured(struct capture_scratch *c, __u64 ext
 
 /* The entry of a call whose arguments or stack are copied. ctx: the program's. */
 static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long nr, const __u64 *args,
-                                                const __u64 *comm, bool short_entry, __u32 when)
+                                                const __u64 *comm, bool short_entry, __u32 when, __u64 user_sp)
 {
 	struct capture_scratch *c = scratch();
 	struct enter_event *e;
@@ -286,8 +371,8 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 	if (when & CAPTURE_AT_ENTRY)
 		retry = capture_at_entry(nr);
 	if ((when & CAPTURE_AT_EXIT_RULES) || retry) {
-		struct saved_call *saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0,
-		                                                BPF_LOCAL_STORAGE_GET_F_CREATE);
+		struct saved_call *saved = task_state(&saved_calls, true);
+
 		if (saved) {
 			saved->nr = nr;
 			__builtin_memcpy(saved->args, args, sizeof(saved->args));
@@ -299,7 +384,7 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 		}
 	}
 	if (stack_enabled)
-		capture_stack(ctx, c);
+		capture_stack(ctx, c, user_sp);
 	if (output_captured(c, 0))
 		comm_sent((__u32)pid_tgid, comm);
 }
@@ -316,12 +401,11 @@ static __always_inline bool emit_enter_inline_as(__u64 pid_tgid, long nr, const 
 	const volatile struct capture_rule *r = &rules_of(nr)[0];
 	const __u64 room = inline_bytes, max = r->max_bytes;
 	const __u32 fixed = enter_size(nargs, with_comm);
-	__u64 ptr = args[r->arg & 7], n = args[r->length_arg & 7], used;
+	__u64 ptr = arg_value(args, r->arg), n = arg_value(args, r->length_arg), used;
 	struct capture_item *item, *pad;
 	void *e;
 
-	/* arg and length_arg are < 6: the masks are for the verifier, args has 8 words. 64-bit
-	 * bounds throughout, so that the verifier sees the comparisons on the registers used. */
+	/* 64-bit bounds throughout, so that the verifier sees the comparisons on the registers used. */
 	if (!ptr)
 		return false; /* NULL: no item, which the scratch path does as well */
 	if (n > max)
@@ -345,7 +429,9 @@ static __always_inline bool emit_enter_inline_as(__u64 pid_tgid, long nr, const 
 	item->pad = 0;
 	item->len = n;
 	used = (n + 7) & ~7ULL;
-	if (used + sizeof(*pad) <= room) {
+	/* Not used + sizeof(*pad) <= room: 6.12.95's verifier loses the bound of a register
+	 * compared after a constant was added to it. */
+	if (used <= room - sizeof(*pad)) {
 		pad = (struct capture_item *)((__u8 *)(item + 1) + used);
 		pad->arg = 0;
 		pad->kind = CAPTURE_KIND_PAD;
@@ -378,12 +464,12 @@ static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret
 	/* Most calls with copies only at the entry (every write) have nothing saved for their exit. */
 	if (!(when & CAPTURE_AT_EXIT_RULES) && !exit_retries_pending)
 		return false;
-	saved = bpf_task_storage_get(&saved_calls, bpf_get_current_task_btf(), 0, 0);
+	saved = task_state(&saved_calls, false);
 	if (!saved || saved->nr != nr)
 		return false;
 	saved->nr = -1;
 	if (!(when & CAPTURE_AT_EXIT_RULES))
-		__sync_fetch_and_sub(&exit_retries_pending, 1);
+		__sync_fetch_and_add(&exit_retries_pending, -1);
 	c = scratch();
 	if (!c)
 		return false;
@@ -489,10 +575,11 @@ static __always_inline void emit_exit(long nr, long ret)
 }
 
 /* Every flavour's sys_enter of a traced call: its event, with its copies if it has any.
- * args: its six argument registers (two more words for the masked indexes of
- * emit_enter_inline()), read by the caller only once wanted() said yes: raw_tp reads each
- * with a helper, which every untraced call on the host would pay. */
-static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm)
+ * args: its six argument registers, read by the caller only once wanted() said yes: raw_tp reads each
+ * with a helper, which every untraced call on the host would pay. user_sp: the user stack
+ * pointer at the call, read only for -k. */
+static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const __u64 *args, bool btf_comm,
+                                       __u64 user_sp)
 {
 	__u32 when = capture_when(nr);
 	bool short_entry = short_args(nr);
@@ -504,7 +591,7 @@ static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const
 		    (short_entry ? emit_enter_inline(pid_tgid, nr, args, comm, SHORT_ENTER_ARGS)
 		                 : emit_enter_inline(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT)))
 			return;
-		emit_enter_captured(ctx, pid_tgid, nr, args, comm, short_entry, when);
+		emit_enter_captured(ctx, pid_tgid, nr, args, comm, short_entry, when, user_sp);
 		return;
 	}
 	if (short_entry)
@@ -521,9 +608,9 @@ int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (wanted(pid_tgid >> 32, nr, true)) {
-		__u64 args[8] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
+		__u64 args[SYSCALL_ARG_COUNT] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
-		emit_enter(ctx, pid_tgid, nr, args, true);
+		emit_enter(ctx, pid_tgid, nr, args, true, stack_enabled ? regs->sp : 0);
 	}
 	return 0;
 }
@@ -543,10 +630,10 @@ int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (wanted(pid_tgid >> 32, nr, true)) {
-		__u64 args[8] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+		__u64 args[SYSCALL_ARG_COUNT] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
 		                  BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9) };
 
-		emit_enter(ctx, pid_tgid, nr, args, false);
+		emit_enter(ctx, pid_tgid, nr, args, false, stack_enabled ? BPF_CORE_READ(regs, sp) : 0);
 	}
 	return 0;
 }
@@ -568,9 +655,9 @@ int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 
 	if (wanted(pid_tgid >> 32, nr, true)) {
 		/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
-		__u64 args[8] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
+		__u64 args[SYSCALL_ARG_COUNT] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
 
-		emit_enter(ctx, pid_tgid, nr, args, false);
+		emit_enter(ctx, pid_tgid, nr, args, false, stack_enabled ? tracepoint_user_sp() : 0);
 	}
 	return 0;
 }
@@ -590,9 +677,9 @@ static __always_inline void adopt_child(__u32 parent_tgid, __u32 child_tgid)
 
 	if (parent_tgid == child_tgid || !parent || !child) /* a new thread: already covered */
 		return;
-	if (((*parent >> target_shift(parent_tgid)) & TARGET_MASK) != TARGET_TRACED)
+	if (target_state_of(parent, parent_tgid) != TARGET_TRACED || target_state_of(child, child_tgid) != 0)
 		return;
-	__sync_fetch_and_or(child, (__u64)TARGET_TRACED << target_shift(child_tgid));
+	set_target_state(child, child_tgid, 0, TARGET_TRACED);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -622,9 +709,13 @@ int task_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
 static __always_inline void forget(__u32 tgid)
 {
 	__u64 *word = target_word(tgid);
+	__u64 state;
 
-	if (word)
-		__sync_fetch_and_and(word, ~(TARGET_MASK << target_shift(tgid)));
+	if (!word)
+		return;
+	state = target_state_of(word, tgid);
+	if (state)
+		set_target_state(word, tgid, state, 0);
 }
 
 #define SIGNAL_GROUP_EXIT 0x00000004
@@ -639,7 +730,7 @@ static __always_inline bool process_event_wanted(__u32 tgid)
 		return false;
 	if (!trace_all) {
 		word = target_word(tgid);
-		if (!word || ((*word >> target_shift(tgid)) & TARGET_MASK) != TARGET_TRACED)
+		if (!word || target_state_of(word, tgid) != TARGET_TRACED)
 			return false;
 	}
 	return comm_wanted();
@@ -682,6 +773,7 @@ static __always_inline void task_exited(void)
 
 	if (report_task_exits && process_event_wanted(tgid))
 		emit_task_exit(task, pid_tgid, process_ended);
+	forget_task_state(tid);
 	if (process_ended)
 		forget(tgid);
 	else if (tid != tgid)
@@ -745,17 +837,6 @@ const volatile bool filter_cgroup = false;
 const volatile __u64 cgroup_id = 0;
 __u32 generation = 0;
 
-struct call_start {
-	__u64 ts_ns;
-	__s64 nr;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct call_start);
-} call_starts SEC(".maps");
 
 struct stats_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -801,23 +882,23 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 		return ns;
 	e = log2_u64(ns);
 	bucket = 4 + (e - LATENCY_SUB_BUCKET_BITS) * 4 + ((ns >> (e - LATENCY_SUB_BUCKET_BITS)) & 3);
-	return bucket < LATENCY_BUCKETS ? bucket : LATENCY_BUCKETS - 1;
+	return CLAMPED(bucket, 155 /* LATENCY_BUCKETS - 1 */);
 }
 
-/* The aggregation programs take the tgid from the task they already need for its storage:
- * a plain load, where bpf_get_current_pid_tgid() is one more helper call on every syscall
- * of the host. */
+/* sys_enter_aggregate takes the tgid from the task with a plain load where the kernel
+ * gives BTF-typed tasks: bpf_get_current_pid_tgid() is one more helper call on every
+ * syscall of the host. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = has_task_btf ? bpf_get_current_task_btf()->tgid : bpf_get_current_pid_tgid() >> 32;
 	struct call_start *start;
 
-	if (!wanted(task->tgid, nr, true))
+	if (!wanted(tgid, nr, true))
 		return 0;
 	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
 		return 0;
-	start = bpf_task_storage_get(&call_starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	start = task_state(&call_starts, true);
 	if (!start) {
 		count(COUNTER_UNCOUNTED_CALLS); /* no memory for this task's entry time */
 		return 0;
@@ -879,14 +960,14 @@ static __always_inline void count_call_on_cpu(__u64 nr, __u64 ns, bool failed)
 
 /* The row of a syscall and a process, thread or comm: the key is built only on this path,
  * not on -a --hist's per-syscall one. */
-static __always_inline void count_call_by_group(struct task_struct *task, __u64 nr, __u64 ns, bool failed)
+static __always_inline void count_call_by_group(__u64 nr, __u64 ns, bool failed)
 {
 	struct aggregate_key key = { .nr = nr };
 
 	if (aggregate_by == AGGREGATE_BY_PROCESS)
-		key.group = task->tgid;
+		key.group = bpf_get_current_pid_tgid() >> 32;
 	else if (aggregate_by == AGGREGATE_BY_THREAD)
-		key.group = task->pid;
+		key.group = (__u32)bpf_get_current_pid_tgid();
 	else if (aggregate_by == AGGREGATE_BY_COMM)
 		bpf_get_current_comm(key.comm, sizeof(key.comm));
 	count_call(generation & 1 ? (void *)&stats1 : (void *)&stats0, &key, ns, failed);
@@ -895,8 +976,7 @@ static __always_inline void count_call_by_group(struct task_struct *task, __u64 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct call_start *start = bpf_task_storage_get(&call_starts, task, 0, 0);
+	struct call_start *start = task_state(&call_starts, false);
 	bool failed = ret < 0 && ret >= -4095;
 	__u64 ns, nr;
 
@@ -915,7 +995,7 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 	if (aggregate_by == AGGREGATE_BY_SYSCALL)
 		count_call_on_cpu(nr, ns, failed);
 	else
-		count_call_by_group(task, nr, ns, failed);
+		count_call_by_group(nr, ns, failed);
 	return 0;
 }
 

@@ -6,12 +6,14 @@
 #include <cstring>
 #include <mutex>
 #include <csignal>
+#include <ctime>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kernel_features.h"
 #include "native_error.h"
 #include "syscall_trace.skel.h"
 
@@ -50,8 +52,8 @@ struct LogCapture {
 };
 
 // The last few lines of the verifier's log if libbpf printed one (they say what it
-// rejected), else of libbpf's own messages.
-std::string tail_lines(const std::string &text, int lines)
+// rejected), else of libbpf's own messages; joined by `separator`.
+std::string tail_lines(const std::string &text, int lines, const char *separator = " ")
 {
 	size_t pos = text.find("-- END PROG LOAD LOG --");
 	if (pos == std::string::npos) pos = text.size();
@@ -59,7 +61,8 @@ std::string tail_lines(const std::string &text, int lines)
 	size_t end = pos;
 	while (lines-- > 0 && pos != std::string::npos && pos > 0) pos = text.rfind('\n', pos - 1);
 	std::string tail = text.substr(pos == std::string::npos ? 0 : pos + 1, end - (pos == std::string::npos ? 0 : pos + 1));
-	std::replace(tail.begin(), tail.end(), '\n', ' ');
+	for (size_t at = 0; (at = tail.find('\n', at)) != std::string::npos; at += strlen(separator))
+		tail.replace(at, 1, separator);
 	return tail;
 }
 
@@ -107,6 +110,47 @@ uint64_t wakeup_bytes_per_cpu(uint64_t ring_bytes)
 
 std::string errno_text(int err) { return std::string(strerror(err)); }
 
+// Kernels without task storage for tracing programs: the maps of what a task keeps from a
+// call's entry to its exit become hashes by tid (bpf/syscall_trace.bpf.c: task_state()),
+// preallocated, since older kernels' tracing programs may not allocate; the one this trace
+// does not use gets a single entry.
+void use_task_hashes(syscall_trace *skel, bool saved_calls_used, bool call_starts_used)
+{
+	for (auto [map, used] : {std::pair{skel->maps.saved_calls, saved_calls_used}, {skel->maps.call_starts, call_starts_used}}) {
+		bpf_map__set_type(map, BPF_MAP_TYPE_HASH);
+		bpf_map__set_map_flags(map, 0);
+		bpf_map__set_max_entries(map, used ? TASK_STATE_TABLE_ENTRIES : 1);
+	}
+}
+
+// What libbpf said of a failed load, in a few words: which program the verifier rejected or
+// which map the kernel refused, else libbpf's last message.
+std::string load_failure_summary(const std::string &log)
+{
+	for (const char *marker : {"': BPF program load failed", "': failed to create"}) {
+		size_t end = log.find(marker);
+		if (end == std::string::npos) continue;
+		size_t start = log.rfind('\'', end - 1);
+		if (start == std::string::npos) continue;
+		std::string name = log.substr(start + 1, end - start - 1);
+		return marker[3] == 'B' ? "the kernel's verifier rejected " + name : "the kernel refused map " + name;
+	}
+	return tail_lines(log, 1);
+}
+
+// The verifier's statistics of a loaded program (log level 4): instructions processed and,
+// where the kernel says it, the time taken.
+std::string verifier_stats(const char *log)
+{
+	std::string text(log);
+	std::string stats;
+	size_t at = text.find("processed ");
+	if (at != std::string::npos) stats = text.substr(at + 10, text.find(' ', at + 10) - at - 10) + " insns";
+	at = text.find("verification time ");
+	if (at != std::string::npos) stats += ", " + text.substr(at + 18, text.find(' ', at + 18) - at - 18) + " us";
+	return stats.empty() ? "no statistics" : stats;
+}
+
 } // namespace
 
 const char *attach_mode_name(AttachMode mode)
@@ -133,12 +177,12 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 
 	std::vector<AttachMode> modes;
 	if (config.forced_mode) modes.push_back(*config.forced_mode);
-	else if (config.aggregate) modes = {AttachMode::TpBtf}; // task storage needs BTF-typed tasks
+	else if (config.aggregate) modes = {AttachMode::TpBtf}; // the counting programs are tp_btf only
 	else modes = {AttachMode::TpBtf, AttachMode::RawTp, AttachMode::Tracepoint};
 	if (config.aggregate && config.forced_mode && *config.forced_mode != AttachMode::TpBtf)
 		throw NativeError("in-kernel aggregation runs on tp_btf only", EINVAL);
 
-	std::string failures;
+	std::string first_failure, others;
 	int last_err = 0;
 	for (AttachMode mode : modes) {
 		std::string why;
@@ -147,14 +191,19 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 			return;
 		}
 		last_err = errno;
+		const std::string failure = std::string(attach_mode_name(mode)) + ": " + why;
+		log_ += failure + "\n";
+		if (first_failure.empty()) first_failure = failure;
+		else others += "\n" + failure;
 		// EPERM is a missing capability; EACCES comes from the verifier and is worth a fallback.
-		log_ += std::string(attach_mode_name(mode)) + ": " + why + "\n";
-		failures += (failures.empty() ? "" : "; ") + std::string(attach_mode_name(mode)) + ": " + why;
 		if (last_err == EPERM) break; // no flavour will do better
 	}
+	// One line says why; the verifier's last words and the other flavours' failures are for -v.
+	const std::string detail = first_verifier_tail_ + others;
 	if (last_err == EPERM)
-		throw NativeError("no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + failures, last_err);
-	throw NativeError("cannot load the BPF programs: " + failures, last_err ? last_err : EINVAL);
+		throw NativeError("no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + first_failure,
+		                  last_err, detail);
+	throw NativeError("cannot load the BPF programs: " + first_failure, last_err ? last_err : EINVAL, detail);
 }
 
 bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::string &why)
@@ -163,8 +212,8 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	LogCapture capture(attempt_log, config.verbose);
 	auto fail = [&](const std::string &what, int err) {
 		why = what + ": " + errno_text(err);
-		std::string tail = tail_lines(attempt_log, 3);
-		if (!tail.empty()) why += " (libbpf: " + tail + ")";
+		if (what == "load") why = load_failure_summary(attempt_log) + ": " + errno_text(err);
+		if (first_verifier_tail_.empty()) first_verifier_tail_ = tail_lines(attempt_log, 12, "\n");
 		log_ += attempt_log;
 		detach();
 		errno = err;
@@ -175,7 +224,11 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	skel_ = syscall_trace__open();
 	if (!skel_) return fail("open", errno);
 
+	const KernelFeatures &features = kernel_features();
 	auto *ro = skel_->rodata;
+	ro->has_task_btf = features.task_btf;
+	ro->has_task_storage = features.task_storage;
+	ro->has_task_pt_regs = features.task_pt_regs;
 	ro->tracer_tgid = static_cast<__u32>(getpid());
 	ro->trace_all = config.trace_all;
 	ro->filter_syscalls = config.filter_syscalls;
@@ -215,6 +268,7 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		if (!hash_rows) bpf_map__set_max_entries(table, 1);
 	if (!cpu_rows) bpf_map__set_max_entries(skel_->maps.syscall_stats, 1);
 	by_syscall_ = cpu_rows;
+	if (!features.task_storage) use_task_hashes(skel_, ro->capture_enabled, config.aggregate);
 
 	// Load only this flavour; the exit hook when a target set exists or task exits are streamed,
 	// the fork hook only with a target set.
@@ -223,21 +277,47 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	ModePrograms wanted = programs_of(skel_, mode);
 	std::vector<bpf_program *> to_attach = {wanted.sys_enter, wanted.sys_exit};
 	if (config.aggregate) to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate};
-	if (!config.trace_all || !config.aggregate) to_attach.push_back(wanted.task_exit);
+	// Without task storage, task_exited() also removes an ended thread's entries.
+	if (!config.trace_all || !config.aggregate || !features.task_storage) to_attach.push_back(wanted.task_exit);
 	if (!config.trace_all && config.follow_children) to_attach.push_back(wanted.task_fork);
 	// Signal deliveries as strace shows them, when streaming (tp_btf only: the other flavours
 	// are fallbacks for kernels without BTF, where the trace shows calls alone).
 	if (!config.aggregate && mode == AttachMode::TpBtf) to_attach.push_back(skel_->progs.signal_delivered);
 	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
+	// -v: the verifier's statistics of each program (a few lines each).
+	std::vector<std::vector<char>> stats_logs;
+	if (config.verbose) {
+		stats_logs.reserve(to_attach.size());
+		for (bpf_program *p : to_attach) {
+			stats_logs.emplace_back(64 * 1024, '\0');
+			bpf_program__set_log_buf(p, stats_logs.back().data(), stats_logs.back().size());
+			bpf_program__set_log_level(p, 4);
+		}
+	}
 
 	// The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's
 	// SIGPROF every millisecond is enough), so signals wait until the programs are loaded.
 	sigset_t all, before;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &before);
+	timespec load_start, load_end;
+	clock_gettime(CLOCK_MONOTONIC, &load_start);
 	int load_err = syscall_trace__load(skel_);
+	clock_gettime(CLOCK_MONOTONIC, &load_end);
 	pthread_sigmask(SIG_SETMASK, &before, nullptr);
-	if (load_err) return fail("load", -load_err);
+	if (load_err) {
+		// With -v libbpf leaves the verifier's words in our buffers: the rejected program's is
+		// the one that says nothing of what it processed.
+		for (size_t i = 0; i < stats_logs.size(); i++)
+			if (stats_logs[i][0] && !strstr(stats_logs[i].data(), "processed "))
+				attempt_log += std::string("libbpf: prog '") + bpf_program__name(to_attach[i]) +
+				               "': -- BEGIN PROG LOAD LOG --\n" + stats_logs[i].data() + "-- END PROG LOAD LOG --\n";
+		return fail("load", -load_err);
+	}
+	const long load_us = (load_end.tv_sec - load_start.tv_sec) * 1'000'000 + (load_end.tv_nsec - load_start.tv_nsec) / 1000;
+	attempt_log += "loaded in " + std::to_string(load_us / 1000) + " ms (" + features.describe() + ")\n";
+	for (size_t i = 0; i < stats_logs.size(); i++)
+		attempt_log += std::string("verifier: ") + bpf_program__name(to_attach[i]) + ": " + verifier_stats(stats_logs[i].data()) + "\n";
 	for (bpf_program *p : to_attach) {
 		bpf_link *link = bpf_program__attach(p);
 		if (!link) return fail(std::string("attach ") + bpf_program__name(p), errno);

@@ -76,4 +76,5 @@ private:
 	bool by_syscall_ = false; // aggregation rows are per syscall and CPU (see the BPF source)
 	AttachMode mode_ = AttachMode::TpBtf;
 	std::string log_;
+	std::string first_verifier_tail_; // of the first flavour that failed to load
 };

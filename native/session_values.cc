@@ -16,6 +16,7 @@ Napi::Error js_error(Napi::Env env, const NativeError &e)
 	Napi::Error error = Napi::Error::New(env, e.what());
 	error.Set("errno", Napi::Number::New(env, e.err));
 	if (e.err) error.Set("code", Napi::String::New(env, strerrorname_np(e.err) ? strerrorname_np(e.err) : ""));
+	if (!e.detail.empty()) error.Set("detail", Napi::String::New(env, e.detail));
 	return error;
 }
 

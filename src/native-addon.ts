@@ -73,6 +73,8 @@ export interface SessionEnd {
 export interface NativeError extends Error {
   errno?: number;
   code?: string;
+  /** Lines for -v: why the BPF programs did not load (the verifier's last words). */
+  detail?: string;
 }
 
 export interface NativeTraceSession {

@@ -105,6 +105,8 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
   try {
     return start(addon.TraceSession);
   } catch (error) {
+    // -v: the verifier's last words, and the other attach flavours' failures.
+    if (options.verbose) for (const line of (error as NativeError).detail?.split('\n') ?? []) log(`  ${line}`);
     const reason = ebpfUnavailableReason((error as NativeError).message);
     if (options.backend === 'bpf' || reason === null) throw error;
     if (options.all || options.aggregate) throw new UserError(`${bpfStartFailure(error as NativeError)} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
@@ -245,7 +247,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
     } else if (options.verbose) {
       log(`backend bpf, attached with ${started.attachMode}, ring buffer ${options.bufferBytes / (1 << 20)} MiB` +
         (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
-      for (const line of started.log.split('\n').filter(Boolean)) log(`libbpf: ${line}`);
+      // How it loaded (libbpf's own messages carry their "libbpf: ").
+      for (const line of started.log.split('\n').filter(Boolean)) log(line);
     }
   });
 }
