@@ -16,7 +16,7 @@ import { parseSyscallFilter } from './syscall-filter';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from './syscall-summary';
 import { runTrace, type AggregateOptions, type Backend, type TraceOptions } from './trace-run';
-import { UsageError, UserError } from './usage-error';
+import { refuseEmptyFileNames, UsageError, UserError } from './usage-error';
 
 interface CliOptions extends DisplayCli {
   pid?: string;
@@ -120,6 +120,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const modes = [command.length > 0, cli.pid !== undefined, cli.all === true].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to trace: give a command after --, -p PID or -a');
   if (modes > 1) throw new UsageError('give only one of: a command, -p PID, -a');
+  refuseEmptyFileNames([[cli.output, '-o'], [cli.record, '--record'], [cli.perfetto, '--perfetto']]);
   // -e takes strace's trace= and inject= expressions; several trace= add up.
   const injectSpecs = [...cli.expr.filter((e) => e.startsWith('inject=')).map((e) => e.slice('inject='.length)), ...cli.inject];
   const traceExprs = cli.expr.filter((e) => !e.startsWith('inject='));

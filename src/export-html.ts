@@ -2,12 +2,11 @@
 // Security Policy that forbids every request) with the summary table, a latency histogram
 // per syscall and a per-thread timeline. Memory is bounded whatever the recording's size:
 // the timeline keeps a fixed number of time bins per thread, widened as the trace grows.
-import fs from 'node:fs';
 import type { AggregateRow } from './batch-decoder';
 import { CallHistograms } from './call-histograms';
 import type { SyscallCall } from './call-pairer';
 import { bucketBounds, percentile } from './latency-buckets';
-import { openPrivateFile } from './output-sink';
+import { WholeFile } from './private-file';
 import { errnoOf } from './raw-args';
 import type { RecordingHeader } from './recording';
 import { syscallName } from './syscall-table';
@@ -44,10 +43,10 @@ export class ExportHtml implements CallExport {
   private readonly threadsNotShown = new Set<number>();
   private binNs = FIRST_BIN_NS;
   private endNs = 0;
-  private readonly fd: number;
+  private readonly file: WholeFile;
 
   constructor(file: string, private readonly recording: string, private readonly header: RecordingHeader) {
-    this.fd = openPrivateFile(file);
+    this.file = new WholeFile(file);
   }
 
   add(call: SyscallCall): void {
@@ -70,15 +69,13 @@ export class ExportHtml implements CallExport {
     }
   }
 
+  discard(): void {
+    this.file.discard();
+  }
+
   finish(): void {
-    try {
-      const html = this.render();
-      let offset = 0;
-      const bytes = Buffer.from(html);
-      while (offset < bytes.length) offset += fs.writeSync(this.fd, bytes, offset);
-    } finally {
-      fs.closeSync(this.fd);
-    }
+    this.file.write(Buffer.from(this.render()));
+    this.file.close();
   }
 
   private threadRow(call: SyscallCall): ThreadRow | undefined {

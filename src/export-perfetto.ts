@@ -3,12 +3,11 @@
 // named after the syscall, its arguments, result and errno as debug annotations. Calls
 // with no return (exit_group) or no exit seen are instants. Written by hand with the field
 // numbers Perfetto publishes (protos/perfetto/trace/), as the trace is streamed to the file.
-import fs from 'node:fs';
 import { Writer } from 'protobufjs/minimal';
 import type { SyscallCall } from './call-pairer';
 import { argDecoders } from './decode/arg-decoders';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
-import { openPrivateFile } from './output-sink';
+import { WholeFile } from './private-file';
 import { argSpecs, errnoName, errnoOf, formatReturn, formatValue } from './raw-args';
 import { syscallName } from './syscall-table';
 import type { CallExport } from './trace-output';
@@ -55,10 +54,15 @@ export class PerfettoExport implements CallExport {
   private first = true;
 
   /** capture: how captured strings and buffers are shown (-s, -x). */
-  private constructor(private readonly fd: number, private readonly capture: CaptureOptions) {}
+  private constructor(private readonly file: WholeFile, private readonly capture: CaptureOptions) {}
 
+  /** Opens file and writes the first packet at once: a file that cannot take it (a full
+   * disk) fails before the trace, not after it. */
   static create(file: string, capture: CaptureOptions): PerfettoExport {
-    return new PerfettoExport(openPrivateFile(file), capture);
+    const exported = new PerfettoExport(new WholeFile(file), capture);
+    exported.packet(null, () => undefined);
+    exported.flush();
+    return exported;
   }
 
   add(call: SyscallCall): void {
@@ -77,12 +81,13 @@ export class PerfettoExport implements CallExport {
     if (this.writer.len >= FLUSH_BYTES) this.flush();
   }
 
+  discard(): void {
+    this.file.discard();
+  }
+
   finish(): void {
-    try {
-      this.flush();
-    } finally {
-      fs.closeSync(this.fd);
-    }
+    this.flush();
+    this.file.close();
   }
 
   private event(ts: number, track: number, type: number, call: SyscallCall, failed: boolean): void {
@@ -145,8 +150,7 @@ export class PerfettoExport implements CallExport {
   private flush(): void {
     const bytes = this.writer.finish();
     this.writer = new Writer();
-    let offset = 0;
-    while (offset < bytes.length) offset += fs.writeSync(this.fd, bytes, offset, bytes.length - offset);
+    this.file.write(bytes);
   }
 }
 

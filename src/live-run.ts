@@ -3,7 +3,7 @@
 import { PerfettoExport } from './export-perfetto';
 import { openRecording } from './record';
 import { runTrace, type TraceOptions } from './trace-run';
-import { UsageError, UserError } from './usage-error';
+import { UsageError } from './usage-error';
 
 export interface LiveExports {
   record?: string;
@@ -25,13 +25,8 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
   const prometheus = exports.prometheus !== undefined ? await import('./export-prometheus') : undefined;
   const address = prometheus && exports.prometheus !== undefined ? prometheus.parseListenAddress(exports.prometheus) : undefined;
   if (exports.record !== undefined) options.record = openRecording(exports.record, options, argv);
-  if (exports.perfetto !== undefined) {
-    try {
-      options.exports = [PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
-    } catch (error) {
-      throw new UserError(`cannot write '${exports.perfetto}': ${(error as Error).message}`);
-    }
-  }
+  if (exports.perfetto !== undefined)
+    options.exports = [PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
   if (!prometheus || !address) return runTrace(options);
   const exporter = await prometheus.PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
   options.onAggregate = (snapshot) => exporter.add(snapshot);

@@ -2,7 +2,8 @@
 // reader slows the drain (and the kernel counts what it then drops) instead of Node
 // buffering without bound.
 import fs from 'node:fs';
-import path from 'node:path';
+import { FileError } from './file-error';
+import { openPrivateFile } from './private-file';
 
 const FLUSH_BYTES = 64 * 1024;
 /** Where the pending text is encoded, shared by every sink (writes are synchronous): a fresh
@@ -10,24 +11,6 @@ const FLUSH_BYTES = 64 * 1024;
  * more UTF-16 units than a third of it (UTF-8 needs at most 3 bytes each) gets its own. */
 const encoded = Buffer.allocUnsafe(4 * FLUSH_BYTES);
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Creates or truncates file for writing, readable by its owner only: traces can hold
- * secrets. In a directory anyone can write to (/tmp), a symlink there may have been
- * planted to make root overwrite another file: it is not followed.
- */
-export function openPrivateFile(file: string, append = false): number {
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND, O_NOFOLLOW } = fs.constants;
-  const worldWritable = (fs.statSync(path.dirname(path.resolve(file))).mode & 0o002) !== 0;
-  const flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | (worldWritable ? O_NOFOLLOW : 0);
-  try {
-    return fs.openSync(file, flags, 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP' && worldWritable)
-      throw new Error('it is a symlink in a world-writable directory, which is not followed');
-    throw error;
-  }
-}
 
 /** The reader went away (EPIPE): stop tracing quietly. */
 export class OutputClosedError extends Error {}
@@ -42,19 +25,20 @@ export interface LineSink {
 export class OutputSink implements LineSink {
   private pending = '';
 
-  private constructor(private readonly fd: number, private readonly ownsFd: boolean) {}
+  /** name: the file, as an error names it. */
+  private constructor(private readonly fd: number, private readonly ownsFd: boolean, private readonly name: string) {}
 
   static stdout(): OutputSink {
-    return new OutputSink(1, false);
+    return new OutputSink(1, false, 'standard output');
   }
 
   static stderr(): OutputSink {
-    return new OutputSink(2, false);
+    return new OutputSink(2, false, 'standard error');
   }
 
   /** The -o file, opened by openPrivateFile (appended to, or truncated first). */
   static file(file: string, append = false): OutputSink {
-    return new OutputSink(openPrivateFile(file, append), true);
+    return new OutputSink(openPrivateFile(file, append), true, file);
   }
 
   write(line: string): void {
@@ -79,7 +63,7 @@ export class OutputSink implements LineSink {
           continue;
         }
         if (code === 'EPIPE') throw new OutputClosedError('output closed');
-        throw error;
+        throw new FileError('write', this.name, error);
       }
     }
   }

@@ -4,8 +4,8 @@
 // appended to when its task writes again.
 import fs from 'node:fs';
 import path from 'node:path';
+import { FileError } from './file-error';
 import { OutputSink, type LineSink } from './output-sink';
-import { UserError } from './usage-error';
 
 /** Files kept open at once (the tracer's descriptors are bounded too). */
 const MAX_OPEN_FILES = 64;
@@ -65,6 +65,6 @@ export function openLineSink(output: string | undefined, filePerTask: boolean): 
     return filePerTask ? new PerTaskFiles(output, OutputSink.stderr()) : OutputSink.file(output);
   } catch (error) {
     const name = filePerTask ? `${output}.PID` : output;
-    throw new UserError(`cannot write '${name}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat|access) .*$/, '')}`);
+    throw new FileError('write', name, error);
   }
 }

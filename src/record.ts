@@ -2,10 +2,10 @@
 // its messages written to a recording (src/recording.ts) instead of being displayed.
 import fs from 'node:fs';
 import os from 'node:os';
-import { openPrivateFile } from './output-sink';
-import { RECORDING_FORMAT_VERSION, syscallTableDigest, type RecordingHeader } from './recording';
+import { openPrivateFile } from './private-file';
+import { RECORDING_FORMAT_VERSION, RecordingWriter, syscallTableDigest, type RecordingHeader } from './recording';
 import type { TraceOptions } from './trace-run';
-import { UsageError, UserError } from './usage-error';
+import { UsageError } from './usage-error';
 
 /** Options that choose what is displayed: given at report time, not when recording. */
 const DISPLAY_OPTIONS: Readonly<Record<string, string>> = {
@@ -44,11 +44,7 @@ export function openRecording(file: string, options: TraceOptions, argv: readonl
     stringLimit: options.stringLimit,
     comm: options.comm ?? '',
   };
-  try {
-    return { fd: openPrivateFile(file), header };
-  } catch (error) {
-    throw new UserError(`cannot write '${file}': ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, (open|stat) .*$/, '')}`);
-  }
+  return { writer: new RecordingWriter(openPrivateFile(file), file), header };
 }
 
 /**

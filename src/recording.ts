@@ -10,6 +10,7 @@ import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
 import { allSyscalls } from './syscall-table';
 import { argSpecs } from './raw-args';
+import { FileError } from './file-error';
 
 export const RECORDING_MAGIC = Buffer.from('BPTSREC\n');
 export const RECORDING_FORMAT_VERSION = 1;
@@ -66,9 +67,14 @@ export class RecordingWriter {
   records = 0;
   bytes = 0;
 
-  /** Writes the magic and the header to fd (a file opened for writing). */
-  constructor(private readonly fd: number, header: RecordingHeader) {
+  /** Writes the magic to fd (file, opened for writing): a file that cannot take it fails
+   * before the trace starts. */
+  constructor(private readonly fd: number, private readonly file: string) {
     this.writeAll([RECORDING_MAGIC]);
+  }
+
+  /** The first record: written once the session started, with what it reports. */
+  writeHeader(header: RecordingHeader): void {
     this.writeRecord('header', bpftrace_ts.RecordingHeader.encode(header).finish());
   }
 
@@ -99,7 +105,12 @@ export class RecordingWriter {
   private writeAll(buffers: Uint8Array[]): void {
     let pending = buffers.filter((b) => b.length > 0);
     while (pending.length > 0) {
-      let written = fs.writevSync(this.fd, pending);
+      let written: number;
+      try {
+        written = fs.writevSync(this.fd, pending);
+      } catch (error) {
+        throw new FileError('write', this.file, error);
+      }
       this.bytes += written;
       // A short write (rare on a file): go on from where it stopped.
       while (pending.length > 0 && written >= pending[0].length) written -= (pending.shift() as Uint8Array).length;
@@ -137,7 +148,8 @@ export class RecordingReader {
   private eof = false;
   private readonly result: RecordingEnd = { trailer: null, cut: null, records: 0 };
 
-  constructor(private readonly fd: number) {
+  /** file: the recording's name, for errors. */
+  constructor(private readonly fd: number, private readonly file: string) {
     if (!this.fill(RECORDING_MAGIC.length) || !this.buffer.subarray(0, RECORDING_MAGIC.length).equals(RECORDING_MAGIC))
       throw new RecordingError('not a bpftrace-ts recording (it does not start with BPTSREC)');
     this.consume(RECORDING_MAGIC.length);
@@ -217,7 +229,12 @@ export class RecordingReader {
       this.buffer = target;
     }
     while (!this.eof && this.end - this.start < bytes) {
-      const read = fs.readSync(this.fd, this.buffer, this.end, this.buffer.length - this.end, null);
+      let read: number;
+      try {
+        read = fs.readSync(this.fd, this.buffer, this.end, this.buffer.length - this.end, null);
+      } catch (error) {
+        throw new FileError('read', this.file, error);
+      }
       if (read === 0) this.eof = true;
       this.end += read;
     }

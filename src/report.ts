@@ -13,8 +13,9 @@ import { RecordingError, RecordingReader, syscallTableDigest, type RecordingHead
 import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from './syscall-summary';
 import { parsePidList } from './targets';
+import { FileError } from './file-error';
 import { TraceOutput, type AggregateOptions, type CallExport, type OutputOptions } from './trace-output';
-import { UsageError, UserError } from './usage-error';
+import { refuseEmptyFileNames, UsageError, UserError } from './usage-error';
 
 interface ReportCli extends DisplayCli {
   expr?: string;
@@ -86,10 +87,10 @@ function openRecording(file: string): { fd: number; reader: RecordingReader } {
   try {
     fd = fs.openSync(file, 'r');
   } catch (error) {
-    throw new UserError(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new FileError('read', file, error);
   }
   try {
-    return { fd, reader: new RecordingReader(fd) };
+    return { fd, reader: new RecordingReader(fd, file) };
   } catch (error) {
     fs.closeSync(fd);
     if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
@@ -103,6 +104,7 @@ export function runReport(argv: string[]): number {
   const cli = program.opts<ReportCli>();
   const file = program.args[0];
   if (cli.hist && cli.summary) throw new UsageError('give -S or --hist, not both');
+  refuseEmptyFileNames([[cli.output, '-o'], [cli.perfetto, '--perfetto'], [cli.html, '--html']]);
   if (cli.decodeFds > 0) throw new UsageError('-y shows descriptors as /proc has them while tracing: give it to a live trace');
   // What is shown of what was copied.
   const display = displayOptions(cli, PTRACE_MAX_STRING_LIMIT, cli.failure === true, cli.output);
@@ -135,12 +137,8 @@ export function runReport(argv: string[]): number {
 
   const sink = openLineSink(cli.output, display.filePerTask);
   const exports: CallExport[] = [];
-  try {
-    if (cli.perfetto) exports.push(PerfettoExport.create(cli.perfetto, { stringLimit: display.stringLimit, hex: display.hex }));
-    if (cli.html) exports.push(new ExportHtml(cli.html, file, header));
-  } catch (error) {
-    throw new UserError(`cannot write '${cli.perfetto ?? cli.html}': ${(error as Error).message}`);
-  }
+  if (cli.perfetto) exports.push(PerfettoExport.create(cli.perfetto, { stringLimit: display.stringLimit, hex: display.hex }));
+  if (cli.html) exports.push(new ExportHtml(cli.html, file, header));
   let limitReached = false;
   const options: OutputOptions = {
     ...display,
@@ -177,6 +175,7 @@ export function runReport(argv: string[]): number {
     });
     sink.close();
   } catch (error) {
+    if (!(error instanceof OutputClosedError)) output.discardExports();
     if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
     if (!(error instanceof OutputClosedError)) throw error;
   } finally {

@@ -38,6 +38,8 @@ export interface CallExport {
   add(call: SyscallCall): void;
   /** The trace is over: write what is left. */
   finish(): void;
+  /** The trace failed: leave no file that looks complete. */
+  discard(): void;
 }
 
 export interface OutputOptions extends DisplayOptions {
@@ -201,7 +203,13 @@ export class TraceOutput {
 
   /** The trace is over: calls still pending, then the tables. */
   finish(end: TraceEnd | null): void {
-    for (const exported of this.options.exports ?? []) exported.finish();
+    const exports = this.options.exports ?? [];
+    try {
+      for (const exported of exports) exported.finish();
+    } catch (error) {
+      this.discardExports();
+      throw error;
+    }
     if (this.closed) return;
     this.pairer.finish();
     const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null && this.options.quiet < 2
@@ -211,6 +219,11 @@ export class TraceOutput {
     // JSON Lines hold calls only: a table goes to stderr then.
     if (this.summary && this.options.format === 'json') process.stderr.write(this.summary.render().join('\n') + '\n');
     else if (this.summary) for (const line of this.summary.render()) this.sink.write(line);
+  }
+
+  /** The trace failed: no export is left looking complete. */
+  discardExports(): void {
+    for (const exported of this.options.exports ?? []) exported.discard();
   }
 
   /** Signals and process exits: shown as strace shows them, whatever -e. */

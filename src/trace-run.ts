@@ -44,9 +44,9 @@ export interface TraceOptions extends DisplayOptions {
   backend: Backend;
   /** --summary-only on the ptrace backend: the -S tables from the streamed calls, no call lines. */
   summaryOnly?: boolean;
-  /** The session's messages also go to a recording: the file, opened by the caller, and its
-   * header (written once the session started, with what it reports). */
-  record?: { fd: number; header: RecordingHeader };
+  /** The session's messages also go to a recording: its writer, opened by the caller, and
+   * its header (written once the session started, with what it reports). */
+  record?: { writer: RecordingWriter; header: RecordingHeader };
   /** false for `record`: the messages are only recorded, not decoded. */
   display: boolean;
   /** -k: frames of each call's user-space stack; 0: none. */
@@ -189,7 +189,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
         fail(error);
       }
       if (failure) {
-        log(`error: ${failure.message}`);
+        output?.discardExports();
+        log(failure instanceof UserError ? failure.message : `error: ${failure.message}`);
         resolve(1);
         return;
       }
@@ -232,7 +233,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
     try {
       // The header says what only the started session knows: its clock, the command's pid.
       if (options.record) {
-        recorder = new RecordingWriter(options.record.fd, {
+        recorder = options.record.writer;
+        recorder.writeHeader({
           ...options.record.header, backend: attachMode === 'ptrace' ? 'ptrace' : `bpf (${attachMode})`,
           startUnixNs: epochNsAtStart, commandPid: childPid ?? 0,
         });

@@ -6,9 +6,11 @@ const assert = require('uvu/assert');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, tempDir, runTracer } = require('./helpers');
+const { ROOT, TRACER, tempDir, runTracer } = require('./helpers');
 
 const dir = tempDir();
+const recording = path.join(dir, 'true.bpt');
+spawnSync(TRACER, ['record', '-o', recording, '--', 'true']);
 const marker = path.join(dir, 'ran');
 const symlink = `/tmp/bpftrace-ts-test-link-${process.pid}`;
 fs.symlinkSync(path.join(dir, 'victim'), symlink);
@@ -21,6 +23,8 @@ const placeholders = {
   '<file without x>': [writeFile('not-executable', `#!/bin/sh\ntouch ${marker}\n`, 0o644)],
   '<text file with x>': [writeFile('not-a-program', 'just text\n', 0o755)],
   '<text file>': [writeFile('not-a-recording', 'just text\n', 0o644)],
+  '<recording>': [recording],
+  '<empty>': [''],
 };
 
 function writeFile(name, text, mode) {
@@ -29,21 +33,25 @@ function writeFile(name, text, mode) {
   return file;
 }
 
-/** README's bad-input table: [{args, status, message}], placeholders substituted. */
-function readmeRows() {
+/** The rows of the index-th table of README's "Bad input" section: [{args, status, message}],
+ * placeholders substituted. */
+function readmeRows(index) {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const section = readme.split('\n### Bad input\n')[1].split('\n### ')[0];
-  const rows = section.split('\n').filter((line) => line.startsWith('| `bpftrace-ts'));
+  const table = section.split('\n| command line |')[index + 1].split('\n\n')[0];
+  const rows = table.split('\n').filter((line) => line.startsWith('| `bpftrace-ts'));
   return rows.map((line) => {
     const [commandLine, status, message] = line.split(' | ').map((cell) => cell.replace(/^\| |`| \|$/g, ''));
-    const args = commandLine.split(' ').slice(1).join(' ').split(/(<[^>]+>)| /).filter(Boolean)
+    const args = commandLine.split(' ').slice(1).join(' ').split(/(<[^>]+>)| /).filter((word) => word !== undefined && word !== '')
       .flatMap((word) => placeholders[word] ?? [word]);
     const substituted = message.replace(/<[^>]+>/g, (p) => placeholders[p]?.join(' ') ?? p);
     return { name: commandLine, args, status: Number(status), message: substituted };
   });
 }
 
-const rows = readmeRows();
+const rows = readmeRows(0);
+/** Mistakes found once the trace runs: one line and the status, but the command ran. */
+const runtimeRows = readmeRows(1);
 
 test('the README table has at least 25 rows', () => {
   assert.ok(rows.length >= 25, `${rows.length} rows`);
@@ -58,6 +66,21 @@ for (const row of rows) {
     assert.ok(lines[0].startsWith(row.message), `'${lines[0]}' starts with '${row.message}'`);
     assert.is(run.stdout, '', 'nothing traced');
     assert.not.ok(fs.existsSync(marker), 'nothing was started');
+  });
+}
+
+test('the table of mistakes found while tracing has its rows', () => {
+  assert.ok(runtimeRows.length >= 3, `${runtimeRows.length} rows`);
+});
+
+for (const row of runtimeRows) {
+  test(`bad input while tracing: ${row.name}`, async () => {
+    const run = await runTracer(row.args);
+    assert.is(run.status, row.status, run.stderr);
+    const lines = run.stderr.split('\n').filter((line) => line && !/^bpftrace-ts: \d+ events, /.test(line));
+    assert.is(lines.length, 1, `one line on stderr besides the totals: ${run.stderr}`);
+    assert.ok(lines[0].startsWith(row.message), `'${lines[0]}' starts with '${row.message}'`);
+    assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
   });
 }
 

@@ -191,7 +191,8 @@ test('the reader returns every record whole across its read buffer (records up t
   const sizes = [1, 700000, 400000, 3 << 20, 5, 1 << 20, (1 << 20) - 3, 0, 123456];
   const messages = sizes.map((size, i) => Buffer.alloc(size, i + 1).fill(i * 7 + 3, 0, Math.min(size, 17)));
   const fd = fs.openSync(file, 'w');
-  const writer = new RecordingWriter(fd, { formatVersion: 1, host: 'test' });
+  const writer = new RecordingWriter(fd, file);
+  writer.writeHeader({ formatVersion: 1, host: 'test' });
   for (const m of messages) writer.write('batch', m);
   writer.close({ lostEvents: 5 });
   const bytes = fs.readFileSync(file);
@@ -199,7 +200,7 @@ test('the reader returns every record whole across its read buffer (records up t
 
   const read = (file) => {
     const fd = fs.openSync(file, 'r');
-    const reader = new RecordingReader(fd);
+    const reader = new RecordingReader(fd, file);
     const items = [];
     // A message is valid until the next is read: copied at once.
     for (const item of reader.records()) items.push({ kind: item.kind, message: Buffer.from(item.message) });
@@ -227,7 +228,7 @@ test('the reader returns every record whole across its read buffer (records up t
 const badInputs = [
   [['record', '--', 'true'], 2, /^bpftrace-ts: record needs -o FILE: where to write the recording$/],
   [['record', '-o', `${dir}/x.bpt`, '--format', 'json', '--', 'true'], 2, /--format chooses what is shown: give it to bpftrace-ts report/],
-  [['report', `${dir}/no-such.bpt`], 1, /^bpftrace-ts: cannot read '.*no-such.bpt': ENOENT$/],
+  [['report', `${dir}/no-such.bpt`], 1, /^bpftrace-ts: cannot read '.*no-such.bpt': no such file or directory$/],
   [['report', '--format', 'yaml', `${dir}/no-such.bpt`], 2, /option '--format <format>' argument 'yaml' is invalid/],
   [['report', '--top', '3', `${dir}/no-such.bpt`], 2, /--top goes with --hist/],
 ];
