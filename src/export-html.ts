@@ -80,7 +80,10 @@ export class ExportHtml implements CallExport {
 
   private threadRow(call: SyscallCall): ThreadRow | undefined {
     let row = this.threads.get(call.tid);
-    if (row) return row;
+    if (row) {
+      row.comm = call.comm; // its program: the name after its last execve
+      return row;
+    }
     if (this.threads.size >= MAX_THREADS) {
       if (this.threadsNotShown.size < MAX_HIDDEN_COUNTED) this.threadsNotShown.add(call.tid);
       return undefined;

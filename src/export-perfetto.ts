@@ -8,6 +8,7 @@ import type { SyscallCall } from './call-pairer';
 import { argDecoders } from './decode/arg-decoders';
 import { capturedArgs, type CaptureOptions } from './decode/captured';
 import { WholeFile } from './private-file';
+import { ProgramName } from './program-name';
 import { argSpecs, errnoName, errnoOf, formatReturn, formatValue } from './raw-args';
 import { syscallName } from './syscall-table';
 import type { CallExport } from './trace-output';
@@ -48,8 +49,9 @@ function varint(w: Writer, field: number, value: number): void {
 
 export class PerfettoExport implements CallExport {
   private writer = new Writer();
-  private readonly processTracks = new Map<number, number>();
-  private readonly threadTracks = new Map<string, number>();
+  /** Tracks by process and by thread, with the name their last descriptor gave them. */
+  private readonly processTracks = new Map<number, { uuid: number; name: ProgramName; described: string }>();
+  private readonly threadTracks = new Map<string, { uuid: number; described: string }>();
   private nextUuid = 1;
   private first = true;
 
@@ -106,35 +108,47 @@ export class PerfettoExport implements CallExport {
     }));
   }
 
+  /** The thread's track, under its process's; each named after its program (its name after
+   * its last execve): a descriptor is written again when the name changes. */
   private threadTrack(call: SyscallCall): number {
-    const key = `${call.pid}/${call.tid}`;
-    let uuid = this.threadTracks.get(key);
-    if (uuid !== undefined) return uuid;
-    let processUuid = this.processTracks.get(call.pid);
-    if (processUuid === undefined) {
-      const own = (processUuid = this.nextUuid++);
-      this.processTracks.set(call.pid, own);
+    let process = this.processTracks.get(call.pid);
+    if (!process) {
+      process = { uuid: this.nextUuid++, name: new ProgramName(), described: '' };
+      this.processTracks.set(call.pid, process);
+    }
+    process.name.noteCall(call.comm, call.tid === call.pid);
+    if (process.described !== process.name.name) {
+      const { uuid } = process;
+      process.described = process.name.name;
       this.packet(null, (w) => message(w, PACKET.trackDescriptor, (t) => {
-        varint(t, TRACK.uuid, own);
+        varint(t, TRACK.uuid, uuid);
         message(t, TRACK.process, (p) => {
           varint(p, PROCESS.pid, call.pid);
-          string(p, PROCESS.name, call.comm);
+          string(p, PROCESS.name, process!.described);
         });
       }));
     }
-    const own = (uuid = this.nextUuid++);
-    this.threadTracks.set(key, own);
-    const parent = processUuid;
-    this.packet(null, (w) => message(w, PACKET.trackDescriptor, (t) => {
-      varint(t, TRACK.uuid, own);
-      varint(t, TRACK.parentUuid, parent);
-      message(t, TRACK.thread, (th) => {
-        varint(th, THREAD.pid, call.pid);
-        varint(th, THREAD.tid, call.tid);
-        string(th, THREAD.name, call.comm);
-      });
-    }));
-    return uuid;
+    const key = `${call.pid}/${call.tid}`;
+    let thread = this.threadTracks.get(key);
+    if (!thread) {
+      thread = { uuid: this.nextUuid++, described: '' };
+      this.threadTracks.set(key, thread);
+    }
+    if (thread.described !== call.comm) {
+      const { uuid } = thread;
+      const parent = process.uuid;
+      thread.described = call.comm;
+      this.packet(null, (w) => message(w, PACKET.trackDescriptor, (t) => {
+        varint(t, TRACK.uuid, uuid);
+        varint(t, TRACK.parentUuid, parent);
+        message(t, TRACK.thread, (th) => {
+          varint(th, THREAD.pid, call.pid);
+          varint(th, THREAD.tid, call.tid);
+          string(th, THREAD.name, call.comm);
+        });
+      }));
+    }
+    return thread.uuid;
   }
 
   private packet(ts: number | null, body: Fields): void {

@@ -2,6 +2,7 @@
 // that is slow right now (calls/s, errors/s, p99).
 import type { AggregateRow } from './batch-decoder';
 import { BUCKET_COUNT, percentile } from './latency-buckets';
+import { RowsProgramName } from './program-name';
 import { syscallName } from './syscall-table';
 
 interface Totals {
@@ -39,11 +40,13 @@ const rate = (n: number, seconds: number): string => (n / seconds).toFixed(1);
 export function formatTop(rows: readonly AggregateRow[], seconds: number, shown: number): string[] {
   const bySyscall = new Map<number, Totals>();
   const byProcess = new Map<number, Totals>();
-  const comms = new Map<number, string>();
+  const names = new Map<number, RowsProgramName>();
   for (const row of rows) {
     add(bySyscall, row.nr ?? 0, row);
     const p = add(byProcess, row.group ?? 0, row);
-    comms.set(row.group ?? 0, row.comm ?? '?');
+    let name = names.get(row.group ?? 0);
+    if (!name) names.set(row.group ?? 0, (name = new RowsProgramName()));
+    name.noteRow(row.comm ?? '?');
     if ((row.calls ?? 0) > (p.busiestCalls ?? 0)) {
       p.busiestCalls = row.calls ?? 0;
       p.busiestNr = row.nr ?? 0;
@@ -61,7 +64,7 @@ export function formatTop(rows: readonly AggregateRow[], seconds: number, shown:
     lines.push(`  ${syscallName(nr).padEnd(20)} ${rate(t.calls, seconds).padStart(12)} ${rate(t.errors, seconds).padStart(10)} ${p99(t).padStart(10)}`);
   lines.push('', `  ${'PROCESS'.padEnd(16)} ${'PID'.padStart(7)} ${'CALLS/S'.padStart(12)} ${'ERRORS/S'.padStart(10)} ${'P99'.padStart(10)}  BUSIEST SYSCALL`);
   for (const [pid, t] of busiest(byProcess))
-    lines.push(`  ${(comms.get(pid) ?? '?').padEnd(16)} ${String(pid).padStart(7)} ${rate(t.calls, seconds).padStart(12)} ` +
+    lines.push(`  ${(names.get(pid)?.name ?? '?').padEnd(16)} ${String(pid).padStart(7)} ${rate(t.calls, seconds).padStart(12)} ` +
       `${rate(t.errors, seconds).padStart(10)} ${p99(t).padStart(10)}  ${syscallName(t.busiestNr ?? 0)}`);
   return lines;
 }

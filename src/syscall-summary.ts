@@ -3,6 +3,7 @@
 import type { AggregateRow } from './batch-decoder';
 import type { SyscallCall } from './call-pairer';
 import { BUCKET_COUNT, BUCKET_RESOLUTION, bucketBounds, bucketOf, percentile } from './latency-buckets';
+import { ProgramName, RowsProgramName } from './program-name';
 import { errnoOf } from './raw-args';
 import { syscallName } from './syscall-table';
 
@@ -70,7 +71,8 @@ class SyscallStats {
 }
 
 interface Group {
-  readonly label: string;
+  /** What the group is called: 'all traced processes', or its program (src/program-name.ts). */
+  readonly name: { readonly name: string } | string;
   calls: number;
   readonly syscalls: Map<number, SyscallStats>;
 }
@@ -94,28 +96,38 @@ export class SyscallSummary {
 
   constructor(private readonly by: SummaryBy) {}
 
-  /** Counts a call that returned (others have no duration). The call object is not kept. */
+  /** Counts a call that returned (others have no duration, but name their program). The
+   * call object is not kept. */
   add(call: SyscallCall): void {
+    const key = this.groupKey(call.pid, call.tid);
+    const name = this.groups.get(key)?.name ?? (this.by === 'none' ? undefined : this.newName(key, new ProgramName()));
+    if (name instanceof ProgramName) name.noteCall(call.comm, this.by === 'thread' || call.tid === call.pid);
     if (call.state !== 'returned' || call.durNs === null || call.ret === null) return;
-    const stats = this.statsFor(this.groupKey(call.pid, call.tid), call.comm, call.nr, 1);
-    stats.add(call.durNs, errnoOf(call.nr, call.ret) !== null);
+    this.statsFor(key, call.nr, 1).add(call.durNs, errnoOf(call.nr, call.ret) !== null);
   }
 
   /** Adds a row of the kernel's tables, grouped by tgid or tid as this summary is. */
   addRow(row: AggregateRow): void {
-    const group = row.group ?? 0;
-    this.statsFor(this.by === 'none' ? 0 : group, row.comm ?? '?', row.nr ?? 0, row.calls ?? 0).addRow(row);
+    const key = this.by === 'none' ? 0 : row.group ?? 0;
+    const name = this.groups.get(key)?.name ?? (this.by === 'none' ? undefined : this.newName(key, new RowsProgramName()));
+    if (name instanceof RowsProgramName) name.noteRow(row.comm ?? '?');
+    this.statsFor(key, row.nr ?? 0, row.calls ?? 0).addRow(row);
+  }
+
+  /** A group for key named by name (a process or thread whose name follows its calls). */
+  private newName<T extends ProgramName | RowsProgramName>(key: number, name: T): T {
+    this.groups.set(key, { name, calls: 0, syscalls: new Map() });
+    return name;
   }
 
   private groupKey(pid: number, tid: number): number {
     return this.by === 'process' ? pid : this.by === 'thread' ? tid : 0;
   }
 
-  private statsFor(key: number, comm: string, nr: number, calls: number): SyscallStats {
+  private statsFor(key: number, nr: number, calls: number): SyscallStats {
     let group = this.groups.get(key);
     if (!group) {
-      const label = this.by === 'none' ? 'all traced processes' : `${comm} (${key})`;
-      group = { label, calls: 0, syscalls: new Map() };
+      group = { name: 'all traced processes', calls: 0, syscalls: new Map() };
       this.groups.set(key, group);
     }
     group.calls += calls;
@@ -131,10 +143,11 @@ export class SyscallSummary {
   /** The tables, groups by number of calls, syscalls by total time. */
   render(): string[] {
     const lines = ['', ' Summary of syscalls (' + BUCKET_RESOLUTION + ' for p50 and p99):'];
-    const groups = [...this.groups.values()].sort((a, b) => b.calls - a.calls);
-    for (const group of groups) {
+    const groups = [...this.groups.entries()].filter(([, group]) => group.calls > 0).sort((a, b) => b[1].calls - a[1].calls);
+    for (const [key, group] of groups) {
       const share = this.totalCalls ? (100 * group.calls) / this.totalCalls : 0;
-      lines.push('', ` ${group.label}, ${group.calls} calls, ${share.toFixed(1)}%`, '');
+      const label = typeof group.name === 'string' ? group.name : `${group.name.name} (${key})`;
+      lines.push('', ` ${label}, ${group.calls} calls, ${share.toFixed(1)}%`, '');
       for (const heading of HEADINGS) lines.push(row(heading));
       lines.push(row(WIDTHS.map((width) => '-'.repeat(width))));
       const rows = [...group.syscalls.entries()].sort((a, b) => b[1].totalNs - a[1].totalNs);
