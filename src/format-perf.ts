@@ -40,14 +40,17 @@ export class PerfFormatter {
       case 'unfinished':
         return call.announced ? null : this.prefix(call, false) + this.callText(call, null) + ' <unfinished ...>';
       case 'returned': {
-        const captured = call.args !== null && !call.announced ? capturedArgs(call, this.options).args : null;
-        const text = captured ? this.callText(call, captured) : '';
+        // A call announced as started shows its arguments there; what the kernel wrote back
+        // (poll's revents) is shown after the result in both cases, as strace shows it.
+        const captured = call.args !== null ? capturedArgs(call, this.options) : null;
+        const text = captured && !call.announced ? this.callText(call, captured.args) : '';
         const fds = this.options.fds;
         fds?.update(call);
         let result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
         if (fds) result += fds.resultAnnotation(call.pid, syscallName(call.nr), call.ret);
+        if (captured?.afterReturn) result += captured.afterReturn;
         result += tamperingNote(call.tampered);
-        if (!captured) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
+        if (!text) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
         return this.prefix(call, true) + text + result;
       }
     }

@@ -21,7 +21,9 @@ const FD_NAME = /fd$/;
 
 /** Arguments whose declared type hides what they carry: `syscall.argument` -> kind. ioctl's
  * third argument is declared unsigned long, but nearly every request passes a pointer there. */
-const KIND_OVERRIDES = new Map<string, ValueKind>([['ioctl.arg', 'pointer']]);
+/** Arguments perf trace shows otherwise than their C type says: arch_prctl's address in
+ * hex (rseq's sig stays decimal: perf trace 6.1 prints it so). */
+const KIND_OVERRIDES = new Map<string, ValueKind>([['ioctl.arg', 'pointer'], ['arch_prctl.arg2', 'hex']]);
 
 function kindOf(syscall: string, type: string, name: string): ValueKind {
   const override = KIND_OVERRIDES.get(`${syscall}.${name}`);

@@ -268,6 +268,7 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
     } else if (atExit || args[item.arg] === undefined) args[item.arg] = text;
   }
   if (selectLike && succeeded && !json) afterReturn = selectResult(call, selectExit);
+  if (POLL_LIKE.has(name) && succeeded && call.ret === 0 && !json) afterReturn = ' (Timeout)'; // as strace: no fd had events
   into.afterReturn = afterReturn;
 }
 
