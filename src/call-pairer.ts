@@ -178,7 +178,10 @@ export class CallPairer {
       enter++;
       this.onEnter(ts, tid[i], pid[i], nr[i], comm, args, captures, k === EventKind.IN_PROGRESS);
     }
-    this.announceBlocked(batch.flushTsNs);
+    // Blocked for how long: up to the batch's last event when it has any, not its close:
+    // behind a busy ring the batch closes long after its events, and a call whose exit is
+    // still in the ring would look blocked.
+    this.announceBlocked(kind.length > 0 ? ts : batch.flushTsNs);
   }
 
   /** Items [from, end) of the batch's capture columns, in the reused array of their count. */

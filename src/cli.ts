@@ -226,6 +226,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   try {
     if (argv[0] === 'report') return runReport(argv.slice(1));
     const recording = argv[0] === 'record';
+    if (recording) {
+      cli.name('bpftrace-ts record').usage('-o FILE [options] [-- command [args...]]')
+        .description('Write the trace to a recording (FILE), cheaply and without showing it; bpftrace-ts report [options] FILE shows it.\n' +
+          'Takes the options that choose what is traced; the display options go to report.');
+    }
     cli.parse(recording ? argv.slice(1) : argv, { from: 'user' });
     const options = traceOptions(cli.opts<CliOptions>(), cli.args);
     if (!recording) return await runLive(cli.opts<CliOptions>(), options, argv);

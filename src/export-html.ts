@@ -7,6 +7,7 @@ import { CallHistograms } from './call-histograms';
 import type { SyscallCall } from './call-pairer';
 import { bucketBounds, percentile } from './latency-buckets';
 import { WholeFile } from './private-file';
+import { shellCommandLine } from './shell-quote';
 import { errnoOf } from './raw-args';
 import type { RecordingHeader } from './recording';
 import { syscallName } from './syscall-table';
@@ -119,7 +120,7 @@ tr:nth-child(even) { background: #f3f3f3; } .histograms { display: flex; flex-wr
 figure { margin: 0; } figcaption { font-weight: bold; } svg text { font: 10px sans-serif; }
 </style></head><body>
 <h1>${escape(title)}</h1>
-<p>Recorded on ${escape(h.host ?? '?')} (kernel ${escape(h.kernel ?? '?')}, ${escape(h.arch ?? '?')}) at ${new Date((h.startUnixNs ?? 0) / 1e6).toISOString()} by <code>${escape((h.argv ?? []).join(' '))}</code>.</p>
+<p>Recorded on ${escape(h.host ?? '?')} (kernel ${escape(h.kernel ?? '?')}, ${escape(h.arch ?? '?')}) at ${new Date((h.startUnixNs ?? 0) / 1e6).toISOString()} by <code>${escape(shellCommandLine(h.argv ?? []))}</code>.</p>
 <h2>Summary</h2>
 ${summaryTable(rows)}
 <h2>Latency histograms</h2>

@@ -10,6 +10,7 @@ import { positiveNumber } from './number-option';
 import { OutputClosedError } from './output-sink';
 import { openLineSink } from './per-task-files';
 import { RecordingError, RecordingReader, syscallTableDigest, type RecordingHeader } from './recording';
+import { shellCommandLine } from './shell-quote';
 import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from './syscall-summary';
 import { parsePidList } from './targets';
@@ -122,7 +123,7 @@ export function runReport(argv: string[]): number {
   if ((header.formatVersion ?? 0) > 1) throw new UserError(`${file}: recording format ${header.formatVersion} is newer than this bpftrace-ts reads (1)`);
   if (cli.verbose) {
     log(`recorded on ${header.host} (kernel ${header.kernel}, ${header.arch}) at ${new Date((header.startUnixNs ?? 0) / 1e6).toISOString()}, ` +
-      `backend ${header.backend}: ${(header.argv ?? []).join(' ')}`);
+      `backend ${header.backend}: ${shellCommandLine(header.argv ?? [])}`);
   }
   if (header.syscallTableDigest !== syscallTableDigest())
     log('warning: recorded with another syscall table: names and arguments are shown as this bpftrace-ts knows them');

@@ -32,6 +32,9 @@ export function resolveTargets(pids: number[]): number[] {
     // stat: "pid (comm) state ppid ... flags" with flags the 9th field; comm may hold spaces.
     const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
     if (flags & PF_KTHREAD) throw new UserError(`process ${pid} is a kernel thread: it makes no system calls`);
+    // A zombie has exited: only its parent's wait() is left to take its status.
+    if (statusField(status, 'State')?.startsWith('Z'))
+      throw new UserError(`process ${pid} is a zombie: it has exited and makes no system calls (its parent has not reaped it)`);
     tgids.add(tgid);
   }
   return [...tgids];

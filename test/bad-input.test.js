@@ -3,7 +3,7 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, TRACER, tempDir, runTracer } = require('./helpers');
@@ -15,10 +15,33 @@ const marker = path.join(dir, 'ran');
 const symlink = `/tmp/bpftrace-ts-test-link-${process.pid}`;
 fs.symlinkSync(path.join(dir, 'victim'), symlink);
 
+/** A zombie: sh starts true in the background, then becomes sleep, which never reaps it. */
+const zombieParent = spawn('sh', ['-c', 'true & exec sleep 120'], { stdio: 'ignore' });
+function zombiePid() {
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    let children = [];
+    try {
+      children = fs.readFileSync(`/proc/${zombieParent.pid}/task/${zombieParent.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    } catch {}
+    const zombie = children.find((pid) => {
+      try {
+        return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    if (zombie) return zombie;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  throw new Error('no zombie appeared');
+}
+
 /** What each <placeholder> of the table stands for. */
 const placeholders = {
   '<cmd>': ['touch', marker], // leaves a mark if it ever runs
   '<exited pid>': [String(spawnSync('true').pid)],
+  '<zombie pid>': [zombiePid()],
   '<symlink in /tmp>': [symlink],
   '<file without x>': [writeFile('not-executable', `#!/bin/sh\ntouch ${marker}\n`, 0o644)],
   '<text file with x>': [writeFile('not-a-program', 'just text\n', 0o755)],
@@ -85,6 +108,7 @@ for (const row of runtimeRows) {
 }
 
 test.after(() => {
+  zombieParent.kill('SIGKILL');
   fs.rmSync(symlink, { force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });

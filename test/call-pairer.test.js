@@ -46,4 +46,15 @@ test('a new task\'s return from fork is named by its event, wherever the batch w
   assert.is(pairer.eventsSeen, 3);
 });
 
+test('a call is announced as blocked by the time of the batch\'s events, not of its close: a batch closed late (a busy ring) holds no blocked 0 us call', () => {
+  // The batch closes 5 ms after time 0 (the encoder's flush time), its events end at 200 ns:
+  // the read's exit, 100 ns after its entry, was still in the ring.
+  const calls = [];
+  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: 1e6, maxPending: 16, commOf: () => '?' });
+  pairer.addBatch(batchOf([{ kind: 0, tsNs: 100, tid: 7, pid: 7, nr: 0, comm: 'cat', args: [3, 0, 4096, 0, 0, 0] },
+    { kind: 0, tsNs: 200, tid: 8, pid: 8, nr: 39, comm: 'sh', args: [0, 0, 0, 0, 0, 0] }]));
+  pairer.addBatch(batchOf([{ kind: 1, tsNs: 200, tid: 7, pid: 7, nr: 0, ret: 5 }]));
+  assert.equal(calls.map((c) => `${c.tid} ${c.state} ${c.announced} ${c.durNs}`), ['7 returned false 100']);
+});
+
 test.run();
