@@ -38,6 +38,8 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 			builder.add_signal(h, comm, nullptr, 0);
 		} else if (kind == 5) {
 			builder.add_process_exit(h, comm, o.Get("ret").As<Napi::Number>().Int32Value());
+		} else if (kind == 8) {
+			builder.add_lost(h.ts_ns, uint64_t(o.Get("ret").As<Napi::Number>().Int64Value()));
 		} else if (kind == 7) {
 			child_return_event e = {{h, 0}, {}};
 			memcpy(e.comm, comm, TASK_COMM_LEN);

@@ -66,6 +66,14 @@ void BatchBuilder::add_enter(const event_header &h, const char *comm, const __u6
 	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) args_[i].push_back(i < nargs ? static_cast<int64_t>(args[i]) : 0);
 }
 
+void BatchBuilder::add_lost(uint64_t ts_ns, uint64_t count)
+{
+	event_header h = {};
+	h.ts_ns = ts_ns;
+	add_common(h, EventKind::Lost);
+	ret_.push_back(static_cast<int64_t>(count));
+}
+
 void BatchBuilder::add_exit(const exit_event &e)
 {
 	if (!kind_.empty() && kind_.back() == uint32_t(EventKind::Enter) && tid_.back() == e.h.tid &&

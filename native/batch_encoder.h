@@ -14,7 +14,7 @@
 class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6, ChildReturn = 7 };
+enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6, ChildReturn = 7, Lost = 8 };
 // enum Tampering of proto/batch.proto.
 constexpr uint32_t kTamperInjected = 1, kTamperDelayed = 2;
 
@@ -41,6 +41,8 @@ public:
 	void add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len);
 	// A process named comm ended: ret is its wait status (h.nr is 0).
 	void add_process_exit(const event_header &h, const char *comm, int wait_status);
+	// count more events were lost (the ring was full), seen at ts_ns (CLOCK_MONOTONIC).
+	void add_lost(uint64_t ts_ns, uint64_t count);
 	// A thread other than its process's last ended.
 	void add_thread_exit(const event_header &h) { add_common(h, EventKind::ThreadExit); }
 	// -k: stacks are captured; send the processes' mappings along with them.

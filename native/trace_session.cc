@@ -259,7 +259,18 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 bool TraceSession::consume_pass()
 {
 	long taken = ring_->consume(kMaxPassEvents);
+	mark_lost();
 	return taken == kEndPass || taken == long(kMaxPassEvents);
+}
+
+// Events the ring had no room for were lost before the ones still in it: the place they
+// are marked at is after what this pass took (a lookup of the per-CPU counter, once a pass).
+void TraceSession::mark_lost()
+{
+	uint64_t lost = tracer_->counter(COUNTER_LOST_EVENTS);
+	if (lost <= lost_marked_) return;
+	batch_->add_lost(monotonic_ns(), lost - lost_marked_);
+	lost_marked_ = lost;
 }
 
 void TraceSession::flush()

@@ -61,6 +61,7 @@ private:
 	// One pass over the ring, of at most kMaxPassEvents events; true if it ended early (the
 	// pass was full, or an event came after cutoff_ns_).
 	bool consume_pass();
+	void mark_lost();
 	void flush();
 	// Aggregation: hands JavaScript the stats since the last snapshot.
 	void send_aggregate(bool final);
@@ -77,6 +78,7 @@ private:
 	bool last_flush_was_quiet_ = true;
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;
+	uint64_t lost_marked_ = 0; // lost events already marked in the stream (LOST)
 	uint64_t last_snapshot_ns_ = 0;
 	pid_t child_pid_ = -1;
 	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited

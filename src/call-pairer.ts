@@ -12,6 +12,9 @@ export type CallState =
 
 export interface SyscallCall {
   state: CallState;
+  /** 'unfinished' because the trace ended while the call was in progress (it may still
+   * return), not because its exit will never come or was lost. */
+  atTraceEnd?: boolean;
   /** ns since the trace started: entry time, or the attach time for a call already in
    * progress then, or the exit time when the entry was not seen. */
   tsNs: number;
@@ -52,6 +55,8 @@ export interface PairerOptions {
   maxPending: number;
   /** Name of a thread whose exit arrived without its entry. */
   commOf(tid: number): string;
+  /** count events were lost (the ring buffer was full) at about this place in the trace. */
+  onLost?(tsNs: number, count: number): void;
 }
 
 /** The exit of rt_sigreturn reports syscall -1: the kernel restored orig_ax from the
@@ -102,6 +107,7 @@ export class CallPairer {
     const { kind, tsDeltaNs, tid, pid, nr, commIndex, comms, ret, durationNs } = batch;
     const { arg0, arg1, arg2, arg3, arg4, arg5 } = batch;
     let ts = batch.baseTsNs;
+    let lastEventTs: number | null = null; // of the tasks' events (a LOST marker's is when it was noticed)
     let enter = 0; // index into the per-enter columns
     let exit = 0;  // per-exit
     let call = 0;  // per-call
@@ -112,6 +118,7 @@ export class CallPairer {
     for (let i = 0; i < kind.length; i++) {
       ts += tsDeltaNs[i];
       const k = kind[i];
+      if (k !== EventKind.LOST) lastEventTs = ts;
       let captures: Capture[] | null = null;
       if (capture < captureEvent.length && captureEvent[capture] === i) {
         const first = capture;
@@ -131,6 +138,10 @@ export class CallPairer {
         this.eventsSeen++;
         const comm = comms[batch.eventCommIndex[named++]] ?? '?';
         this.onExit(ts, tid[i], pid[i], nr[i], ret[exit++], captures, tampered, () => comm);
+        continue;
+      }
+      if (k === EventKind.LOST) {
+        this.options.onLost?.(ts, ret[exit++]);
         continue;
       }
       if (k === EventKind.THREAD_EXIT) {
@@ -181,7 +192,7 @@ export class CallPairer {
     // Blocked for how long: up to the batch's last event when it has any, not its close:
     // behind a busy ring the batch closes long after its events, and a call whose exit is
     // still in the ring would look blocked.
-    this.announceBlocked(kind.length > 0 ? ts : batch.flushTsNs);
+    this.announceBlocked(lastEventTs ?? batch.flushTsNs);
   }
 
   /** Items [from, end) of the batch's capture columns, in the reused array of their count. */
@@ -197,11 +208,13 @@ export class CallPairer {
     return captures;
   }
 
-  /** The trace is over: every call still pending is unfinished, oldest first. */
-  finish(): void {
+  /** The trace is over: every call still pending is unfinished, oldest first. ended(pid):
+   * the process is known to have ended (its own end may have been lost), so its calls
+   * never return; the others' may still. */
+  finish(ended: (pid: number) => boolean = () => false): void {
     const rest = [...this.pending.values()].sort((a, b) => a.tsNs - b.tsNs);
     this.pending.clear();
-    for (const call of rest) this.emit({ ...call, state: 'unfinished' });
+    for (const call of rest) this.emit({ ...call, state: 'unfinished', atTraceEnd: !ended(call.pid) });
   }
 
   /** A process ended: its threads' pending calls never return (one killed it, or exit). */

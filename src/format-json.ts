@@ -146,12 +146,21 @@ export class JsonFormatter {
   format(call: SyscallCall): string | null {
     if (call.state === 'started') return null;
     if (this.options.absoluteTime === 0 && !this.options.relativeTime) return formatJsonLine(call, this.options); // the common case, kept lean
-    const times = Object.entries(this.times(call.tsNs)).map(([key, value]) => `,"${key}":${JSON.stringify(value)}`).join('');
-    return formatJsonLine(call, this.options, times);
+    return formatJsonLine(call, this.options, this.timesText(call.tsNs));
   }
 
   processEvent(event: ProcessEvent): string {
     return formatProcessEventJson(event, this.times(event.tsNs));
+  }
+
+  /** Events the kernel could not queue, where the tracer found them missing: a record of its own. */
+  lost(tsNs: number, count: number): string {
+    return `{"event":"lost","ts_ns":${tsNs}${this.timesText(tsNs)},"lost":${count}}`;
+  }
+
+  /** The time members as JSON text to append to an object: `,"time":"14:03:07"`. */
+  private timesText(atNs: number): string {
+    return Object.entries(this.times(atNs)).map(([key, value]) => `,"${key}":${JSON.stringify(value)}`).join('');
   }
 
   private times(atNs: number): Record<string, string | number> {

@@ -30,6 +30,12 @@ export class PerfFormatter {
     return `${this.time(event.tsNs)} (${NO_DURATION}): ${event.comm}/${event.tid} ${processEventText(event)}`;
   }
 
+  /** Events the kernel could not queue, where the tracer found them missing: perf trace's
+   * line, without a time (it is when the loss was noticed, not when it happened). */
+  lost(count: number): string {
+    return `LOST ${count} events!`;
+  }
+
   /** One line per call event, or null when the event adds nothing to what was printed. */
   format(call: SyscallCall): string | null {
     switch (call.state) {
@@ -38,7 +44,10 @@ export class PerfFormatter {
       case 'no-return':
         return this.prefix(call, false) + this.callText(call, null) + ' = ?';
       case 'unfinished':
-        return call.announced ? null : this.prefix(call, false) + this.callText(call, null) + ' <unfinished ...>';
+        // Shown as started: closed here when its exit will never come (or was lost), not
+        // when the trace ends while it runs.
+        if (call.announced) return call.atTraceEnd ? null : this.prefix(call, false) + ` ... [continued]: ${syscallName(call.nr)}()) = ?`;
+        return this.prefix(call, false) + this.callText(call, null) + ' <unfinished ...>';
       case 'returned': {
         // A call announced as started shows its arguments there; what the kernel wrote back
         // (poll's revents) is shown after the result in both cases, as strace shows it.

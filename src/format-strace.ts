@@ -70,7 +70,9 @@ export class StraceFormatter {
         return line;
       }
       case 'unfinished':
-        if (call.announced) return null;
+        // As strace ends a call its thread never returned from; at the trace's end a call
+        // shown as started may still return: nothing more is said.
+        if (call.announced) return call.atTraceEnd ? null : withResult(this.lead(call, call.tsNs) + `<... ${name} resumed> <unfinished ...>)`, ' = ?');
         return this.lead(call, call.tsNs) + name + '(' + this.unfinishedArgs(call) + ' <unfinished ...>)';
       case 'returned': {
         const endNs = call.tsNs + (call.durNs ?? 0);
@@ -93,6 +95,12 @@ export class StraceFormatter {
         return withResult(this.lead(call, call.tsNs) + name + '(' + argText + ')', result);
       }
     }
+  }
+
+  /** Events the kernel could not queue (strace has no such line: perf trace's words, in
+   * strace's marks for what is not a call). */
+  lost(count: number): string {
+    return `+++ LOST ${count} events! +++`;
   }
 
   /** A signal or a process's end, from a backend that reports them (ptrace). */

@@ -144,14 +144,17 @@ export class TraceOutput {
       absoluteTime: options.absoluteTime, relativeTime: options.relativeTime, epochNsAtStart: () => options.epochNsAtStart(),
     };
     let formatProcessEvent: (event: ProcessEvent) => string;
+    let formatLost: (tsNs: number, count: number) => string;
     if (options.format === 'json') {
       const json = new JsonFormatter({ ...captureOptions, ...times });
       this.format = (call) => json.format(call);
       formatProcessEvent = (event) => json.processEvent(event);
+      formatLost = (tsNs, count) => json.lost(tsNs, count);
     } else if (options.format === 'perf') {
       const perf = new PerfFormatter({ ...captureOptions, ...times, fds: this.fds });
       this.format = (call) => perf.format(call);
       formatProcessEvent = (event) => perf.processEvent(event);
+      formatLost = (_tsNs, count) => perf.lost(count);
     } else {
       const strace = new StraceFormatter({
         ...captureOptions, ...times, fds: this.fds, callDuration: options.callDuration,
@@ -161,6 +164,7 @@ export class TraceOutput {
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
       formatProcessEvent = (event) => strace.processEvent(event);
+      formatLost = (_tsNs, count) => strace.lost(count);
     }
     if (options.stack) {
       this.maps = new ProcessMaps();
@@ -172,6 +176,9 @@ export class TraceOutput {
       announceAfterNs: options.status ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
       maxPending: MAX_PENDING_CALLS,
       commOf: options.commOf,
+      onLost: (tsNs, count) => {
+        if (!this.histograms && !options.summaryOnly && !this.closed) this.sink.write(formatLost(tsNs, count));
+      },
     }, (event) => this.showProcessEvent(event, formatProcessEvent));
   }
 
@@ -211,7 +218,8 @@ export class TraceOutput {
       throw error;
     }
     if (this.closed) return;
-    this.pairer.finish();
+    // The targets' ends may have been lost: the trace's end says who is gone.
+    this.pairer.finish((pid) => end?.reason === 'targets-exited' || (end?.reason === 'command-exited' && pid === end.commandPid));
     const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null && this.options.quiet < 2
       ? this.straceFormatter.processExit(end.commandPid, this.lastCallNs, end.exitCode, end.signal) : null;
     if (exitLine !== null) this.sink.write(exitLine, end?.commandPid ?? undefined);

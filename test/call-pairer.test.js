@@ -57,4 +57,29 @@ test('a call is announced as blocked by the time of the batch\'s events, not of 
   assert.equal(calls.map((c) => `${c.tid} ${c.state} ${c.announced} ${c.durNs}`), ['7 returned false 100']);
 });
 
+test('after lost events, a call shown as blocked whose exit never came is closed as unfinished, in the perf and strace formats', () => {
+  const { PerfFormatter } = require('../dist/format-perf');
+  const { StraceFormatter } = require('../dist/format-strace');
+  const calls = [];
+  const lost = [];
+  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: 1e6, maxPending: 16, commOf: () => '?',
+    onLost: (tsNs, count) => lost.push(count) });
+  // dd reads (blocked past 1 ms by the other task's event); the read's exit is lost; dd's next call.
+  pairer.addBatch(batchOf([{ kind: 0, tsNs: 100, tid: 7, pid: 7, nr: 0, comm: 'dd', args: [0, 0, 1, 0, 0, 0] },
+    { kind: 0, tsNs: 2e6, tid: 8, pid: 8, nr: 39, comm: 'sh', args: [0, 0, 0, 0, 0, 0] },
+    { kind: 8, tsNs: 3e6, tid: 0, pid: 0, nr: 0, ret: 12 }]));
+  pairer.addBatch(batchOf([{ kind: 0, tsNs: 4e6, tid: 7, pid: 7, nr: 1, comm: 'dd', args: [1, 0, 1, 0, 0, 0] }]));
+  // The trace ends with the launched command (pid 7) gone, its end lost too: its write never returns.
+  pairer.finish((pid) => pid === 7);
+  assert.equal(lost, [12]);
+  assert.equal(calls.map((c) => `${c.nr} ${c.state} ${c.announced} ${c.atTraceEnd}`),
+    ['0 started true undefined', '0 unfinished true undefined', '39 started true undefined', '39 unfinished true true', '1 unfinished false false']);
+  const perf = new PerfFormatter({ stringLimit: 32, hex: 0, absoluteTime: 0, relativeTime: false, epochNsAtStart: () => 0 });
+  assert.match(perf.format(calls[1]), /dd\/7  \.\.\. \[continued\]: read\(\)\) = \?$/);
+  const strace = new StraceFormatter({ stringLimit: 32, hex: 0, absoluteTime: 0, relativeTime: false, epochNsAtStart: () => 0,
+    callDuration: false, pidPrefix: 'never' });
+  assert.match(strace.format(calls[1]), /^<\.\.\. read resumed> <unfinished \.\.\.>\) += \?$/);
+  assert.is(perf.format({ ...calls[1], atTraceEnd: true }), null, 'at the end of a trace it may still return: nothing more is said');
+});
+
 test.run();
