@@ -12,7 +12,9 @@ import { recordOptions } from './record';
 import { runReport } from './report';
 import { parseInjectSpec } from './inject-spec';
 import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
+import { FdTable } from './fd-table';
 import { parseSyscallFilter } from './syscall-filter';
+import { syscallByName } from './syscall-table';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from './syscall-summary';
 import { runTrace, type AggregateOptions, type Backend, type TraceOptions } from './trace-run';
@@ -134,15 +136,20 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const bufferMiB = positiveNumber(cli.bufferSize, '--buffer-size', true);
   if ((bufferMiB & (bufferMiB - 1)) !== 0 || bufferMiB > 1024)
     throw new UsageError(`--buffer-size must be a power of two from 1 to 1024 MiB, not '${cli.bufferSize}'`);
+  const selected = traceExprs.length > 0 ? parseSyscallFilter(traceExprs.map((e) => e.replace(/^trace=/, '')).join(',')) : undefined;
+  const display = displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT, cli.failure === true, cli.output);
+  // -y and -P know a descriptor from the calls that made and changed it, whichever -e shows.
+  const tracksFds = selected !== undefined && (display.decodeFds !== undefined || display.paths !== undefined) && !cli.summaryOnly && !cli.hist;
   const options: TraceOptions = {
     all: cli.all === true,
-    syscalls: traceExprs.length > 0 ? parseSyscallFilter(traceExprs.map((e) => e.replace(/^trace=/, '')).join(',')) : undefined,
+    syscalls: tracksFds ? withDescriptorCalls(selected) : selected,
+    shownSyscalls: tracksFds ? selected : undefined,
     inject: injectSpecs.length > 0 ? injectSpecs.map(parseInjectSpec) : undefined,
     failureOnly: cli.failure === true || cli.failedOnly === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,
     // The ptrace backend copies as much as -s asks; the eBPF one at most CAPTURE_ITEM_MAX.
-    ...displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT, cli.failure === true, cli.output),
+    ...display,
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
     inherit: cli.inherit,
@@ -164,6 +171,12 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const user = cli.user !== undefined ? runAsUser(cli.user, command.length > 0) : undefined;
   if (command.length > 0) options.command = { path: resolveCommand(command[0]), argv: command, user };
   return options;
+}
+
+/** The syscalls -e selected and those the descriptor table learns from. */
+function withDescriptorCalls(selected: number[]): number[] {
+  const tracked = FdTable.trackedSyscalls().map((name) => syscallByName(name)?.nr).filter((nr): nr is number => nr !== undefined);
+  return [...new Set([...selected, ...tracked])].sort((a, b) => a - b);
 }
 
 function niceIncrement(text: string): number {

@@ -32,6 +32,7 @@ const MAX_PROCESSES = 4096;
 /** Descriptors kept per process, at most. */
 const MAX_FDS = 65536;
 const AT_FDCWD = -100;
+const EINPROGRESS = 115;
 const O_CLOEXEC = 0o2000000;
 const SOCK_CLOEXEC = 0o2000000;
 const F_DUPFD = 0;
@@ -71,10 +72,28 @@ function protocolName(socket: SocketInfo): string {
   return 'socket';
 }
 
+/** The /proc/PID/net tables of inet sockets, with the family and type of their sockets. */
+const INET_TABLES = [['tcp', AF_INET, SOCK_STREAM], ['tcp6', AF_INET6, SOCK_STREAM], ['udp', AF_INET, SOCK_DGRAM],
+  ['udp6', AF_INET6, SOCK_DGRAM]] as const;
+
+/** An inet socket that was open before the trace saw it made: its family, type and ends,
+ * found by inode in /proc/PID/net/{tcp,udp}[6]; undefined for other sockets. */
+function procNetSocket(pid: number, inode: string): SocketInfo | undefined {
+  for (const [, family, type] of INET_TABLES) {
+    const socket: SocketInfo = { family, type };
+    const ends = procNetEndpoints(pid, socket, inode);
+    if (!ends) continue;
+    socket.local = ends.local;
+    if (!/:0$/.test(ends.remote)) socket.remote = ends.remote;
+    return socket;
+  }
+  return undefined;
+}
+
 /** A socket's endpoints from /proc/PID/net/{tcp,udp}[6] by inode: what the kernel chose. */
 function procNetEndpoints(pid: number, socket: SocketInfo, inode: string): { local: string; remote: string } | undefined {
-  const table = socket.family === AF_INET6 ? ((socket.type & SOCK_TYPE_MASK) === SOCK_DGRAM ? 'udp6' : 'tcp6')
-    : socket.family === AF_INET ? ((socket.type & SOCK_TYPE_MASK) === SOCK_DGRAM ? 'udp' : 'tcp') : undefined;
+  const type = (socket.type & SOCK_TYPE_MASK) === SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+  const table = INET_TABLES.find(([, family, tableType]) => family === socket.family && tableType === type)?.[0];
   if (!table) return undefined;
   let text: string;
   try {
@@ -118,11 +137,29 @@ export class FdTable {
     return FD_ARGUMENT.test(argName);
   }
 
+  /** Reads every descriptor process pid has now (a process the tracer attaches to): they
+   * are known even if the process has ended by the time its calls are shown. */
+  snapshot(pid: number): void {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return;
+    }
+    for (const fd of fds) this.entry(pid, Number(fd));
+  }
+
   /** What a descriptor refers to (a path, `socket:[123]`...), undefined when not known. */
   target(pid: number, fd: number): string | undefined {
     const entry = this.entry(pid, fd);
     if (entry && this.live) entry.target ??= readLink(`/proc/${pid}/fd/${fd}`);
     return entry?.target;
+  }
+
+  /** The syscalls whose calls the table learns from: traced whatever -e shows, so that what
+   * a descriptor is does not depend on which calls are displayed. */
+  static trackedSyscalls(): string[] {
+    return [...CHANGES_FDS, ...RETURNS_FD];
   }
 
   /** Whether a successful call of this syscall returns a new descriptor. */
@@ -165,8 +202,10 @@ export class FdTable {
 
   /** Takes a finished call into the table; call after its line was formatted. */
   update(call: SyscallCall): void {
-    if (call.state !== 'returned' || call.args === null || call.ret === null || call.ret < 0) return;
+    if (call.state !== 'returned' || call.args === null || call.ret === null) return;
     const name = syscallInfo(call.nr)?.name;
+    // A non-blocking connect under way has its peer already (strace -yy shows it).
+    if (call.ret < 0 && !(name === 'connect' && call.ret === -EINPROGRESS)) return;
     const { pid, args, ret } = call;
     const fds = this.table(pid);
     switch (name) {
@@ -268,10 +307,12 @@ export class FdTable {
     const fds = this.table(pid);
     let entry = fds.get(fd);
     if (!entry && this.live) {
-      // Not opened under the trace (or inherited before it): what the kernel says now.
+      // Not opened under the trace (or inherited before it): what the kernel says now; a
+      // socket's family, type and ends too (a listening socket's accepts inherit them).
       const target = readLink(`/proc/${pid}/fd/${fd}`);
       if (target === undefined) return undefined;
-      entry = { target, closeOnExec: false };
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      entry = { target, closeOnExec: false, socket: inode !== undefined && this.sockets ? procNetSocket(pid, inode) : undefined };
       this.set(fds, fd, entry);
     }
     return entry;
@@ -330,6 +371,11 @@ export class FdTable {
 
 /** Arguments that name a descriptor. */
 const FD_ARGUMENT = /^(fd|fildes|ufd|dfd|olddfd|newdfd|oldfd|newfd|epfd|out_fd|in_fd|fd_in|fd_out)$/;
+
+/** Calls that change what a process's descriptors refer to, besides those that return one
+ * (RETURNS_FD): the cases of FdTable.update. */
+const CHANGES_FDS = ['close', 'close_range', 'dup2', 'dup3', 'fcntl', 'connect', 'bind', 'getsockname', 'getpeername',
+  'pipe', 'pipe2', 'socketpair', 'chdir', 'fchdir', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork'];
 
 /** Calls whose result is a new descriptor. */
 const RETURNS_FD = new Set(['open', 'creat', 'openat', 'openat2', 'dup', 'socket', 'accept', 'accept4',

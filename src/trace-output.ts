@@ -69,6 +69,8 @@ export interface OutputOptions extends DisplayOptions {
   stackFrames?: number;
   /** Descriptors opened before the trace can be read from /proc (a live trace). */
   live: boolean;
+  /** -p: the processes attached to, whose descriptors -y reads at once. */
+  attachedPids?: readonly number[];
   /** Whether the backend was ptrace, whose signals and process ends show in every format;
    * the eBPF backend's process ends show in --format strace only, as strace shows them. */
   fromPtrace(): boolean;
@@ -138,6 +140,7 @@ export class TraceOutput {
   /** onLimit: --max-events calls were shown. */
   constructor(private readonly sink: LineSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
     this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets', options.live) : undefined;
+    if (options.live) for (const pid of options.attachedPids ?? []) this.fds?.snapshot(pid);
     this.paths = options.paths ? new PathFilter(options.paths, options.live) : undefined;
     const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
     const times = {
@@ -277,9 +280,7 @@ export class TraceOutput {
     // -P learns what each descriptor is from every call, even those report's -e and -p
     // leave out; it selects calls as -e does: before the tables and exports.
     const touched = this.paths ? this.paths.touches(call) : true;
-    if (options.onlySyscalls && !options.onlySyscalls.has(call.nr)) return;
-    if (options.onlyPids && !options.onlyPids.has(call.pid)) return;
-    if (!touched) {
+    if ((options.onlySyscalls && !options.onlySyscalls.has(call.nr)) || (options.onlyPids && !options.onlyPids.has(call.pid)) || !touched) {
       this.fds?.update(call);
       return;
     }

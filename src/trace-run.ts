@@ -23,6 +23,8 @@ export interface TraceOptions extends DisplayOptions {
   pids?: number[];
   all: boolean;
   syscalls?: number[];
+  /** -e with -y or -P: the calls -e selects, shown from the wider set traced (syscalls). */
+  shownSyscalls?: number[];
   /** -e inject (ptrace backend only): calls to make fail, return a value, or wait. */
   inject?: InjectRule[];
   failureOnly: boolean;
@@ -154,7 +156,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     session?.stop();
   };
   const output = options.display
-    ? new TraceOutput(sink, { ...options, commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
+    ? new TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
     : undefined;
   let recorder: RecordingWriter | undefined;
 
