@@ -58,6 +58,7 @@ PtraceOptions parse_options(const Napi::Object &o)
 	PtraceOptions options;
 	options.follow_children = o.Get("followChildren").ToBoolean();
 	if (o.Get("syscalls").IsArray()) options.syscalls = number_array(o.Get("syscalls"));
+	if (o.Get("seccomp").IsBoolean()) options.seccomp = o.Get("seccomp").ToBoolean();
 	if (o.Get("captures").IsArray()) {
 		std::vector<syscall_capture> table = capture_table(o.Get("captures").As<Napi::Array>());
 		for (uint32_t nr = 0; nr < table.size(); nr++)
@@ -191,7 +192,7 @@ void PtraceSession::run(std::promise<void> &set_up)
 				last_flush = now;
 			}
 		}
-		tracer.release_all();
+		end.killed_pids = tracer.release_all();
 		if (tracer.ended()) {
 			end.reason = tracer.ended()->reason;
 			end.exit_code = tracer.ended()->exit_code;

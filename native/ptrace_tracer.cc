@@ -135,7 +135,7 @@ void PtraceTracer::seize(pid_t tid, unsigned long options)
 pid_t PtraceTracer::launch(const CommandSpec &command)
 {
 	std::vector<sock_filter> filter;
-	if (options_.syscalls) {
+	if (options_.syscalls && options_.seccomp) {
 		// The calls to inject into must stop too, traced or not.
 		std::vector<uint32_t> stops = *options_.syscalls;
 		for (const InjectRule &rule : options_.inject) stops.insert(stops.end(), rule.syscalls.begin(), rule.syscalls.end());
@@ -447,8 +447,9 @@ void PtraceTracer::handle_event(pid_t tid, Tracee &t, int event)
 	}
 }
 
-void PtraceTracer::release_all()
+std::vector<pid_t> PtraceTracer::release_all()
 {
+	std::vector<pid_t> killed;
 	// Tracees held at a call's entry (delay_enter) are in a stop already: let them go from
 	// it, their call made as the program asked (not skipped for an injection to come).
 	for (const auto &[resume_at, tid] : delayed_) {
@@ -464,7 +465,10 @@ void PtraceTracer::release_all()
 	}
 	delayed_.clear();
 	if (seccomp_ && !tracees_.empty()) {
-		for (const auto &[tid, t] : tracees_) kill(t.tgid, SIGKILL);
+		for (const auto &[tid, t] : tracees_) {
+			if (std::find(killed.begin(), killed.end(), t.tgid) == killed.end()) killed.push_back(t.tgid);
+			kill(t.tgid, SIGKILL);
+		}
 	} else {
 		for (auto it = tracees_.begin(); it != tracees_.end();) {
 			if (it->second.listening) {
@@ -514,4 +518,5 @@ void PtraceTracer::release_all()
 		tracees_.erase(tid);
 	}
 	tracees_.clear();
+	return killed;
 }

@@ -37,6 +37,9 @@ struct PtraceOptions {
 	bool follow_children = true;
 	// -e: the numbers to report; every call if absent.
 	std::optional<std::vector<uint32_t>> syscalls;
+	// With -e on a launched command: stop only at its calls with a seccomp filter (false:
+	// --no-seccomp-bpf, stop at every call and report the selected ones).
+	bool seccomp = true;
 	// For a syscall in several rules, the last given applies (as in strace).
 	std::vector<InjectRule> inject;
 	PtraceCaptures captures;
@@ -77,7 +80,9 @@ public:
 	// stray signal; a signal being delivered is passed on. With the seccomp filter the
 	// launched command cannot run untraced (its selected calls would fail with ENOSYS):
 	// it is killed instead, as strace's --seccomp-bpf implies --kill-on-exit.
-	void release_all();
+	// Under the seccomp filter the tracees cannot be let go: they are killed. Returns the
+	// processes (tgids) killed so.
+	std::vector<pid_t> release_all();
 
 private:
 	struct Tracee {

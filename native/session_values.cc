@@ -82,6 +82,9 @@ void deliver_end(Napi::ThreadSafeFunction &on_end, SessionEnd end, std::function
 		copies.Set("retriedAtExit", Napi::Number::New(env, double(e.capture_retried)));
 		copies.Set("failed", Napi::Number::New(env, double(e.capture_failed)));
 		info.Set("argumentCopies", copies);
+		Napi::Array killed = Napi::Array::New(env, e.killed_pids.size());
+		for (uint32_t i = 0; i < e.killed_pids.size(); i++) killed.Set(i, Napi::Number::New(env, e.killed_pids[i]));
+		info.Set("killedPids", killed);
 		delete d;
 		callback.Call({info});
 	});

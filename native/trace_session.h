@@ -42,6 +42,8 @@ struct SessionEnd {
 	uint64_t lost_signals = 0;    // signal deliveries the ring had no room for (eBPF)
 	// Argument copies (bpf/argument_capture.h): taken at the entry, retried at the exit, failed.
 	uint64_t captured_at_entry = 0, capture_retried = 0, capture_failed = 0;
+	// ptrace under the -e seccomp filter: the processes killed when the trace stopped.
+	std::vector<pid_t> killed_pids;
 };
 
 class TraceSession : public Napi::ObjectWrap<TraceSession> {

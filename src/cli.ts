@@ -45,6 +45,7 @@ interface CliOptions extends DisplayCli {
   interval?: string;
   cgroup?: string;
   ptrace?: boolean;
+  seccompBpf: boolean;
   backend: string;
   perfetto?: string;
   prometheus?: string;
@@ -86,6 +87,7 @@ function program(): Command {
     .option('-i, --interval <seconds>', 'with --summary-only or --hist: print (and reset) every interval')
     .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
     .option('--ptrace', 'use the ptrace backend (no eBPF needed): same as --backend ptrace')
+    .option('--no-seccomp-bpf', 'with --ptrace -e: stop at every call instead of only the selected ones (slower), so that the command is let go, not killed, when the trace stops')
     .addOption(new Option('--backend <backend>', 'eBPF, ptrace, or eBPF with ptrace where eBPF cannot run').choices(['auto', 'bpf', 'ptrace']).default('auto'))
     .option('--record <file>', 'also write the trace to a recording, for bpftrace-ts report')
     .option('--perfetto <file>', 'also write the calls as a Perfetto trace (open it in the Perfetto UI)')
@@ -145,6 +147,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     syscalls: tracksFds ? withDescriptorCalls(selected) : selected,
     shownSyscalls: tracksFds ? selected : undefined,
     inject: injectSpecs.length > 0 ? injectSpecs.map(parseInjectSpec) : undefined,
+    seccomp: cli.seccompBpf,
     failureOnly: cli.failure === true || cli.failedOnly === true,
     minDurationNs: cli.duration !== undefined ? positiveNumber(cli.duration, '--duration', false) * 1e6 : null,
     output: cli.output,

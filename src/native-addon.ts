@@ -10,6 +10,9 @@ export interface SessionSpec {
   followChildren: boolean;
   /** Syscall numbers to trace; undefined traces all. */
   syscalls?: number[];
+  /** ptrace, -e on a launched command: stop at the selected calls only, with a seccomp
+   * filter (default), or at every call (false). */
+  seccomp?: boolean;
   /** Calls to tamper with (the ptrace backend; the eBPF one only observes). */
   inject?: InjectRule[];
   comm?: string;
@@ -67,6 +70,8 @@ export interface SessionEnd {
   lostSignals: number;
   /** Copies of argument data: taken at the entry, retried at the exit after a fault, failed. */
   argumentCopies: { atEntry: number; retriedAtExit: number; failed: number };
+  /** ptrace under the -e seccomp filter: the processes killed when the trace stopped. */
+  killedPids: number[];
 }
 
 /** An error from the addon: the message plus the errno it carries, when there is one. */

@@ -25,6 +25,8 @@ export interface TraceOptions extends DisplayOptions {
   syscalls?: number[];
   /** -e with -y or -P: the calls -e selects, shown from the wider set traced (syscalls). */
   shownSyscalls?: number[];
+  /** ptrace: -e on a launched command installs a seccomp filter (false: --no-seccomp-bpf). */
+  seccomp: boolean;
   /** -e inject (ptrace backend only): calls to make fail, return a value, or wait. */
   inject?: InjectRule[];
   failureOnly: boolean;
@@ -125,6 +127,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     all: options.all,
     followChildren: options.inherit,
     syscalls: options.syscalls,
+    seccomp: options.seccomp,
     inject: options.inject,
     comm: options.comm,
     ringBytes: options.bufferBytes,
@@ -196,6 +199,11 @@ export function runTrace(options: TraceOptions): Promise<number> {
         resolve(1);
         return;
       }
+      // The seccomp filter outlives the tracer, and would make the selected calls fail.
+      if (end.killedPids.length > 0)
+        log(`killed ${end.killedPids.join(', ')} when the trace stopped: under the -e seccomp filter the selected calls ` +
+          'would fail (ENOSYS) without a tracer, as with strace --seccomp-bpf; --no-seccomp-bpf stops at every call instead ' +
+          'and lets the processes run on when the trace stops');
       // As strace says when it lets processes go (Ctrl-C); -q: not.
       if (end.reason === 'stopped' && options.quiet === 0)
         for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
