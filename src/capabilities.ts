@@ -43,6 +43,20 @@ export function bpfCapabilityReasonOf(error: { errno?: number }, effective?: big
   return error.errno === EPERM ? bpfCapabilityReason(effective) : null;
 }
 
+/** What the tracer says when it uses the ptrace backend because eBPF cannot run here. */
+export function ptraceFallbackNote(reason: string): string {
+  return `eBPF unavailable (${reason}); using the ptrace backend`;
+}
+
+/** The message for a failed start of the ptrace backend: its own reason, not eBPF's. */
+export function ptraceStartFailure(error: { message: string; errno?: number }): string {
+  const process = /^process (\d+): /.exec(error.message)?.[1];
+  if (process === undefined) return error.message;
+  if (error.errno === EPERM)
+    return `cannot trace process ${process} with ptrace: operation not permitted (another user's process, or kernel.yama.ptrace_scope forbids it; root or CAP_SYS_PTRACE can trace it)`;
+  return `cannot trace process ${process} with ptrace: ${error.message.slice(`process ${process}: `.length)}`;
+}
+
 /** The message for a failed start of the eBPF backend: the missing capability when lack
  * of permission is the cause, else the native message as it is. */
 export function bpfStartFailure(error: { message: string; errno?: number }, effective?: bigint): string {

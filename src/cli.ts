@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addDisplayOptions, collect, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_LIMIT, type DisplayCli } from './display-options';
 import type { HistBy } from './format-hist';
+import { bpfCapabilityReason, ptraceFallbackNote } from './capabilities';
 import { resolveCommand } from './command-path';
 import { runLive } from './live-run';
 import { runAsUser } from './run-as-user';
@@ -106,7 +107,15 @@ function program(): Command {
 /** --backend, --ptrace, and the options only the eBPF backend has. */
 function chooseBackend(cli: CliOptions, injecting: boolean): Backend {
   if (cli.ptrace && cli.backend === 'bpf') throw new UsageError('give --ptrace or --backend bpf, not both');
-  const backend: Backend = cli.ptrace ? 'ptrace' : (cli.backend as Backend);
+  let backend: Backend = cli.ptrace ? 'ptrace' : (cli.backend as Backend);
+  // --summary-only counts in the kernel where eBPF runs; where it cannot (no capability),
+  // the ptrace backend counts the streamed calls, unless an option needs the kernel's tables.
+  const reason = backend === 'auto' && cli.summaryOnly && !cli.hist && cli.top === undefined && !cli.all &&
+    cli.interval === undefined && cli.cgroup === undefined ? bpfCapabilityReason() : null;
+  if (reason !== null) {
+    process.stderr.write(`bpftrace-ts: ${ptraceFallbackNote(reason)}\n`);
+    backend = 'ptrace';
+  }
   if (injecting && backend !== 'ptrace')
     throw new UsageError('inject needs the ptrace backend (--ptrace): the eBPF programs only observe calls, they cannot change them');
   if (backend !== 'ptrace') return backend;

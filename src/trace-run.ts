@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Aggregate } from './batch-decoder';
-import { bpfCapabilityReasonOf, bpfStartFailure } from './capabilities';
+import { bpfCapabilityReasonOf, bpfStartFailure, ptraceFallbackNote, ptraceStartFailure } from './capabilities';
 import { nativeCaptureRules } from './capture-rules';
 import type { DisplayOptions } from './display-options';
 import type { InjectRule } from './inject-spec';
@@ -105,7 +105,14 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
     const session = new Session(spec);
     return { session, started: session.start(...callbacks) };
   };
-  if (options.backend === 'ptrace') return start(addon.PtraceSession);
+  const startPtrace = () => {
+    try {
+      return start(addon.PtraceSession);
+    } catch (error) {
+      throw new UserError(ptraceStartFailure(error as NativeError));
+    }
+  };
+  if (options.backend === 'ptrace') return startPtrace();
   try {
     return start(addon.TraceSession);
   } catch (error) {
@@ -114,8 +121,8 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
     const reason = ebpfUnavailableReason((error as NativeError).message);
     if (options.backend === 'bpf' || reason === null) throw error;
     if (options.all || options.aggregate) throw new UserError(`${bpfStartFailure(error as NativeError)} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
-    log(`eBPF unavailable (${bpfCapabilityReasonOf(error as NativeError) ?? reason}); using the ptrace backend`);
-    return start(addon.PtraceSession);
+    log(ptraceFallbackNote(bpfCapabilityReasonOf(error as NativeError) ?? reason));
+    return startPtrace();
   }
 }
 

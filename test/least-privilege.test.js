@@ -104,5 +104,25 @@ test('capabilities: CapEff is read, and the reason names what is missing', () =>
   assert.ok(effectiveCapabilities() & bpf, 'the tests run with CAP_BPF');
 });
 
+/** The tracer as user nobody, with no capability at all (as a user tracing their own program). */
+const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+
+test('as a user, -p of another user\'s process: after the fallback note, the real cause (ptrace not permitted), not eBPF\'s', async () => {
+  const run = await runTracer(['-p', '1'], { wrapper: AS_NOBODY });
+  assert.is(run.status, 1, run.stderr);
+  const lines = run.stderr.split('\n').filter(Boolean);
+  assert.is(lines.length, 2, run.stderr);
+  assert.match(lines[0], /^bpftrace-ts: eBPF unavailable \(missing CAP_BPF and CAP_PERFMON: .*\); using the ptrace backend$/);
+  assert.match(lines[1], /^bpftrace-ts: cannot trace process 1 with ptrace: operation not permitted \(another user's process/);
+});
+
+test('as a user, --summary-only of a command: the ptrace backend counts it, as README says', async () => {
+  const run = await runTracer(['--summary-only', '--', fixture('known_calls')], { wrapper: AS_NOBODY });
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stderr, /^bpftrace-ts: eBPF unavailable \(missing CAP_BPF and CAP_PERFMON/);
+  assert.match(run.stdout, /^ known_calls \(\d+\), \d+ calls, 100\.0%$/m);
+  assert.match(run.stdout, /^   getppid +\d+ /m);
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
