@@ -220,6 +220,10 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 		self->past_cutoff_ = true;
 		return kEndPass;
 	}
+	// Before time 0 the programs were being attached one after the other: an entry then may
+	// have no exit (sys_exit not attached yet). The trace starts once both are: a call begun
+	// before shows as its exit alone, as one begun before the attach does.
+	if (size >= sizeof(event_header) && h->ts_ns < self->start_ns_) return 0;
 	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
 		const auto *e = static_cast<const enter_event *>(data);
 		self->sent_comms_.sent(h->cpu, h->tid, e->comm);

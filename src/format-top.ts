@@ -36,6 +36,19 @@ function p99(t: Totals): string {
 
 const rate = (n: number, seconds: number): string => (n / seconds).toFixed(1);
 
+/** Lines of the view besides the two tables' rows: the header, blank lines, column titles. */
+const FIXED_LINES = 5;
+
+/**
+ * The view fitted to a terminal of `size`: each table's rows cut so that the view has fewer
+ * lines than the terminal (a last line ending in a newline would scroll it), each line cut
+ * to its width (a wrapped line would take two).
+ */
+export function fitTerminal(view: (shown: number) => string[], shown: number, size: { rows: number; columns: number }): string[] {
+  const perTable = Math.max(1, Math.min(shown, Math.floor((size.rows - 1 - FIXED_LINES) / 2)));
+  return view(perTable).slice(0, Math.max(1, size.rows - 1)).map((line) => line.slice(0, size.columns));
+}
+
 /** The view of one interval's rows (grouped by process): `rows` lines per table. */
 export function formatTop(rows: readonly AggregateRow[], seconds: number, shown: number): string[] {
   const bySyscall = new Map<number, Totals>();

@@ -16,7 +16,7 @@ import { ProcessMaps } from './stack/process-maps';
 import { STACK_DEFAULT_FRAMES, StackSymbols } from './stack/stack-symbols';
 import { PerfFormatter } from './format-perf';
 import { StraceFormatter } from './format-strace';
-import { formatTop } from './format-top';
+import { fitTerminal, formatTop } from './format-top';
 import type { LineSink } from './output-sink';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
 
@@ -84,8 +84,12 @@ export interface TraceEnd {
   signal: string | null;
 }
 
-/** Redraws a terminal from the top left. */
-const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+/** A view redrawn over the last from the top left: each line erases what is left of the
+ * old one after it, the last also the rest of the screen. Not by clearing the screen
+ * (ED 2), which terminals such as tmux keep in their history, a copy per view. */
+const CURSOR_HOME = '\x1b[H';
+const ERASE_LINE_END = '\x1b[K';
+const ERASE_SCREEN_END = '\x1b[J';
 /** A call blocked this long when a batch closes is shown as started. */
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
 /** Calls awaiting their exit, at most: one per thread in a call. */
@@ -103,10 +107,17 @@ function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { line
   } else if (options.view === 'hist') {
     lines = formatHistograms(snapshot.rows, options.by, options.top);
   } else {
-    lines = formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), options.rows);
-    // On a terminal each view replaces the last; elsewhere they follow one another.
-    if (process.stdout.isTTY && !options.toFile) lines[0] = CLEAR_SCREEN + lines[0];
-    else lines.unshift('');
+    const view = (shown: number) => formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), shown);
+    // On a terminal each view replaces the last, fitted to its size as it is now (Node
+    // updates it on SIGWINCH): it never scrolls. Elsewhere the views follow one another.
+    if (process.stdout.isTTY && !options.toFile) {
+      lines = fitTerminal(view, options.rows, { rows: process.stdout.rows, columns: process.stdout.columns }).map((l) => l + ERASE_LINE_END);
+      lines[0] = CURSOR_HOME + lines[0];
+      lines[lines.length - 1] += ERASE_SCREEN_END;
+    } else {
+      lines = view(options.rows);
+      lines.unshift('');
+    }
     return { lines, calls };
   }
   if (options.intervalMs !== undefined) {

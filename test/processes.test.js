@@ -114,6 +114,8 @@ test('-a: sees other processes\' calls, never its own', async () => {
   const calls = readJson(out);
   assert.ok(calls.some((c) => c.comm === 'cat' && c.syscall === 'openat' && c.errno === 'ENOENT'));
   assert.not.ok(calls.some((c) => c.pid === tracer.pid), 'never the tracer itself');
+  const early = calls.filter((c) => c.ts_ns < 0);
+  assert.equal(early, [], 'nothing before time 0, while the programs were still being attached');
 });
 
 test('Ctrl-C stops a tracer that cannot keep up: it ends with its totals while the target runs on', async () => {
