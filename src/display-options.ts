@@ -4,6 +4,7 @@
 import { type Command, Option } from 'commander';
 import { parseErrnoList, selectedPaths, type StatusFilter } from './call-filters';
 import type { HexMode } from './decode/quote';
+import { COLOR_CHOICES, colorsOn, type ColorWhen } from './line-colors';
 import { OUTPUT_FORMATS, type OutputFormat } from './trace-output';
 import { UsageError } from './usage-error';
 
@@ -23,6 +24,7 @@ export interface DisplayCli {
   failedOnly?: true;
   followForks: number;
   quiet: number;
+  color: string;
 }
 
 export interface DisplayOptions {
@@ -49,6 +51,8 @@ export interface DisplayOptions {
   filePerTask: boolean;
   /** -q: no attach and detach notices; -qq: no exit notices either. */
   quiet: number;
+  /** --color: failed and slow calls and signals stand out (perf and strace formats). */
+  color: boolean;
 }
 
 /** For flags that count their repeats (-tt, -yy, -xx). */
@@ -78,6 +82,7 @@ export function addDisplayOptions(command: Command): Command {
     .option('-Z, --failed-only', 'only calls that failed (as --failure)')
     .option('-f, --follow-forks', 'follow children (the default); -ff with -o FILE: one file per process, FILE.PID', increase, 0)
     .option('-q, --quiet', 'no "Process N attached/detached" notices; -qq: no "+++ exited with N +++" either', increase, 0)
+    .addOption(new Option('--color <when>', 'colour failed calls (red), slow calls (yellow) and signals: on a terminal (auto, unless NO_COLOR is set), always or never').choices(COLOR_CHOICES).default('auto'))
     .option('-k, --stack', 'the user-space stack of each call, symbolised, as strace -k (frame pointers: see README, "Stacks")');
 }
 
@@ -116,5 +121,6 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number, failed: 
     status: statusFilter(cli, failed || cli.failedOnly === true),
     filePerTask: cli.followForks >= 2,
     quiet: cli.quiet,
+    color: cli.format !== 'json' && colorsOn(cli.color as ColorWhen, output === undefined && process.stdout.isTTY === true),
   };
 }

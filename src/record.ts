@@ -11,7 +11,7 @@ import { UsageError } from './usage-error';
 const DISPLAY_OPTIONS: Readonly<Record<string, string>> = {
   format: '--format', duration: '--duration', maxEvents: '--max-events', summary: '-S', perfetto: '--perfetto', prometheus: '--prometheus',
   record: '--record', hex: '-x', absoluteTimestamps: '-t', relativeTimestamps: '-r', syscallTimes: '-T', alwaysShowPid: '--always-show-pid',
-  path: '-P', errno: '--errno', successfulOnly: '-z', failedOnly: '-Z', followForks: '-f',
+  path: '-P', errno: '--errno', color: '--color', successfulOnly: '-z', failedOnly: '-Z', followForks: '-f',
 };
 
 function bootTimeUnixS(): number {

@@ -15,6 +15,7 @@ import { stackLines, withStackField } from './stack/format-stack';
 import { ProcessMaps } from './stack/process-maps';
 import { STACK_DEFAULT_FRAMES, StackSymbols } from './stack/stack-symbols';
 import { PerfFormatter } from './format-perf';
+import { colorCallLine, colorEventLine } from './line-colors';
 import { StraceFormatter } from './format-strace';
 import { fitTerminal, formatTop } from './format-top';
 import type { LineSink } from './output-sink';
@@ -191,7 +192,9 @@ export class TraceOutput {
       maxPending: MAX_PENDING_CALLS,
       commOf: options.commOf,
       onLost: (tsNs, count) => {
-        if (!this.histograms && !options.summaryOnly && !this.closed) this.sink.write(formatLost(tsNs, count));
+        if (this.histograms || options.summaryOnly || this.closed) return;
+        const line = formatLost(tsNs, count);
+        this.sink.write(options.color ? colorEventLine(line, 'lost') : line);
       },
     }, (event) => this.showProcessEvent(event, formatProcessEvent));
   }
@@ -257,7 +260,8 @@ export class TraceOutput {
     if (options.comm !== undefined && event.comm !== options.comm) return;
     if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
     if (event.type === 'exit' && options.quiet >= 2) return;
-    this.sink.write(format(event), event.tid);
+    const line = format(event);
+    this.sink.write(options.color && event.type === 'signal' ? colorEventLine(line, 'signal') : line, event.tid);
   }
 
   /** -k: the call's line with its stack, shown with the first line of the call (a call
@@ -306,8 +310,9 @@ export class TraceOutput {
       return;
     }
     this.lastCallNs = call.tsNs;
-    const line = this.format(call);
-    if (line === null) return;
+    const formatted = this.format(call);
+    if (formatted === null) return;
+    const line = options.color ? colorCallLine(formatted, call) : formatted;
     this.sink.write(this.stackOf(call, line), call.tid);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
   }
