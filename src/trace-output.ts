@@ -13,7 +13,7 @@ import { JsonFormatter } from './format-json';
 import { bpftrace_ts } from './generated/batch';
 import { stackLines, withStackField } from './stack/format-stack';
 import { ProcessMaps } from './stack/process-maps';
-import { STACK_DEFAULT_FRAMES, StackSymbols } from './stack/stack-symbols';
+import { STACK_DEFAULT_FRAMES, StackSymbols, type Stack } from './stack/stack-symbols';
 import { PerfFormatter } from './format-perf';
 import { colorCallLine, colorEventLine } from './line-colors';
 import { StraceFormatter } from './format-strace';
@@ -145,7 +145,7 @@ export class TraceOutput {
   /** -k: the processes' mappings, and the objects' symbols. */
   private readonly maps?: ProcessMaps;
   private readonly stackSymbols?: StackSymbols;
-  /** Objects already named in a note about stacks that stop early. */
+  /** Notes about stacks already given (by object, or by the cause of unresolved frames). */
   private readonly notedCutIn = new Set<string>();
   private readonly paths?: PathFilter;
 
@@ -270,15 +270,34 @@ export class TraceOutput {
     if (!this.stackSymbols || (call.state === 'returned' && call.announced)) return line;
     const data = call.captures?.find((c) => c.kind === CAPTURE_STACK)?.data;
     if (!data) return line;
-    const stack = this.stackSymbols.symbolize(data, this.maps?.snapshotOf(data));
-    const last = stack.frames[stack.frames.length - 1];
-    if (stack.cut && last && !this.notedCutIn.has(last.object ?? '?')) {
-      this.notedCutIn.add(last.object ?? '?');
-      process.stderr.write(`bpftrace-ts: -k: stacks stop early in ${last.object ?? 'unmapped code'}: a function there keeps no frame pointer ` +
-        '(built without -fno-omit-frame-pointer?); frames past it are not shown\n');
-    }
+    const snapshot = this.maps?.snapshotOf(data);
+    const stack = this.stackSymbols.symbolize(data, snapshot);
+    this.noteStackTrouble(call, stack, snapshot !== undefined);
     if (this.options.format === 'json') return withStackField(line, stack);
     return [line, ...stackLines(stack, this.options.format)].join('\n');
+  }
+
+  /** Says once on stderr why frames are missing or unresolved, naming the real cause. */
+  private noteStackTrouble(call: SyscallCall, stack: Stack, mapsKnown: boolean): void {
+    const note = (key: string, text: string): void => {
+      if (this.notedCutIn.has(key)) return;
+      this.notedCutIn.add(key);
+      process.stderr.write(`bpftrace-ts: -k: ${text}\n`);
+    };
+    // Frames outside every mapping known for the process: its mappings were not read in
+    // time, not a frame-pointer problem (the walk itself went on).
+    if (stack.frames.some((frame) => frame.object === null)) {
+      note(mapsKnown ? `unmapped:${call.comm}` : 'no-maps', mapsKnown
+        ? `some frames of ${call.comm} (${call.pid}) are in code mapped after the tracer last read /proc/${call.pid}/maps, ` +
+          'and the process had ended (or unmapped it) before the tracer read them again (the eBPF backend reads mappings after ' +
+          'the fact, within a batch of 25 ms): they show as ?? [address]; the ptrace backend reads them at the call'
+        : `no mappings were read for ${call.comm} (${call.pid}): it exec'd and ended before the tracer read /proc/${call.pid}/maps ` +
+          '(the eBPF backend reads them after the fact, within a batch of 25 ms): its frames show as ?? [address]; the ptrace backend reads them at the call');
+      return;
+    }
+    const last = stack.frames[stack.frames.length - 1];
+    if (stack.cut && last) note(last.object ?? '?', `stacks stop early in ${last.object}: a function there keeps no frame pointer ` +
+      '(built without -fno-omit-frame-pointer?); frames past it are not shown');
   }
 
   private shown(call: SyscallCall): boolean {

@@ -109,4 +109,12 @@ test('the same program without frame pointers: its stacks stop early, and a one-
   }
 });
 
+test('a command too short for its mappings to be read in time: unresolved frames are blamed on the mappings, not on frame pointers', async () => {
+  const run = await runTracer(['--format', 'strace', '-k', '--', 'true']);
+  assert.is(run.status, 0, run.stderr);
+  if (!run.stdout.includes(' ?? [0x')) return; // every mapping was read in time on this run
+  assert.not.match(run.stderr, /stop early in unmapped code/);
+  assert.match(run.stderr, /bpftrace-ts: -k: (some frames of true \(\d+\) are in code mapped after the tracer last read \/proc\/\d+\/maps|no mappings were read for true)/);
+});
+
 test.run();
