@@ -41,13 +41,16 @@ test('by default, to a pipe or a file: no colour', async () => {
 });
 
 test('by default on a terminal (tmux): coloured, unless NO_COLOR is set', async () => {
-  const tmux = (...args) => execFileSync(debianProgram('tmux', 'tmux'), ['-L', `bpftrace-ts-color-${process.pid}`, ...args], { encoding: 'utf8' });
+  const tmux = (...args) => execFileSync(debianProgram('tmux', 'tmux'), ['-L', `bpftrace-ts-color-${process.pid}`, ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const shown = async (env, name) => {
     const log = path.join(dir, `${name}.log`);
     const done = path.join(dir, `${name}.done`);
+    // The trace starts once the pane's output is piped to the log: at the Enter sent after.
     tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50',
-      `${env} ${TRACER} -e openat -- cat /nonexistent-bpftrace-ts; touch ${done}; sleep 60`);
+      `read go; ${env} ${TRACER} -e openat -- cat /nonexistent-bpftrace-ts; touch ${done}; sleep 60`);
     tmux('pipe-pane', '-t', name, '-o', `cat >> ${log}`);
+    tmux('send-keys', '-t', name, 'Enter');
     try {
       await waitFor(() => fs.existsSync(done), 'the trace to end');
       await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'latin1').includes('ENOENT'), 'the pane to show it');

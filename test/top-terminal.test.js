@@ -13,7 +13,7 @@ const socket = `bpftrace-ts-top-${process.pid}`;
 const CURSOR_HOME = '\x1b[H'; // each view starts there
 
 function tmux(...args) {
-  return execFileSync(debianProgram('tmux', 'tmux'), ['-L', socket, ...args], { encoding: 'utf8' });
+  return execFileSync(debianProgram('tmux', 'tmux'), ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 /** Redraws seen so far in the raw output of the pane. */
