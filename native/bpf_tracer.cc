@@ -174,6 +174,8 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 {
 	if (!path_exists("/sys/kernel/btf/vmlinux"))
 		throw NativeError("the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the eBPF backend needs CONFIG_DEBUG_INFO_BTF", ENOENT);
+	if (!kernel_features().ring_buffer)
+		throw NativeError("the kernel has no BPF ring buffer: the eBPF backend needs Linux 5.8 or later", ENOTSUP);
 
 	std::vector<AttachMode> modes;
 	if (config.forced_mode) modes.push_back(*config.forced_mode);

@@ -6,6 +6,7 @@
 #include <string>
 
 struct KernelFeatures {
+	bool ring_buffer = true;   // BPF ring buffers (Linux 5.8): without them, no eBPF backend
 	bool task_btf = false;     // bpf_get_current_task_btf() (Linux 5.11)
 	bool task_storage = false; // task storage in tracing programs (5.12); else hashes by tid
 	bool task_pt_regs = false; // bpf_task_pt_regs() (5.15)

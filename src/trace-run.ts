@@ -90,6 +90,7 @@ function log(line: string): void {
  * is about something else (no such process, a command that cannot run). */
 export function ebpfUnavailableReason(message: string): string | null {
   if (message.startsWith('the kernel has no BTF')) return 'the kernel has no BTF';
+  if (message.startsWith('the kernel has no BPF ring buffer')) return 'the kernel has no BPF ring buffer (Linux 5.8 or later)';
   if (message.startsWith('no permission to load BPF programs')) return 'no permission to load BPF programs';
   if (message.startsWith('cannot load the BPF programs') || message.startsWith('ring buffer:')) return message;
   return null;

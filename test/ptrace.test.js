@@ -191,8 +191,10 @@ test('which eBPF load errors make the automatic choice fall back to ptrace, and 
   const { ebpfUnavailableReason } = require('../dist/trace-run');
   assert.is(ebpfUnavailableReason('the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): ...'), 'the kernel has no BTF');
   assert.is(ebpfUnavailableReason('no permission to load BPF programs (needs root, ...): tp_btf: load: EPERM'), 'no permission to load BPF programs');
-  const noRing = 'cannot load the BPF programs: tp_btf: create map events: Invalid argument';
-  assert.is(ebpfUnavailableReason(noRing), noRing);
+  assert.is(ebpfUnavailableReason('the kernel has no BPF ring buffer: the eBPF backend needs Linux 5.8 or later'),
+    'the kernel has no BPF ring buffer (Linux 5.8 or later)');
+  const rejected = 'cannot load the BPF programs: tp_btf: the kernel\'s verifier rejected sys_enter_tp_btf: Permission denied';
+  assert.is(ebpfUnavailableReason(rejected), rejected);
   for (const other of ['process 42: No such process', "cannot execute '/x': Permission denied"])
     assert.is(ebpfUnavailableReason(other), null, other);
 });
