@@ -14,8 +14,11 @@ bool tracing_helper(enum bpf_func_id helper)
 KernelFeatures probe()
 {
 	KernelFeatures f;
-	// 0 is "no"; an error (no privilege to probe) leaves the answer to the load itself.
-	f.ring_buffer = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 0;
+	// libbpf answers 0 both for "no such map type" and for "may not create maps" (no
+	// privilege); only a kernel that creates an array but no ring buffer lacks them. Without
+	// privilege the answer is left to the load, which names the missing capabilities.
+	f.ring_buffer = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1 ||
+	                libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARRAY, nullptr) != 1;
 	f.task_btf = tracing_helper(BPF_FUNC_get_current_task_btf);
 	f.task_storage = f.task_btf && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) == 1 &&
 	                 tracing_helper(BPF_FUNC_task_storage_get);
