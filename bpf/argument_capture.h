@@ -22,10 +22,9 @@ const volatile __u32 inline_bytes = 0;
  * exit leaves its count behind: then those exits only look up in vain, as they would without it. */
 __u64 exit_retries_pending = 0;
 
-/* The event being assembled, and where its next item goes. Sized so that an item starting
- * just below CAPTURE_EVENT_MAX fits: offsets are masked by CAPTURE_EVENT_MAX - 1 and sizes
- * by 2 * CAPTURE_ITEM_MAX - 1, so every access is inside whatever the values are. */
-#define CAPTURE_RECORD_SIZE (CAPTURE_EVENT_MAX + 2 * CAPTURE_ITEM_MAX)
+/* The event being assembled, and where its next item goes (CAPTURE_RECORD_SIZE: offsets are
+ * masked by CAPTURE_EVENT_MAX - 1 and sizes by 2 * CAPTURE_ITEM_MAX - 1, so every access is
+ * inside whatever the values are). */
 _Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096 && CAPTURE_SYSCALLS == 512 &&
                CAPTURE_RULES_PER_SYSCALL == 8, "the BOUNDED() masks below assume these sizes");
 

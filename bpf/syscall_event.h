@@ -134,6 +134,9 @@ enum capture_length_from {
 #define CAPTURE_ITEM_MAX 4096
 /* ...and this much per event, items included; later items of a fuller event are dropped. */
 #define CAPTURE_EVENT_MAX 16384
+/* The largest record in the ring: an event being assembled is sized so that an item starting
+ * just below CAPTURE_EVENT_MAX fits. */
+#define CAPTURE_RECORD_SIZE (CAPTURE_EVENT_MAX + 2 * CAPTURE_ITEM_MAX)
 
 struct capture_rule {
 	__u8 source;                  /* enum capture_source */

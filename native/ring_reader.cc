@@ -46,7 +46,18 @@ void RingReader::release(uint64_t position)
 {
 	// Release: the producers may write over the records only once they have been read.
 	__atomic_store_n(consumer_pos_, position, __ATOMIC_RELEASE);
+	// Unread bytes only grow between two releases, so their most is just before one. Read
+	// after the store: a reservation that failed before it saw a producer position no later.
+	most_unread_ = std::max(most_unread_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE) - released_);
 	released_ = position;
+}
+
+bool RingReader::may_have_been_full(size_t largest_record)
+{
+	uint64_t unread = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE) - released_;
+	bool full = std::max(most_unread_, unread) + largest_record + BPF_RINGBUF_HDR_SZ > mask_ + 1;
+	most_unread_ = 0;
+	return full;
 }
 
 long RingReader::consume(size_t limit)

@@ -26,6 +26,10 @@ public:
 	// Takes the records written so far, at most `limit` of them; returns how many, or the
 	// negative value on_record ended the pass with.
 	long consume(size_t limit);
+	// Whether the producers may have found the ring full (a record lost) since the last call:
+	// the unread bytes came within largest_record of the size. Lets the caller ask the
+	// kernel's lost counter (a system call) only then.
+	bool may_have_been_full(size_t largest_record);
 
 private:
 	void release(uint64_t position);
@@ -43,4 +47,5 @@ private:
 	const uint8_t *data_ = nullptr;
 	uint64_t position_ = 0;           // where the next record starts
 	uint64_t released_ = 0;           // what consumer_pos says
+	uint64_t most_unread_ = 0;        // the most bytes unread before a release, since asked
 };

@@ -263,12 +263,14 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 bool TraceSession::consume_pass()
 {
 	long taken = ring_->consume(kMaxPassEvents);
-	mark_lost();
+	if (ring_->may_have_been_full(CAPTURE_RECORD_SIZE)) mark_lost();
 	return taken == kEndPass || taken == long(kMaxPassEvents);
 }
 
 // Events the ring had no room for were lost before the ones still in it: the place they
-// are marked at is after what this pass took (a lookup of the per-CPU counter, once a pass).
+// are marked at is after what this pass took. A lookup of the per-CPU counter is a system
+// call: once a pass, it made the drain thread wake for every few events (79 000 passes
+// instead of 700 for 200 000 calls), so it is asked only when the ring came near full.
 void TraceSession::mark_lost()
 {
 	uint64_t lost = tracer_->counter(COUNTER_LOST_EVENTS);
