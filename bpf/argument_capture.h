@@ -152,46 +152,15 @@ static __always_inline long copy_bytes(struct capture_scratch *c, __u32 data_off
 	return len;
 }
 
-/* argv: each element cut at max + 1 bytes (one more than shown says it was cut), with its NUL. */
-static __always_inline long copy_string_array(struct capture_scratch *c, __u32 data_off, __u64 array, __u32 max, __u8 *flags)
-{
-	__u32 pos = 0;
-	int i;
-
-	for (i = 0; i < CAPTURE_ARGV_MAX; i++) {
-		__u64 element = 0;
-		long n;
-
-		if (bpf_probe_read_user(&element, sizeof(element), (const void *)(array + i * sizeof(element))))
-			return i == 0 ? -1 : pos;
-		if (!element)
-			return pos;
-		if (pos >= CAPTURE_ITEM_MAX) {
-			*flags |= CAPTURE_FLAG_TRUNCATED;
-			return pos;
-		}
-		n = read_string(c, data_off + pos, element, max + 2);
-		if (n <= 0)
-			return i == 0 ? -1 : pos;
-		pos += n;
-	}
-	{
-		__u64 element = 0;
-
-		if (!bpf_probe_read_user(&element, sizeof(element), (const void *)(array + i * sizeof(element))) && element)
-			*flags |= CAPTURE_FLAG_TRUNCATED;
-	}
-	return pos;
-}
-
-/* The counting walks (envp's pointers, a getdents buffer's entries) run as calls of a global
+/* The walks (argv's strings, envp's pointers, a getdents buffer's entries) run as calls of a global
  * function taking WALK_CHUNK steps: the verifier checks that function once, and each of its
  * steps once, where one loop of CAPTURE_ENVC_MAX steps would be checked step by step (past
  * what older verifiers allow), and bpf_loop() needs Linux 5.17. The walk's state is in the
  * scratch buffer: the global functions of older kernels take no pointers. Each returns 1
  * once the walk is over. */
 #define WALK_CHUNK 64
-_Static_assert(CAPTURE_ENVC_MAX % WALK_CHUNK == 0 && CAPTURE_DIRENTS_MAX % WALK_CHUNK == 0, "whole chunks");
+_Static_assert(CAPTURE_ENVC_MAX % WALK_CHUNK == 0 && CAPTURE_DIRENTS_MAX % WALK_CHUNK == 0 &&
+               CAPTURE_ARGV_MAX % WALK_CHUNK == 0, "whole chunks");
 
 /* Counts the non-NULL pointers of a NULL-terminated array (walk_count). */
 __noinline int count_pointers_chunk(__u64 array)
@@ -232,6 +201,44 @@ __noinline int count_dirents_chunk(__u64 buffer, __u64 size)
 		c->walk_pos += reclen;
 	}
 	return 0;
+}
+
+/* How an argv walk's chunk ended. */
+enum argv_walk {
+	ARGV_MORE = 0,  /* the chunk was all elements: walk on */
+	ARGV_END = 1,   /* the array's NULL, or an element that cannot be read after the first */
+	ARGV_CUT = 2,   /* more elements than CAPTURE_ARGV_MAX, or than CAPTURE_ITEM_MAX bytes hold */
+	ARGV_FAULT = 3, /* not even the first element could be read */
+};
+
+/* Copies argv's strings from element walk_count on, each cut at max + 1 bytes (one more than
+ * shown says it was cut) with its NUL, from data_off + walk_pos on (walk_pos: the bytes so
+ * far). Returns an enum argv_walk. */
+__noinline int copy_argv_chunk(__u64 array, __u32 data_off, __u32 max)
+{
+	struct capture_scratch *c = scratch();
+	int i;
+
+	if (!c)
+		return ARGV_FAULT;
+	for (i = 0; i < WALK_CHUNK; i++) {
+		__u64 element = 0;
+		__u64 at = array + c->walk_count * sizeof(element);
+		long n;
+
+		if (bpf_probe_read_user(&element, sizeof(element), (const void *)at))
+			return c->walk_count == 0 ? ARGV_FAULT : ARGV_END;
+		if (!element)
+			return ARGV_END;
+		if (c->walk_count >= CAPTURE_ARGV_MAX || c->walk_pos >= CAPTURE_ITEM_MAX)
+			return ARGV_CUT;
+		n = read_string(c, data_off + (__u32)c->walk_pos, element, max + 2);
+		if (n <= 0)
+			return c->walk_count == 0 ? ARGV_FAULT : ARGV_END;
+		c->walk_pos += n;
+		c->walk_count++;
+	}
+	return ARGV_MORE;
 }
 
 /* An iovec array (an item of array_kind), then the data of its elements (the first `total`
@@ -389,12 +396,21 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 			return CAPTURE_FAULTED;
 		close_item(c, arg, CAPTURE_KIND_STRING, item_flags, n);
 		return CAPTURE_DONE;
-	case CAPTURE_SOURCE_ARGV:
-		n = copy_string_array(c, data_off, ptr, max, &item_flags);
-		if (n < 0)
+	case CAPTURE_SOURCE_ARGV: {
+		int i, walk = ARGV_MORE;
+
+		c->walk_pos = 0;
+		c->walk_count = 0;
+		/* One chunk more than the elements: the last one sees whether the array goes on. */
+		for (i = 0; i <= CAPTURE_ARGV_MAX / WALK_CHUNK && walk == ARGV_MORE; i++)
+			walk = copy_argv_chunk(ptr, data_off, max);
+		if (walk == ARGV_FAULT)
 			return CAPTURE_FAULTED;
-		close_item(c, arg, CAPTURE_KIND_STRING_ARRAY, item_flags, n);
+		if (walk == ARGV_CUT)
+			item_flags |= CAPTURE_FLAG_TRUNCATED;
+		close_item(c, arg, CAPTURE_KIND_STRING_ARRAY, item_flags, c->walk_pos);
 		return CAPTURE_DONE;
+	}
 	case CAPTURE_SOURCE_ENVC: {
 		int i;
 

@@ -122,7 +122,7 @@ enum capture_length_from {
 /* select and pselect6 copy their three fd sets and timeout at both ends. */
 #define CAPTURE_RULES_PER_SYSCALL 8
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
-#define CAPTURE_ARGV_MAX 32
+#define CAPTURE_ARGV_MAX 256           /* argv elements; strace shows -s of them */
 #define CAPTURE_IOVEC_MAX 8
 #define CAPTURE_ENVC_MAX 4096
 /* Directory entries counted per getdents call (glibc's 32 KiB buffer holds at most 1365);

@@ -21,6 +21,7 @@
 #define NR_fork 57
 #define NR_vfork 58
 #define NR_clone3 435
+#define NR_rt_sigreturn 15
 
 /* What the running kernel offers, probed by the loader (native/kernel_features.cc). Each
  * mechanism has a stand-in for kernels without it, and the verifier prunes the one not in
@@ -555,7 +556,9 @@ static __always_inline void emit_exit(long nr, long ret)
 	struct exit_event *e;
 	__u32 when;
 
-	if (!wanted(pid_tgid >> 32, nr, false) || abandoned_by_dying_thread(ret))
+	/* rt_sigreturn's exit reports syscall -1: the kernel restored orig_ax from the signal
+	 * frame. -e selects it by the call it ends (user space pairs it with the thread's call). */
+	if (!wanted(pid_tgid >> 32, nr == -1 ? NR_rt_sigreturn : nr, false) || abandoned_by_dying_thread(ret))
 		return;
 	if (is_child_return(nr, ret)) {
 		emit_child_return(pid_tgid, nr);

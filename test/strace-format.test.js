@@ -40,6 +40,34 @@ test('-s cuts strings and buffers, paths stay whole', async () => {
   assert.ok(trace.some((l) => l.startsWith(`openat(AT_FDCWD, "${work}/data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644)`)), 'the path whole');
 });
 
+// strace shows -s elements of argv and then "...": gcc's collect2 passes 44 arguments, which
+// strace -s 64 shows whole (the eBPF programs copied 32 until argv was walked in chunks).
+for (const backend of [[], ['--ptrace']]) {
+  test(`${backend[0] ?? 'bpf'}: execve's argv shows -s elements, as strace does`, async () => {
+    const args = Array.from({ length: 70 }, (_, i) => String(i + 1));
+    const quoted = (list) => list.map((a) => `"${a}"`).join(', ');
+    for (const [size, shown] of [[5, '"/bin/"..., "1", "2", "3", "4", ...'], [64, `"/bin/true", ${quoted(args.slice(0, 63))}, ...`],
+      [80, `"/bin/true", ${quoted(args)}`]]) {
+      const run = await runTracer([...backend, '--format', 'strace', '-qq', '-s', String(size), '-e', 'execve', '--', '/bin/true', ...args]);
+      assert.is(run.status, 0, run.stderr);
+      const line = run.stdout.split('\n').find((l) => l.startsWith('execve('));
+      assert.match(line, new RegExp(`^execve\\("/bin/true", \\[${shown.replace(/[.*[\]()]/g, '\\$&')}\\], 0x[0-9a-f]+ /\\* \\d+ vars \\*/\\) = 0$`), `-s ${size}`);
+    }
+  });
+}
+
+// rt_sigreturn's exit reports syscall -1 (the kernel restored orig_ax from the signal frame):
+// with -e the eBPF programs dropped it, leaving the call unfinished.
+for (const backend of [[], ['--ptrace']]) {
+  test(`${backend[0] ?? 'bpf'}: -e rt_sigreturn shows its result`, async () => {
+    const run = await runTracer([...backend, '--format', 'strace', '-qq', '-e', 'rt_sigreturn', '--',
+      'sh', '-c', 'trap "echo handled" USR1; kill -USR1 $$; true']);
+    assert.is(run.status, 0, run.stderr);
+    assert.ok(run.stdout.split('\n').some((l) => /^rt_sigreturn\(.*\) += 0$/.test(l)), run.stdout);
+    assert.not.match(run.stdout, /unfinished/);
+  });
+}
+
 test('-y shows what each descriptor refers to; -yy the endpoints of a TCP connection', async () => {
   const files = await traceCorpus('files', ['-y']);
   const data = `${files.work}/data.txt`;

@@ -55,10 +55,15 @@ function fullLength(call: SyscallCall, rule: CaptureRule | undefined, data: Uint
   return data.length;
 }
 
+/** argv as strace shows it: at most `limit` (-s) elements, as many as it cuts each to. */
 function stringArray(data: Uint8Array, truncated: boolean, limit: number, hex: HexMode): string {
   const items: string[] = [];
   let start = 0;
   while (start < data.length) {
+    if (items.length >= limit) {
+      truncated = true;
+      break;
+    }
     let end = data.indexOf(0, start);
     if (end < 0) end = data.length;
     const element = data.subarray(start, end);
