@@ -15,9 +15,12 @@ const bytes = (...values) => Uint8Array.from(values);
 const le64 = (value) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(value)); return [...b]; };
 const le32 = (value) => { const b = Buffer.alloc(4); b.writeInt32LE(value); return [...b]; };
 
-test('quoting: C escapes, short octal unless a digit follows, non-UTF-8 bytes, -x and -xx', () => {
+test('quoting: C escapes, short octal unless an octal digit follows, non-UTF-8 bytes, -x and -xx', () => {
   assert.is(quoteBytes(Buffer.from('hi\n\t"\\'), false), '"hi\\n\\t\\"\\\\"');
   assert.is(quoteBytes(bytes(0, 0x41, 0, 0x31, 0x7f, 0xff), false), '"\\0A\\0001\\177\\377"');
+  // strace's three-digit form only before an octal digit: '8' and '9' cannot extend an escape.
+  assert.is(quoteBytes(Buffer.from('@\x008\x00'), false), '"@\\08\\0"');
+  assert.is(quoteBytes(Buffer.from('\x007\x009\x1b5\x1b8\x01'), false), '"\\0007\\09\\0335\\338\\1"');
   assert.is(quoteBytes(Buffer.from('\xc3\xa9', 'latin1'), false, 'non-ascii'), '"\\xc3\\xa9"');
   assert.is(quoteBytes(Buffer.from('ab'), false, 'all'), '"\\x61\\x62"');
   assert.is(quoteBytes(Buffer.from(''), false), '""');

@@ -1,12 +1,12 @@
 // Bytes from the traced program as strace quotes them: printable ASCII as is, C escapes for
-// the usual controls, octal for the rest (\0, \177); -x writes non-ASCII bytes in hex, -xx
-// every byte.
+// the usual controls, octal for the rest (\0, \177; \000 only before an octal digit); -x
+// writes non-ASCII bytes in hex, -xx every byte.
 export type HexMode = 'none' | 'non-ascii' | 'all';
 
 const ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
 
-function isDigit(byte: number | undefined): boolean {
-  return byte !== undefined && byte >= 0x30 && byte <= 0x39;
+function isOctalDigit(byte: number | undefined): boolean {
+  return byte !== undefined && byte >= 0x30 && byte <= 0x37;
 }
 
 const hexEscape = (byte: number): string => '\\x' + byte.toString(16).padStart(2, '0');
@@ -17,8 +17,9 @@ function escapeOf(byte: number, next: number | undefined, hex: HexMode): string 
   const escape = ESCAPES[byte];
   if (escape) return escape;
   if (hex === 'non-ascii') return hexEscape(byte);
-  // Octal as short as it can be, unless a digit follows and would be read as part of it.
-  return '\\' + (isDigit(next) ? byte.toString(8).padStart(3, '0') : byte.toString(8));
+  // Octal as short as it can be, unless an octal digit follows and would be read as part of
+  // it (strace: "\\0007" but "\\08").
+  return '\\' + (isOctalDigit(next) ? byte.toString(8).padStart(3, '0') : byte.toString(8));
 }
 
 // The quoted text is assembled as latin1 bytes and made a string once: appending a
