@@ -138,10 +138,14 @@ export function rusage(bytes: Uint8Array): string {
   return `{ru_utime=${timeval(bytes, 0)}, ru_stime=${timeval(bytes, 16)}, ...}`;
 }
 
+/** struct sysinfo, every field as strace prints it (x86_64 offsets; procs is a u16). */
 export function sysinfo(bytes: Uint8Array): string {
   const f = new Fields(bytes);
-  if (!f.has(0, 40)) return '{...}';
-  return `{uptime=${f.s64(0)}, loads=[${f.u64(8)}, ${f.u64(16)}, ${f.u64(24)}], totalram=${f.u64(32)}, ...}`;
+  if (!f.has(0, 108)) return '{...}';
+  const longs = ['totalram', 'freeram', 'sharedram', 'bufferram', 'totalswap', 'freeswap']
+    .map((name, i) => `${name}=${f.u64(32 + 8 * i)}`).join(', ');
+  return `{uptime=${f.s64(0)}, loads=[${f.u64(8)}, ${f.u64(16)}, ${f.u64(24)}], ${longs}, procs=${f.u16(80)}, `
+    + `totalhigh=${f.u64(88)}, freehigh=${f.u64(96)}, mem_unit=${f.u32(104)}}`;
 }
 
 /** wait4's status as strace spells it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
