@@ -75,6 +75,8 @@ test('structs: stat of a device, a short copy, timespecs, signal sets, wait stat
   new DataView(st.buffer).setUint32(24, 0o20620, true); // S_IFCHR|0620
   new DataView(st.buffer).setBigUint64(40, (136n << 8n) | 3n, true);
   assert.is(structs.stat(st), '{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0x3), ...}');
+  new DataView(st.buffer).setBigUint64(40, 136n << 8n, true);
+  assert.is(structs.stat(st), '{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0), ...}', "a zero as printf's %#x writes it");
   assert.is(structs.stat(new Uint8Array(10)), '{...}', 'a copy cut short shows no garbage');
   assert.is(structs.fileTypeAndMode(0o104755), 'S_IFREG|S_ISUID|0755');
   assert.is(structs.timespec(bytes(...le64(-1), ...le64(999999999))), '{tv_sec=-1, tv_nsec=999999999}');

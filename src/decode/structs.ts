@@ -51,7 +51,9 @@ export function fileTypeAndMode(mode: number): string {
 function makedev(dev: bigint): string {
   const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
   const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-  return `makedev(0x${major.toString(16)}, 0x${minor.toString(16)})`;
+  // printf's %#x, as strace writes them: 0 without the 0x.
+  const hex = (n: number): string => (n === 0 ? '0' : '0x' + n.toString(16));
+  return `makedev(${hex(major)}, ${hex(minor)})`;
 }
 
 /** struct stat: the type and mode, the device of a device file, the size. */
