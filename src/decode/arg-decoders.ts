@@ -103,6 +103,13 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   fadvise64: { advice: enumDecoder('fadvise_advice') },
 };
 
+/** uid_t and gid_t: strace writes (uid_t)-1, "leave unchanged", as -1; perf the number. */
+const ID_TYPE = /^(uid_t|gid_t)$/;
+const userOrGroupId: ArgDecoder = (value) => {
+  const id = value >>> 0;
+  return { strace: id === 0xffffffff ? '-1' : String(id), perf: String(id) };
+};
+
 const byNumber = new Map<number, readonly (ArgDecoder | undefined)[]>();
 
 /** The decoder of each argument of syscall nr, in argument order (undefined: shown raw). */
@@ -111,7 +118,7 @@ export function argDecoders(nr: number): readonly (ArgDecoder | undefined)[] {
   if (!decoders) {
     const info = syscallInfo(nr);
     const table = info ? ARG_DECODERS[info.name] : undefined;
-    decoders = info && table ? info.args.map((arg) => table[arg.name]) : [];
+    decoders = info ? info.args.map((arg) => table?.[arg.name] ?? (ID_TYPE.test(arg.type) ? userOrGroupId : undefined)) : [];
     byNumber.set(nr, decoders);
   }
   return decoders;

@@ -45,8 +45,8 @@ const FD_CLOEXEC = 1;
 
 /** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
-  if (!args || ret <= 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
-  if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`;
+  if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
+  if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';
   return '';
 }
