@@ -107,9 +107,18 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => s
   'recvmsg.1': structs.msghdrNamelen,
 };
 
+const EPOLL_CTL_DEL = 2;
+/** Structs the call did not use: shown as the pointer, as strace shows them. */
+const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
+  // WNOHANG with no child changed (= 0), or a failure: the kernel wrote no status.
+  'wait4.1': (call) => call.ret !== null && call.ret <= 0,
+  // EPOLL_CTL_DEL ignores the event.
+  'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
+};
+
 function structText(call: SyscallCall, item: Capture): string | undefined {
   const info = syscallInfo(call.nr);
-  if (!info) return undefined;
+  if (!info || UNUSED_STRUCTS[`${info.name}.${item.arg}`]?.(call)) return undefined;
   const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
   const decode = SYSCALL_DECODERS[`${info.name}.${item.arg}`] ?? TYPE_DECODERS[info.args[item.arg]?.type ?? ''];
   return decode ? decode(item.data, atExit) : undefined;
