@@ -188,7 +188,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       }
     };
     const onEnd = (end: SessionEnd): void => {
-      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, stop);
+      for (const signal of stopSignals) process.off(signal, stop);
       try {
         recorder?.close({ lostEvents: end.lostEvents, endReason: end.reason, exitCode: end.exitCode ?? -1,
           signal: end.signal ?? '', endUnixNs: Date.now() * 1e6 });
@@ -238,6 +238,11 @@ export function runTrace(options: TraceOptions): Promise<number> {
     let attachMode = '';
     let childPid: number | null = null;
     let started: SessionStarted;
+    // Heard from before the attach: a Ctrl-C while it is under way stops the trace once the
+    // session exists (the handlers run on the event loop, after startSession returns) instead of
+    // killing the tracer with the default action.
+    const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const signal of stopSignals) process.on(signal, stop);
     try {
       ({ session, started } = startSession(options, spec, onBatch, onEnd));
       attachMode = started.attachMode;
@@ -245,6 +250,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       childPid = started.childPid;
       epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
+      for (const signal of stopSignals) process.off(signal, stop);
       sink.close();
       throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
     }
@@ -260,7 +266,6 @@ export function runTrace(options: TraceOptions): Promise<number> {
     } catch (error) {
       fail(error);
     }
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
     if (options.quiet === 0) for (const pid of options.pids ?? []) log(`Process ${pid} attached`);
     if (options.verbose && started.attachMode === 'ptrace') {
       log('backend ptrace' + (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
