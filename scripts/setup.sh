@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for bpftrace-ts and builds it: Debian's toolchain and
-# libbpf, the npm dependencies, then the BPF object, the addon and the TypeScript.
+# libbpf (rebuilt position-independent for the addon's static link), the npm dependencies, then
+# the BPF object, the addon and the TypeScript.
 # Idempotent: packages already installed are not fetched again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]
   export npm_config_nodedir=$node_prefix
 fi
 
+scripts/static-deps.sh
 npm ci --no-audit --no-fund
 npm run build
 echo "setup: done; try ./bin/bpftrace-ts -- ls"

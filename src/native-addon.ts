@@ -1,4 +1,5 @@
-// The typed face of the native addon (native/addon.cc), built by cmake-js into build/Release.
+// The typed face of the native addon (native/addon.cc): the local build (cmake-js, build/Release)
+// in a checkout, else the prebuild the package ships (prebuilds/linux-x64, scripts/prebuild.js).
 import path from 'node:path';
 import type { NativeCaptureRule } from './capture-rules';
 import type { InjectRule } from './inject-spec';
@@ -113,6 +114,6 @@ interface Addon {
 let addon: Addon | undefined;
 
 export function loadAddon(): Addon {
-  addon ??= require(path.join(__dirname, '..', 'build', 'Release', 'bpftrace_ts.node')) as Addon;
+  addon ??= (require('node-gyp-build') as (dir: string) => Addon)(path.join(__dirname, '..'));
   return addon;
 }
