@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cmake g++ make
+PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cmake g++ make patch
   # the kernel matrix of `npm test` (scripts/kernel-matrix): Debian's kernels booted in qemu
   qemu-system-x86 busybox-static cpio kmod xz-utils)
 missing=()
