@@ -20,6 +20,8 @@ export interface StraceOptions extends CaptureOptions, TimeOptions {
   /** The [pid N] prefix: on every line (--always-show-pid), only while several tasks run
    * (strace's default), or never (-ff: a file per task). */
   pidPrefix: 'always' | 'several-tasks' | 'never';
+  /** The prefix as strace writes it in a file: `4242  ` rather than `[pid  4242] `. */
+  pidColumn?: boolean;
   /** -y: file descriptors with what they refer to. */
   fds?: FdTable;
 }
@@ -127,7 +129,8 @@ export class StraceFormatter {
   private lead(call: SyscallCall, atNs: number): string {
     let text = '';
     const { pidPrefix } = this.options;
-    if (pidPrefix === 'always' || (pidPrefix === 'several-tasks' && this.tasks.size > 1)) text += `[pid ${String(call.tid).padStart(5)}] `;
+    if (pidPrefix === 'always' || (pidPrefix === 'several-tasks' && this.tasks.size > 1))
+      text += this.options.pidColumn ? `${String(call.tid).padEnd(5)} ` : `[pid ${String(call.tid).padStart(5)}] `;
     if (this.options.absoluteTime > 0) text += wallClock(this.options, atNs) + ' ';
     if (this.options.relativeTime) {
       const since = this.relative.sinceLast(atNs);

@@ -175,6 +175,7 @@ export class TraceOutput {
         ...captureOptions, ...times, fds: this.fds, callDuration: options.callDuration,
         // -ff: each file holds one task's lines, never prefixed with its pid.
         pidPrefix: options.filePerTask ? 'never' : options.alwaysShowPid ? 'always' : 'several-tasks',
+        pidColumn: options.pidColumn,
       });
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);

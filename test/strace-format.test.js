@@ -130,4 +130,26 @@ test('bpf backend: a child\'s end as SIGCHLD with its status', async () => {
   assert.match(text, /--- SIGCHLD \{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=\d+, si_uid=0, si_status=0, si_utime=\d+, si_stime=\d+( \/\* [\d.]+ s \*\/)?\} ---\n/);
 });
 
+for (const [name, backend] of [['ptrace', ['--ptrace']], ['bpf', ['--backend', 'bpf']]]) {
+  test(`${name} backend: -f -o FILE starts every line with the pid, as strace writes it ("4242  read(")`, async () => {
+    const trace = path.join(dir, `pid-column-${name}.trace`);
+    const run = await runTracer([...backend, '-f', '--format', 'strace', '-o', trace, '--', 'sh', '-c', '/bin/true; exit 0']);
+    assert.is(run.status, 0, run.stderr);
+    const lines = fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const text = lines.join('\n');
+    // From the first line on, while only the shell runs, not only while several tasks do.
+    const shell = /^(\d+) +execve\("\/usr\/bin\/sh"/.exec(lines[0]) ?? /^(\d+) +execve\("\/bin\/sh"/.exec(lines[0]);
+    assert.ok(shell, text);
+    for (const line of lines) assert.match(line, /^\d+ +\S/, `no pid column:\n${text}`);
+    for (const line of lines) {
+      const [, pid, gap] = /^(\d+)( +)/.exec(line);
+      assert.is(pid.length + gap.length, Math.max(6, pid.length + 1), `the pid padded to 5 columns, then one space: ${line}`);
+    }
+    assert.not.match(text, /\[pid /, 'no [pid N] in a -f -o file');
+    const child = lines.find((l) => /^\d+ +execve\("\/bin\/true"/.test(l));
+    assert.ok(child && !child.startsWith(`${shell[1]} `), `the child's lines carry its own pid:\n${text}`);
+    assert.match(text, new RegExp(`^${shell[1]} +\\+\\+\\+ exited with 0 \\+\\+\\+$`, 'm'));
+  });
+}
+
 test.run();
