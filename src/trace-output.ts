@@ -189,7 +189,10 @@ export class TraceOutput {
     this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
     this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
     this.pairer = new CallPairer((call) => this.show(call), {
-      announceAfterNs: options.status ? null : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
+      // -ff in strace format: a file holds one task's lines, nothing comes between a call's
+      // start and its end there, and strace never splits a call in it.
+      announceAfterNs: options.status || (options.filePerTask && options.format === 'strace') ? null
+        : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
       maxPending: MAX_PENDING_CALLS,
       commOf: options.commOf,
       onLost: (tsNs, count) => {

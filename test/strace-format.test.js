@@ -152,4 +152,17 @@ for (const [name, backend] of [['ptrace', ['--ptrace']], ['bpf', ['--backend', '
   });
 }
 
+for (const [name, backend] of [['ptrace', ['--ptrace']], ['bpf', ['--backend', 'bpf']]]) {
+  test(`${name} backend: -ff files never split a call into unfinished and resumed (strace's)`, async () => {
+    const prefix = path.join(dir, `ff-whole-${name}`);
+    const run = await runTracer([...backend, '--format', 'strace', '-ff', '-o', prefix, '--', 'sh', '-c', 'sleep 0.2; exit 0']);
+    assert.is(run.status, 0, run.stderr);
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith(`ff-whole-${name}.`));
+    const text = files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
+    assert.match(text, /^clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=0, tv_nsec=200000000\}, 0x[0-9a-f]+\) += 0$/m, text);
+    assert.match(text, /^wait4\(-1, \[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) += \d+$/m, text);
+    assert.not.match(text, /unfinished|resumed/, text);
+  });
+}
+
 test.run();
