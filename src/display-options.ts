@@ -39,8 +39,8 @@ export interface DisplayOptions {
   relativeTime: boolean;
   callDuration: boolean;
   alwaysShowPid: boolean;
-  /** strace format to a file (-o FILE without -ff): the pid as a column, `4242  read(...`,
-   * on every line with -f, as strace writes it, instead of `[pid  4242] `. */
+  /** strace format, -f -o FILE (not -ff): the pid as a column on every line, `4242  read(...`,
+   * as strace writes it, instead of `[pid  4242] `. */
   pidColumn: boolean;
   /** -s: bytes of each string and buffer shown (paths are shown whole). */
   stringLimit: number;
@@ -119,7 +119,7 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number, failed: 
     relativeTime: cli.relativeTimestamps === true,
     callDuration: cli.syscallTimes === true,
     alwaysShowPid: cli.alwaysShowPid === true || (cli.followForks === 1 && output !== undefined),
-    pidColumn: output !== undefined && cli.followForks < 2,
+    pidColumn: output !== undefined && cli.followForks === 1,
     stack: cli.stack === true,
     paths: cli.path.length > 0 ? selectedPaths(cli.path) : undefined,
     status: statusFilter(cli, failed || cli.failedOnly === true),
