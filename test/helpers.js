@@ -82,6 +82,30 @@ function summary(stderr) {
 
 /** The lines of `expected` missing from `trace` (arrays of lines), matching in order. */
 function missingLines(expected, trace) {
+  // The corpus programs write strace's lines as a trace without -f shows them; ours follows
+  // children, and while another task runs a line starts with [pid N], whose presence depends on
+  // when the tracer learned of that task (the prefix is tested on its own).
+  // Likewise a call split into <unfinished ...> and <... resumed> when another task's line came
+  // between is joined again: where a line is split depends on timing, not on decoding. The
+  // padding before " = " differs between a whole line and a resumed one, so it is not compared.
+  const joined = [];
+  const open = new Map(); // pid -> index in joined of its unfinished call
+  for (const raw of trace) {
+    const [, pid = '', line] = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(raw);
+    const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (resumed && open.has(pid)) {
+      joined[open.get(pid)] += resumed[1];
+      open.delete(pid);
+    } else if (line.endsWith(' <unfinished ...>')) {
+      open.set(pid, joined.length);
+      joined.push(line.slice(0, -' <unfinished ...>'.length));
+    } else {
+      joined.push(line);
+    }
+  }
+  const unpadded = (line) => line.replace(/\) +=( |$)/, ') =$1');
+  trace = joined.map(unpadded);
+  expected = expected.map(unpadded);
   const missing = [];
   let at = 0;
   for (const line of expected) {
