@@ -1,4 +1,4 @@
-// bpftrace-ts [options] [-- command [args...]]; bpftrace-ts record ...; bpftrace-ts report FILE
+// bpftrace-ts [options] [-- command [args...]]; bpftrace-ts record ...; bpftrace-ts report FILE; bpftrace-ts diff A B
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addDisplayOptions, collect, displayOptions, MAX_STRING_LIMIT, PTRACE_MAX_STRING_LIMIT, type DisplayCli } from './display-options';
@@ -11,6 +11,7 @@ import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
 import { recordOptions } from './record';
 import { runReport } from './report';
+import { runDiff } from './diff';
 import { parseInjectSpec } from './inject-spec';
 import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
 import { FdTable } from './fd-table';
@@ -66,7 +67,8 @@ function program(): Command {
     .name('bpftrace-ts')
     .usage('[options] [-- command [args...]]')
     .description('Trace the system calls of a command, of running processes (-p) or of the whole host (-a), with eBPF.\n' +
-      'bpftrace-ts record -o FILE [options] ... writes the trace to a recording; bpftrace-ts report [options] FILE shows it.')
+      'bpftrace-ts record -o FILE [options] ... writes the trace to a recording; bpftrace-ts report [options] FILE shows it;\n' +
+      'bpftrace-ts diff A B compares two recordings.')
     .option('-p, --pid <list>', 'attach to these processes (comma-separated pids), all their threads')
     .option('-a, --all', 'trace every process on the host (never bpftrace-ts itself)')
     .option('-e, --expr <list>', 'syscalls to trace: names, globs (*stat*), classes (%file %network %process %memory %signal %ipc %desc ...), !name to exclude; inject=SPEC as --inject', collect, [])
@@ -250,6 +252,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const cli = program();
   try {
     if (argv[0] === 'report') return runReport(argv.slice(1));
+    if (argv[0] === 'diff') return runDiff(argv.slice(1));
     const recording = argv[0] === 'record';
     if (recording) {
       cli.name('bpftrace-ts record').usage('-o FILE [options] [-- command [args...]]')

@@ -83,7 +83,7 @@ function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
 
-function openRecording(file: string): { fd: number; reader: RecordingReader } {
+export function openRecording(file: string): { fd: number; reader: RecordingReader } {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

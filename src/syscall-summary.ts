@@ -10,7 +10,7 @@ import { syscallName } from './syscall-table';
 export type SummaryBy = 'process' | 'thread' | 'none';
 
 /** Latency statistics of one syscall in one group. */
-class SyscallStats {
+export class SyscallStats {
   calls = 0;
   errors = 0;
   totalNs = 0;
@@ -86,8 +86,9 @@ const HEADINGS = [
   ['', '', '', '(msec)', '(msec)', '(msec)', '(msec)', '(%)', '(msec)', '(msec)'],
 ];
 
-function row(cells: string[]): string {
-  return '   ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(WIDTHS[i]) : cell.padStart(WIDTHS[i]))).join(' ').trimEnd();
+/** A table row: the first cell left-aligned, the others right-aligned, in these widths. */
+export function row(cells: string[], widths: readonly number[] = WIDTHS): string {
+  return '   ' + cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' ').trimEnd();
 }
 
 export class SyscallSummary {
