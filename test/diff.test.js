@@ -11,12 +11,13 @@ const dir = tempDir();
 const config = path.join(dir, 'config');
 const recordings = {};
 
-/** Records open_config on `config`, present or not; the recording's path. */
-async function record(name, present) {
+/** Records open_config on `config` (twice from a shell if `shell`), present or not; the recording's path. */
+async function record(name, present, shell = false) {
   if (present) fs.writeFileSync(config, 'key=value\n');
   else fs.rmSync(config, { force: true });
   const file = path.join(dir, `${name}.bpt`);
-  const run = await runTracer(['record', '-o', file, '--', fixture('open_config'), config]);
+  const command = shell ? ['sh', '-c', `${fixture('open_config')} ${config}; ${fixture('open_config')} ${config}; true`] : [fixture('open_config'), config];
+  const run = await runTracer(['record', '-o', file, '--', ...command]);
   assert.is(run.status, 0, run.stderr);
   return file;
 }
@@ -85,6 +86,29 @@ test('two runs of the same deterministic program agree: exit 0', async () => {
   assert.is(parsed.agree, true);
   assert.ok(parsed.syscalls[0].rows.length > 0);
   assert.is(parsed.processes[0].firstDivergence, null);
+});
+
+test('several processes: matched by what they exec\'d, a table and a divergence each', async () => {
+  const shellPresent = await record('shell-present', true, true);
+  const shellAgain = await record('shell-again', true, true);
+  const shellMissing = await record('shell-missing', false, true);
+  const same = await runTracer(['diff', shellPresent, shellAgain]);
+  assert.is(same.status, 0, same.stdout + same.stderr);
+  const run = await runTracer(['diff', '--format', 'json', shellPresent, shellMissing]);
+  assert.is(run.status, 1, run.stderr);
+  const parsed = JSON.parse(run.stdout);
+  assert.equal(parsed.processes.map((p) => [p.a.program, p.b.program]), [['sh', 'sh'], ['open_config', 'open_config'], ['open_config', 'open_config']]);
+  assert.ok(parsed.processes.every((p) => p.a.pid !== p.b.pid));
+  assert.is(parsed.syscalls.length, 3);
+  assert.is(parsed.processes[0].firstDivergence, null, 'the shell ran the same calls');
+  for (const p of parsed.processes.slice(1)) {
+    assert.match(p.firstDivergence.hunk.find((l) => l[0] === '+'), /^\+openat\(AT_FDCWD, ".*", O_RDONLY\)\s+= -1 ENOENT/);
+    assert.is(p.furtherDifferences, 0);
+  }
+  for (const group of parsed.syscalls.slice(1)) {
+    const openat = group.rows.find((r) => r.syscall === 'openat');
+    assert.equal([openat.a.errors, openat.b.errors], [{}, { ENOENT: 1 }]);
+  }
 });
 
 test('a missing or corrupt recording: exit 2 and one line naming it', async () => {

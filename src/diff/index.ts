@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../usage-error';
 import { firstDivergence, unifiedHunk, type Divergence } from './divergence';
-import { loadCalls, type TracedProcess } from './load-calls';
+import { loadCalls, MAX_CALLS, type TracedProcess } from './load-calls';
 import { matchProcesses, type ProcessPair } from './match-processes';
 import { countsDiffer, renderChanges, syscallChanges, type SyscallChange } from './syscall-changes';
 
@@ -39,6 +39,8 @@ const who = (p: TracedProcess | null): { pid: number; program: string } | null =
 const label = (pair: ProcessPair): string =>
   `${(pair.a ?? pair.b)?.name.name ?? '?'} (${pair.a ? `pid ${pair.a.pid} in A` : 'not in A'}, ${pair.b ? `pid ${pair.b.pid} in B` : 'not in B'})`;
 
+const droppedCalls = (pair: ProcessPair): number => (pair.a?.dropped ?? 0) + (pair.b?.dropped ?? 0);
+
 function tables(pairs: ProcessPair[], as: TracedProcess[], bs: TracedProcess[]): TableGroup[] {
   if (as.length > 1 && bs.length > 1)
     return pairs.map((pair) => ({ ...pair, rows: syscallChanges(pair.a ? [pair.a] : [], pair.b ? [pair.b] : []) }));
@@ -54,15 +56,14 @@ function textReport(fileA: string, fileB: string, groups: TableGroup[], diffs: P
   for (const { pair, divergence } of diffs) {
     lines.push('', ` ${label(pair)}:`);
     const { first, further } = divergence;
-    if (!first) {
-      lines.push('   the same calls');
-      continue;
+    if (!first) lines.push('   the same calls');
+    else {
+      lines.push(`   first divergence at call ${first.aStart + 1 + first.lines.findIndex((l) => l[0] !== ' ')} of A:`);
+      lines.push(...unifiedHunk(first));
+      lines.push(`   ${further} further difference${further === 1 ? '' : 's'}`);
     }
-    lines.push(`   first divergence at call ${first.aStart + 1 + first.lines.findIndex((l) => l[0] !== ' ')} of A:`);
-    lines.push(...unifiedHunk(first));
-    lines.push(`   ${further} further difference${further === 1 ? '' : 's'}`);
-    const dropped = (pair.a?.dropped ?? 0) + (pair.b?.dropped ?? 0);
-    if (dropped > 0) lines.push(`   (compared up to the first ${pair.a?.calls.length ?? 0} calls; ${dropped} later calls not compared)`);
+    const dropped = droppedCalls(pair);
+    if (dropped > 0) lines.push(`   (${dropped} later calls past the first ${MAX_CALLS} of a recording were not compared)`);
   }
   return lines;
 }
@@ -75,6 +76,7 @@ function jsonReport(fileA: string, fileB: string, groups: TableGroup[], diffs: P
       a: who(pair.a), b: who(pair.b),
       firstDivergence: divergence.first && { aCall: divergence.first.aStart + 1, bCall: divergence.first.bStart + 1, hunk: unifiedHunk(divergence.first) },
       furtherDifferences: divergence.further,
+      droppedCalls: droppedCalls(pair),
     })),
   });
 }

@@ -9,11 +9,14 @@ import { ProgramName } from '../program-name';
 import { errnoOf } from '../raw-args';
 import { RecordingError, RecordingReader } from '../recording';
 import { openRecording } from '../report';
-import { NR_EXECVE, NR_EXECVEAT } from '../syscall-table';
+import { NR_EXECVE, NR_EXECVEAT, syscallName } from '../syscall-table';
 import { UserError } from '../usage-error';
 
-/** Calls kept per process: a longer process is compared up to there (said in the output). */
-export const MAX_CALLS_PER_PROCESS = 500_000;
+/** Calls kept of a recording (a few hundred bytes each): later ones are counted as dropped,
+ * and the processes are compared up to there (said in the output). */
+export const MAX_CALLS = 1_000_000;
+/** execve lines kept per process to match it by. */
+const MAX_EXECS = 16;
 /** Calls pending their exit, as a live trace bounds them. */
 const MAX_PENDING = 65_536;
 const STRING_LIMIT = 32;
@@ -36,7 +39,7 @@ export interface TracedProcess {
   /** The execve lines' keys: its program and arguments. */
   execs: string[];
   calls: DiffCall[];
-  /** Calls not kept past MAX_CALLS_PER_PROCESS. */
+  /** Calls not kept past MAX_CALLS. */
   dropped: number;
 }
 
@@ -45,17 +48,29 @@ export interface LoadedRecording {
   processes: TracedProcess[];
 }
 
-/** Pointers (0x...), struct times ({tv_sec=..., tv_nsec=...}) and the pid, masked. */
-export function callKey(line: string, pid: number): string {
-  return line
+/** Calls whose result is a process or thread id (or may be), and getrandom, whose bytes are random:
+ * what they return differs in every run. */
+const RUN_SPECIFIC_RESULT = new Set(['getpid', 'getppid', 'gettid', 'set_tid_address', 'fork', 'vfork', 'clone', 'clone3', 'wait4', 'waitid',
+  // rt_sigreturn returns what the interrupted call had returned.
+  'rt_sigreturn']);
+
+/** Pointers (0x...), struct times ({tv_sec=..., tv_nsec=...}), the pid and tid, pid results
+ * and random bytes, masked. */
+export function callKey(line: string, call: SyscallCall): string {
+  const name = syscallName(call.nr);
+  let key = line
     .replace(/0x[0-9a-f]+/g, '0x?')
     .replace(/(tv_sec|tv_nsec|tv_usec)=\d+/g, '$1=?')
-    .replace(new RegExp(`\\b${pid}\\b`, 'g'), 'PID');
+    .replace(new RegExp(`\\b(${call.pid}|${call.tid})\\b`, 'g'), 'PID');
+  if (RUN_SPECIFIC_RESULT.has(name)) key = key.replace(/ = \d+$/, ' = PID');
+  if (name === 'getrandom') key = key.replace(/^getrandom\("[^"]*"/, 'getrandom(?');
+  return key;
 }
 
 export function loadCalls(file: string): LoadedRecording {
   const { fd, reader } = openRecording(file);
   const processes = new Map<number, TracedProcess>();
+  let kept = 0;
   const strace = new StraceFormatter({
     stringLimit: STRING_LIMIT, hex: 'none', absoluteTime: 0, relativeTime: false, epochNsAtStart: () => 0,
     callDuration: false, pidPrefix: 'never',
@@ -69,12 +84,13 @@ export function loadCalls(file: string): LoadedRecording {
       processes.set(call.pid, process);
     }
     process.name.noteCall(call.comm, call.tid === call.pid);
-    const key = callKey(line, call.pid);
-    if (call.nr === NR_EXECVE || call.nr === NR_EXECVEAT) process.execs.push(key);
-    if (process.calls.length >= MAX_CALLS_PER_PROCESS) {
+    const key = callKey(line, call);
+    if ((call.nr === NR_EXECVE || call.nr === NR_EXECVEAT) && process.execs.length < MAX_EXECS) process.execs.push(key);
+    if (kept >= MAX_CALLS) {
       process.dropped++;
       return;
     }
+    kept++;
     const returned = call.state === 'returned' && call.ret !== null;
     process.calls.push({
       nr: call.nr, line, key, errno: returned ? errnoOf(call.nr, call.ret as number) : null, durNs: returned ? call.durNs : null,
