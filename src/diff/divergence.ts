@@ -7,11 +7,16 @@ export const CONTEXT_CALLS = 3;
 /** How far ahead a difference may end: beyond it the rest counts as one difference. */
 const RESYNC_WINDOW = 64;
 const RESYNC_RUN = 3;
+/** Calls shown of each side of the first difference; the rest are counted. */
+export const MAX_HUNK_CALLS = 20;
 
 export interface Hunk {
   /** Index of the hunk's first line in A's and in B's calls. */
   aStart: number;
   bStart: number;
+  /** Calls of A and of B the hunk covers (some may not be shown: MAX_HUNK_CALLS). */
+  aCount: number;
+  bCount: number;
   /** Lines of the hunk: ' ' context, '-' only in A, '+' only in B, then the strace line. */
   lines: string[];
 }
@@ -43,6 +48,13 @@ function resync(a: DiffCall[], b: DiffCall[], i: number, j: number): [number, nu
   return [a.length, b.length];
 }
 
+/** Calls from..to of one side, marked, at most MAX_HUNK_CALLS of them and a count of the rest. */
+function changed(calls: DiffCall[], from: number, to: number, mark: '-' | '+'): string[] {
+  const shown = calls.slice(from, Math.min(to, from + MAX_HUNK_CALLS)).map((c) => mark + c.line);
+  if (to - from > MAX_HUNK_CALLS) shown.push(`${mark}... ${to - from - MAX_HUNK_CALLS} more calls`);
+  return shown;
+}
+
 export function firstDivergence(a: DiffCall[], b: DiffCall[]): Divergence {
   let i = 0;
   let j = 0;
@@ -57,13 +69,14 @@ export function firstDivergence(a: DiffCall[], b: DiffCall[]): Divergence {
     const [ni, nj] = resync(a, b, i, j);
     if (first === null) {
       const before = Math.min(CONTEXT_CALLS, i);
+      const after = Math.min(CONTEXT_CALLS, a.length - ni);
       const lines = [
         ...a.slice(i - before, i).map((c) => ' ' + c.line),
-        ...a.slice(i, ni).map((c) => '-' + c.line),
-        ...b.slice(j, nj).map((c) => '+' + c.line),
-        ...a.slice(ni, ni + CONTEXT_CALLS).map((c) => ' ' + c.line),
+        ...changed(a, i, ni, '-'),
+        ...changed(b, j, nj, '+'),
+        ...a.slice(ni, ni + after).map((c) => ' ' + c.line),
       ];
-      first = { aStart: i - before, bStart: j - before, lines };
+      first = { aStart: i - before, bStart: j - before, aCount: before + ni - i + after, bCount: before + nj - j + after, lines };
     } else {
       further++;
     }
@@ -75,7 +88,7 @@ export function firstDivergence(a: DiffCall[], b: DiffCall[]): Divergence {
 
 /** The hunk as diff -u prints it, with its @@ line (1-based call numbers). */
 export function unifiedHunk(hunk: Hunk): string[] {
-  const aCount = hunk.lines.filter((l) => l[0] !== '+').length;
-  const bCount = hunk.lines.filter((l) => l[0] !== '-').length;
-  return [`@@ -${hunk.aStart + 1},${aCount} +${hunk.bStart + 1},${bCount} @@`, ...hunk.lines];
+  // diff -u numbers an empty range by the line before it.
+  const start = (at: number, count: number): number => (count === 0 ? at : at + 1);
+  return [`@@ -${start(hunk.aStart, hunk.aCount)},${hunk.aCount} +${start(hunk.bStart, hunk.bCount)},${hunk.bCount} @@`, ...hunk.lines];
 }
