@@ -71,7 +71,7 @@ const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(
 const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
-  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128,
+  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32,
 } as const;
 
 /** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
@@ -146,6 +146,9 @@ const RULES: Record<string, CaptureRule[]> = {
   sysinfo: [exit(0, 'struct', fixed(SIZEOF.sysinfo))],
   timerfd_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec))],
   getrusage: [exit(1, 'struct', fixed(SIZEOF.rusage))],
+  // A struct flock for the lock commands (F_SETLK's at the entry, F_GETLK's at the exit); the
+  // others pass a number, whose copy faults or is not shown (src/decode/captured.ts).
+  fcntl: [entry(2, 'struct', fixed(SIZEOF.flock)), exit(2, 'struct', fixed(SIZEOF.flock))],
 };
 
 /** Strings that are paths: printed whole, up to PATH_MAX, as strace prints them. */

@@ -9,6 +9,7 @@ import { hex as rawHex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
 import { HEX_BUFFERS } from './strace-args';
+import { FCNTL_GETLK, FCNTL_SETLK } from './fs';
 import { sockaddr } from './sockaddr';
 import * as structs from './structs';
 
@@ -99,8 +100,17 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'char *': structs.intOrBytes, // setsockopt and getsockopt values
 };
 
-/** Decoders that the argument's type alone does not pick. */
-const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string> = {
+/** fcntl's lock: what F_SETLK passes (the entry's copy), what F_GETLK returns (the exit's);
+ * other commands take no struct (their copy is of no address). */
+function fcntlLock(bytes: Uint8Array, atExit: boolean, call: SyscallCall): string | undefined {
+  const cmd = call.args?.[1] ?? -1;
+  if (atExit ? FCNTL_GETLK.has(cmd) : FCNTL_SETLK.has(cmd)) return structs.flock(bytes, atExit);
+  return undefined;
+}
+
+/** Decoders that the argument's type alone does not pick; undefined: the pointer. */
+const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call: SyscallCall) => string | undefined> = {
+  'fcntl.2': fcntlLock,
   'wait4.1': structs.waitStatus,
   'utimensat.2': structs.timespecPair,
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
@@ -121,7 +131,7 @@ function structText(call: SyscallCall, item: Capture): string | undefined {
   if (!info || UNUSED_STRUCTS[`${info.name}.${item.arg}`]?.(call)) return undefined;
   const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
   const decode = SYSCALL_DECODERS[`${info.name}.${item.arg}`] ?? TYPE_DECODERS[info.args[item.arg]?.type ?? ''];
-  return decode ? decode(item.data, atExit) : undefined;
+  return decode ? decode(item.data, atExit, call) : undefined;
 }
 
 /** Items shown as part of another item of the same argument: a msghdr's or an iovec array's. */

@@ -41,8 +41,11 @@ export function accessMode(value: number): Decoded {
 const F_SETFD = 2;
 const F_SETFL = 4;
 const F_SETSIG = 10;
-/** F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ forms take a struct flock's address. */
-const FCNTL_LOCKS = new Set([5, 6, 7, 36, 37, 38]);
+/** fcntl commands that return a struct flock (F_GETLK, F_OFD_GETLK) and that pass one
+ * (F_SETLK, F_SETLKW and their F_OFD_ forms). */
+export const FCNTL_GETLK = new Set([5, 36]);
+export const FCNTL_SETLK = new Set([6, 7, 37, 38]);
+const FCNTL_LOCKS = new Set([...FCNTL_GETLK, ...FCNTL_SETLK]);
 
 /** fcntl(2)'s third argument by command: descriptor flags, file status flags, a signal; a
  * number for the others (F_DUPFD's lowest fd, F_SETOWN's pid), a lock's address in hex. */

@@ -81,6 +81,20 @@ export function openHow(bytes: Uint8Array): string {
   return `{flags=${openFlags(Number(f.u64(0) & 0xffffffffn)).strace}, mode=0${f.u64(8).toString(8)}, resolve=0x${f.u64(16).toString(16)}}`;
 }
 
+/** An enumeration field as strace prints it: its name, or the value in hex and a comment naming the unknown. */
+function xval(table: Parameters<typeof enumName>[0], value: number, unknown: string): string {
+  return enumName(table, value) ?? `0x${value.toString(16)} /* ${unknown} */`;
+}
+
+/** struct flock: what F_SETLK and the like pass; with getlk, what F_GETLK returns (and l_pid). */
+export function flock(bytes: Uint8Array, getlk: boolean): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 32)) return '{...}';
+  const pid = getlk ? `, l_pid=${f.s32(24)}` : '';
+  return `{l_type=${xval('lock_type', f.u16(0), 'F_???')}, l_whence=${xval('seek_whence', f.u16(2), 'SEEK_???')}, ` +
+    `l_start=${f.s64(8)}, l_len=${f.s64(16)}${pid}}`;
+}
+
 // --- time ---
 
 const UTIME_NOW = (1n << 30n) - 1n;

@@ -38,6 +38,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'SEEK_',
     entries: [['SEEK_SET', 0], ['SEEK_CUR', 1], ['SEEK_END', 2], ['SEEK_DATA', 3], ['SEEK_HOLE', 4]],
   },
+  lock_type: {
+    kind: 'enum', prefix: 'F_',
+    entries: [['F_RDLCK', 0], ['F_WRLCK', 1], ['F_UNLCK', 2], ['F_EXLCK', 4], ['F_SHLCK', 8]],
+  },
   mmap_prot: {
     kind: 'flags', prefix: 'PROT_',
     entries: [['PROT_READ', 0x1], ['PROT_WRITE', 0x2], ['PROT_EXEC', 0x4], ['PROT_SEM', 0x8], ['PROT_GROWSDOWN', 0x1000000], ['PROT_GROWSUP', 0x2000000]],
