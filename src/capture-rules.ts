@@ -139,6 +139,9 @@ const RULES: Record<string, CaptureRule[]> = {
   epoll_pwait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event)],
   rt_sigaction: [entry(1, 'struct', fixed(SIZEOF.kernel_sigaction)), exit(2, 'struct', fixed(SIZEOF.kernel_sigaction))],
   rt_sigprocmask: [entry(1, 'struct', fixed(SIZEOF.sigset)), exit(2, 'struct', fixed(SIZEOF.sigset))],
+  // gid_t arrays: what the program passes, what the kernel returns (the result's count).
+  getgroups: [exit(1, 'struct', lengthRet(4))],
+  setgroups: [entry(1, 'struct', lengthArg(0, 4))],
   rt_sigpending: [exit(0, 'struct', fixed(SIZEOF.sigset))],
   wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],

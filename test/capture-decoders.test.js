@@ -87,6 +87,11 @@ test('structs: stat of a device, a short copy, timespecs, signal sets, wait stat
   assert.is(structs.waitStatus(bytes(...le32(0x137f))), '[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]');
   assert.is(structs.fdPair(bytes(...le32(-1), ...le32(4))), '[-1, 4]');
   assert.is(structs.rlimit(bytes(...le64(-1), ...le64(1000))), '{rlim_cur=RLIM64_INFINITY, rlim_max=1000}');
+  assert.is(structs.gids(bytes(...le32(0), ...le32(-1)), 2, 32), '[0, -1]', '(gid_t)-1 as strace writes it');
+  assert.is(structs.gids(bytes(...le32(0), ...le32(1), ...le32(2)), 3, 2), '[0, 1, ...]', 'cut at -s elements');
+  assert.is(structs.gids(bytes(...le32(7)), 2, 32), '[7, ...]', 'a copy cut short shows no garbage');
+  assert.is(structs.gids(new Uint8Array(0), -1, 32), undefined, 'a count no call accepts: the pointer');
+  assert.is(structs.gids(new Uint8Array(0), 65537, 32), undefined);
   assert.is(structs.pollfds(bytes(...le32(3), 1, 0, 0, 0, ...le32(4), 4, 0, 4, 0), true), '[{fd=4, revents=POLLOUT}]');
 });
 

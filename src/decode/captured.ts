@@ -134,6 +134,12 @@ function structText(call: SyscallCall, item: Capture): string | undefined {
   return decode ? decode(item.data, atExit, call) : undefined;
 }
 
+/** gid_t arrays by syscall: how many elements the call has (setgroups passes, getgroups returns). */
+const GROUP_COUNTS: Record<string, (call: SyscallCall) => number> = {
+  getgroups: (call) => call.ret ?? 0,
+  setgroups: (call) => (call.args?.[0] ?? 0) | 0,
+};
+
 /** Items shown as part of another item of the same argument: a msghdr's or an iovec array's. */
 const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL]);
 
@@ -191,6 +197,8 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
         const moved = atExit ? call.ret ?? 0 : Number.MAX_SAFE_INTEGER;
         return structs.iovecs(item.data, data?.data ?? null, moved, limit, (bytes, cut) => quoteBytes(bytes, cut, hex));
       }
+      const groups = GROUP_COUNTS[syscallInfo(call.nr)?.name ?? '']?.(call);
+      if (groups !== undefined) return structs.gids(item.data, groups, limit);
       return structText(call, item);
     }
   }

@@ -185,6 +185,23 @@ export function cloneArgs(bytes: Uint8Array): string {
     `stack=${hexBig(f.u64(40))}, stack_size=0x${f.u64(48).toString(16)}, ...}`;
 }
 
+/** NGROUPS_MAX: strace shows a longer gid_t array as its address. */
+const NGROUPS_MAX = 65536;
+
+/** A gid_t array of count elements (getgroups, setgroups): [0, 4, -1], the first `limit` (-s)
+ * of them and `...` after; undefined (the pointer) for a count no call accepts. */
+export function gids(bytes: Uint8Array, count: number, limit: number): string | undefined {
+  if (count < 0 || count > NGROUPS_MAX) return undefined;
+  const f = new Fields(bytes);
+  const items: string[] = [];
+  for (let i = 0; i < count && i < limit && f.has(i * 4, 4); i++) {
+    const gid = f.u32(i * 4);
+    items.push(gid === 0xffffffff ? '-1' : String(gid));
+  }
+  if (items.length < count) items.push('...');
+  return `[${items.join(', ')}]`;
+}
+
 // --- signals ---
 
 /** A signal set: [INT TERM], or ~[...] of what is not in it when that is shorter. */
