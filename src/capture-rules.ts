@@ -142,6 +142,8 @@ const RULES: Record<string, CaptureRule[]> = {
   // gid_t arrays: what the program passes, what the kernel returns (the result's count).
   getgroups: [exit(1, 'struct', lengthRet(4))],
   setgroups: [entry(1, 'struct', lengthArg(0, 4))],
+  // An int for the requests src/decode/captured.ts names (FIONBIO's [1], FIONREAD's [3]).
+  ioctl: [entry(2, 'struct', fixed(SIZEOF.int)), exit(2, 'struct', fixed(SIZEOF.int))],
   rt_sigpending: [exit(0, 'struct', fixed(SIZEOF.sigset))],
   wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],

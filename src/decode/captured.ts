@@ -10,6 +10,7 @@ import { syscallInfo } from '../syscall-table';
 import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
 import { HEX_BUFFERS } from './strace-args';
 import { FCNTL_GETLK, FCNTL_SETLK } from './fs';
+import { enumName } from './symbols';
 import { sockaddr } from './sockaddr';
 import * as structs from './structs';
 
@@ -108,9 +109,21 @@ function fcntlLock(bytes: Uint8Array, atExit: boolean, call: SyscallCall): strin
   return undefined;
 }
 
+/** ioctl requests whose argument is an int the program passes, and one the kernel returns. */
+const IOCTL_INT_IN = new Set(['FIONBIO', 'FIOASYNC']);
+const IOCTL_INT_OUT = new Set(['FIONREAD']);
+
+/** ioctl's int argument, [1], for the requests above; the pointer for the others. */
+function ioctlInt(bytes: Uint8Array, atExit: boolean, call: SyscallCall): string | undefined {
+  const request = enumName('ioctl_request', (call.args?.[1] ?? -1) >>> 0) ?? '';
+  if (!(atExit ? IOCTL_INT_OUT : IOCTL_INT_IN).has(request) || bytes.length < 4) return undefined;
+  return `[${new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true)}]`;
+}
+
 /** Decoders that the argument's type alone does not pick; undefined: the pointer. */
 const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call: SyscallCall) => string | undefined> = {
   'fcntl.2': fcntlLock,
+  'ioctl.2': ioctlInt,
   'wait4.1': structs.waitStatus,
   'utimensat.2': structs.timespecPair,
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
