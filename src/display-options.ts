@@ -110,6 +110,8 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number, failed: 
   if (cli.format !== 'strace' && cli.alwaysShowPid)
     throw new UsageError('--always-show-pid goes with --format strace (perf and JSON show the thread on every line)');
   if (cli.followForks >= 2 && output === undefined) throw new UsageError('-ff writes one file per process: give -o FILE, the name they start with');
+  // strace's condition for its pid column: an explicit -f (not -ff) with -o.
+  const pidColumn = output !== undefined && cli.followForks === 1;
   return {
     format: cli.format as OutputFormat,
     stringLimit: stringLimit(cli.stringLimit, maxStringLimit),
@@ -118,8 +120,8 @@ export function displayOptions(cli: DisplayCli, maxStringLimit: number, failed: 
     absoluteTime: cli.absoluteTimestamps,
     relativeTime: cli.relativeTimestamps === true,
     callDuration: cli.syscallTimes === true,
-    alwaysShowPid: cli.alwaysShowPid === true || (cli.followForks === 1 && output !== undefined),
-    pidColumn: output !== undefined && cli.followForks === 1,
+    alwaysShowPid: cli.alwaysShowPid === true || pidColumn,
+    pidColumn,
     stack: cli.stack === true,
     paths: cli.path.length > 0 ? selectedPaths(cli.path) : undefined,
     status: statusFilter(cli, failed || cli.failedOnly === true),

@@ -127,6 +127,9 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
   }
 }
 
+/** The signals that stop a trace as Ctrl-C does. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export function runTrace(options: TraceOptions): Promise<number> {
   const sink = openLineSink(options.output, options.filePerTask);
   let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
@@ -188,7 +191,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       }
     };
     const onEnd = (end: SessionEnd): void => {
-      for (const signal of stopSignals) process.off(signal, stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       try {
         recorder?.close({ lostEvents: end.lostEvents, endReason: end.reason, exitCode: end.exitCode ?? -1,
           signal: end.signal ?? '', endUnixNs: Date.now() * 1e6 });
@@ -241,8 +244,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     // Heard from before the attach: a Ctrl-C while it is under way stops the trace once the
     // session exists (the handlers run on the event loop, after startSession returns) instead of
     // killing the tracer with the default action.
-    const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const signal of stopSignals) process.on(signal, stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
     try {
       ({ session, started } = startSession(options, spec, onBatch, onEnd));
       attachMode = started.attachMode;
@@ -250,7 +252,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       childPid = started.childPid;
       epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
-      for (const signal of stopSignals) process.off(signal, stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       sink.close();
       throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
     }

@@ -5,7 +5,7 @@ import { accessMode, dirfd, fcntlArg, fileMode, openFlags, statxFlags, statxMask
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
 import { clockId, cloneFlags } from './process';
-import { enumDecoder, flagsDecoder, type ArgDecoder } from './symbols';
+import { enumDecoder, flagsDecoder, userOrGroupIdText, type ArgDecoder } from './symbols';
 
 const atFlags = flagsDecoder('at_flags');
 const faccessatFlags = flagsDecoder('faccessat_flags');
@@ -107,7 +107,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
 const ID_TYPE = /^(uid_t|gid_t)$/;
 const userOrGroupId: ArgDecoder = (value) => {
   const id = value >>> 0;
-  return { strace: id === 0xffffffff ? '-1' : String(id), perf: String(id) };
+  return { strace: userOrGroupIdText(id), perf: String(id) };
 };
 
 const byNumber = new Map<number, readonly (ArgDecoder | undefined)[]>();

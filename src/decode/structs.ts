@@ -1,7 +1,7 @@
 // Structs copied from the traced program (x86_64 layouts), printed as strace prints them:
 // {st_mode=S_IFREG|0644, st_size=2996, ...}, {tv_sec=1, tv_nsec=0}, [{fd=3, events=POLLIN}].
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
-import { enumName, flags, type Decoded } from './symbols';
+import { enumName, flags, userOrGroupIdText, type Decoded } from './symbols';
 import { openFlags, statxMask } from './fs';
 import { cloneFlags } from './process';
 
@@ -195,8 +195,7 @@ export function gids(bytes: Uint8Array, count: number, limit: number): string | 
   const f = new Fields(bytes);
   const items: string[] = [];
   for (let i = 0; i < count && i < limit && f.has(i * 4, 4); i++) {
-    const gid = f.u32(i * 4);
-    items.push(gid === 0xffffffff ? '-1' : String(gid));
+    items.push(userOrGroupIdText(f.u32(i * 4)));
   }
   if (items.length < count) items.push('...');
   return `[${items.join(', ')}]`;

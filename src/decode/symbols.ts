@@ -79,3 +79,8 @@ export function enumWithFlags(enumTable: FlagTableName, mask: number, flagTable:
   const extra = flags(flagTable, rest);
   return { strace: `${kind.strace}|${extra.strace}`, perf: `${kind.perf}|${extra.perf}` };
 }
+
+/** A uid_t or gid_t as strace writes it: (uid_t)-1, "none" or "leave unchanged", as -1. */
+export function userOrGroupIdText(id: number): string {
+  return id === 0xffffffff ? '-1' : String(id);
+}

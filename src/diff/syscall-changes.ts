@@ -42,7 +42,9 @@ function count(map: Map<number, [Side, Side]>, processes: TracedProcess[], index
         continue;
       }
       side.stats.add(call.durNs, call.errno !== null);
-      if (call.errno !== null) side.errnos.set(errnoName(call.errno), (side.errnos.get(errnoName(call.errno)) ?? 0) + 1);
+      if (call.errno === null) continue;
+      const name = errnoName(call.errno);
+      side.errnos.set(name, (side.errnos.get(name) ?? 0) + 1);
     }
   }
 }
