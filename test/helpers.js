@@ -6,7 +6,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
-const TRACER = path.join(ROOT, 'bin', 'bpftrace-ts');
+// The command under test: this checkout's, or one installed from the packed tarball (the kernel
+// matrix's VMs install it, as a user would, and set this variable).
+const TRACER = process.env.BPFTRACE_TS_UNDER_TEST || path.join(ROOT, 'bin', 'bpftrace-ts');
 const FIXTURE_BUILD = path.join(ROOT, 'test', 'build');
 
 /** Compiler flags of a fixture whose stacks are walked (-k): frame pointers, no inlining. */

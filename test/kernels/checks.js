@@ -1,6 +1,7 @@
 // The kernel matrix's checks: scripts/kernel-matrix boots each kernel in a VM and runs these
 // there. Every eBPF mode on the running kernel, each asserting that it ran on the eBPF
-// backend (a silent fall back to ptrace would pass most checks), then --ptrace once.
+// backend (a silent fall back to ptrace would pass most checks), then --ptrace once. The VMs
+// run them with the command installed from the packed tarball (BPFTRACE_TS_UNDER_TEST).
 //
 //   node test/kernels/checks.js [NAME...]    all checks, or those named
 //   node test/kernels/checks.js --build-only builds the fixtures (the VMs' root is read-only)
@@ -8,7 +9,7 @@
 // One line per check: "ok NAME (seconds)" or "FAIL NAME: why", then what the kernel loaded
 // ("kernel-matrix: loaded ...") and "kernel-matrix: checks done (N failed)".
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -74,6 +75,19 @@ async function attachedTracer(args) {
 const exited = (child) => new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
 const CHECKS = {
+  /** The command is the one installed from the packed tarball, on a host without build tools. */
+  package() {
+    const installed = process.env.BPFTRACE_TS_UNDER_TEST;
+    check(installed, 'no installed package under test (scripts/kernel-matrix installs the packed tarball)');
+    const present = ['clang', 'cmake', 'bpftool', 'cc', 'make'].filter((tool) =>
+      spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+    check(present.length === 0, `build tools still on PATH: ${present.join(', ')}`);
+    const libraries = ['libbpf.so.1', 'libelf.so.1'].filter((name) => fs.existsSync(path.join('/usr/lib/x86_64-linux-gnu', name)));
+    check(libraries.length === 0, `shared libraries still installed: ${libraries.join(', ')}`);
+    const root = path.join(path.dirname(fs.realpathSync(installed)), '..');
+    const needed = execFileSync('ldd', [path.join(root, 'prebuilds', 'linux-x64', 'node.napi.glibc.node')], { encoding: 'utf8' });
+    check(!/lib(bpf|elf|z)\.so/.test(needed), `the installed addon needs shared libraries: ${needed}`);
+  },
   async load() {
     const run = await traceBpf(['-v', '--', 'true']);
     isTpBtf(run.stderr);
