@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config cmake g++ make patch
   # the kernel matrix of `npm test` (scripts/kernel-matrix): Debian's kernels booted in qemu
-  qemu-system-x86 busybox-static cpio kmod xz-utils)
+  qemu-system-x86 busybox-static cpio kmod xz-utils
+  # the differential test against strace (scripts/strace-diff) and the programs it traces
+  strace python3 perl git sqlite3 jq gzip tar findutils grep sed mawk procps)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
