@@ -9,7 +9,7 @@ import { argDecoders } from './decode/arg-decoders';
 import type { FdTable } from './fd-table';
 import { captureRules } from './capture-rules';
 import { argSpecs, formatReturn, formatValue, hex, tamperingNote } from './raw-args';
-import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount } from './decode/strace-args';
+import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount, splitArgs } from './decode/strace-args';
 import { umaskValue } from './decode/fs';
 import { syscallName } from './syscall-table';
 import { RelativeClock, wallClock, type TimeOptions } from './time-column';
@@ -81,8 +81,9 @@ export class StraceFormatter {
         const captured = capturedArgs(call, this.options);
         const count = argSpecs(call.nr).length;
         const split = call.args === null ? count : call.announced ? outputSplit(call.nr, count) : 0;
+        const shaped = splitArgs(call, captured.args);
         // Arguments show the descriptors as they were before the call, the result as after.
-        const argText = this.argText(call, split, count, false, captured.args);
+        const argText = shaped ? (call.announced ? shaped.exit : shaped.entry + shaped.exit) : this.argText(call, split, count, false, captured.args);
         const fds = this.options.fds;
         fds?.update(call);
         const ret = call.ret ?? 0;
@@ -147,6 +148,8 @@ export class StraceFormatter {
   /** The arguments known before the call returns: up to the first the kernel writes, then
    * ", " when more follow (strace's `read(0,  <unfinished ...>`). */
   private unfinishedArgs(call: SyscallCall): string {
+    const shaped = splitArgs(call, capturedArgs(call, this.options).args);
+    if (shaped) return shaped.entry;
     const count = argSpecs(call.nr).length;
     const split = outputSplit(call.nr, count);
     return this.argText(call, 0, split, split < count);

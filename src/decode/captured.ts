@@ -76,7 +76,7 @@ function stringArray(data: Uint8Array, truncated: boolean, limit: number, hex: H
   return `[${items.join(', ')}]`;
 }
 
-const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string> = {
+const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => string | undefined> = {
   'struct stat *': structs.stat,
   'struct statx *': structs.statx,
   'struct open_how *': structs.openHow,

@@ -1,8 +1,13 @@
 // Where strace shows a syscall's arguments differently from their raw registers: arguments it
 // leaves out because the call ignores them (openat's mode without O_CREAT, futex's unused
 // ones), and numbers it writes in hex (mmap offsets, addresses passed as integers).
+import type { SyscallCall } from '../call-pairer';
+import { bpftrace_ts } from '../generated/batch';
+import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { openFlags } from './fs';
+import { cloneFlags } from './process';
+import { clone3Result, clone3WritesBack } from './structs';
 
 const O_CREAT = 0o100;
 const O_TMPFILE_BIT = 0o20000000;
@@ -59,4 +64,59 @@ export function isOctalReturn(nr: number): boolean {
 /** Results strace writes in hex. */
 export function isHexReturn(nr: number, args: readonly number[] | null): boolean {
   return args !== null && syscallInfo(nr)?.name === 'fcntl' && (args[1] === F_GETFL || args[1] === F_GETFD);
+}
+
+/** A call whose argument list strace writes in a shape of its own: what it prints at the entry
+ * (shown before `<unfinished ...>`) and what it adds at the exit (after `resumed>`). */
+export interface SplitArgs {
+  entry: string;
+  exit: string;
+}
+
+const { CaptureFlag } = bpftrace_ts;
+const CLONE_PIDFD = 0x1000;
+const CLONE_SETTLS = 0x80000;
+const CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000;
+const CLONE_CHILD_SETTID = 0x1000000;
+const CSIGNAL = 0xff;
+
+const address = (value: number): string => (value === 0 ? 'NULL' : '0x' + hex(value));
+
+/** clone(flags, stack, parent_tid, child_tid, tls) as strace names its arguments:
+ * clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...).
+ * parent_tid is what the kernel stored there: the id the call returns. */
+function cloneArgs(args: readonly number[], ret: number | null): SplitArgs {
+  const flagBits = args[0] & ~CSIGNAL;
+  const entry = `child_stack=${address(args[1])}, flags=${cloneFlags(args[0]).strace}`;
+  let exit = '';
+  if (flagBits & (CLONE_PARENT_SETTID | CLONE_PIDFD))
+    exit += `, parent_tid=${flagBits & CLONE_PARENT_SETTID && ret !== null && ret > 0 ? `[${ret}]` : address(args[2])}`;
+  if (flagBits & CLONE_SETTLS) exit += `, tls=${address(args[4])}`;
+  if (flagBits & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) exit += `, child_tidptr=${address(args[3])}`;
+  return { entry, exit };
+}
+
+/** clone3(args, size): the struct at the entry and, when the kernel writes into it, what it
+ * wrote (` => {parent_tid=[N]}`) at the exit; then the size. */
+function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[], bytes: Uint8Array | undefined): SplitArgs {
+  const args = call.args ?? [];
+  const struct = captured[0] ?? address(args[0]);
+  const size = String(args[1]);
+  if (!bytes || !clone3WritesBack(bytes)) return { entry: `${struct}, ${size}`, exit: '' };
+  const written = call.state === 'returned' && call.ret !== null && call.ret > 0 ? clone3Result(bytes, call.ret) : undefined;
+  return { entry: struct, exit: `${written ? ` => ${written}` : ''}, ${size}` };
+}
+
+/** The split argument list of the calls strace writes in their own shape; undefined for the rest. */
+export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[]): SplitArgs | undefined {
+  if (!call.args) return undefined;
+  switch (syscallInfo(call.nr)?.name) {
+    case 'clone':
+      return cloneArgs(call.args, call.state === 'returned' ? call.ret : null);
+    case 'clone3':
+      return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
+    default:
+      return undefined;
+  }
 }

@@ -3,7 +3,7 @@
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
 import { enumName, flags, userOrGroupIdText, type Decoded } from './symbols';
 import { openFlags, statxMask } from './fs';
-import { cloneFlags } from './process';
+import { FLAG_TABLES } from '../generated/flag-tables';
 
 /** Little-endian reads that say when the bytes ran out. */
 class Fields {
@@ -175,14 +175,59 @@ export function waitStatus(bytes: Uint8Array): string {
   return `[{WIFSIGNALED(s) && WTERMSIG(s) == ${signal(status & 0x7f)}${status & 0x80 ? ' && WCOREDUMP(s)' : ''}}]`;
 }
 
-/** clone3's struct clone_args: the flags, the exit signal, the stack. */
-export function cloneArgs(bytes: Uint8Array): string {
+const CLONE_PIDFD = 0x1000n;
+const CLONE_SETTLS = 0x80000n;
+const CLONE_PARENT_SETTID = 0x100000n;
+const CLONE_CHILD_CLEARTID = 0x200000n;
+const CLONE_CHILD_SETTID = 0x1000000n;
+const CLONE_INTO_CGROUP = 0x200000000n;
+
+/** clone3's 64-bit flags: the clone_flags table's names, the bits above 32 included. */
+function clone3Flags(value: bigint): string {
+  const names: string[] = [];
+  let rest = value;
+  for (const [name, bit] of FLAG_TABLES.clone_flags.entries) {
+    const b = BigInt(bit);
+    if (b !== 0n && (rest & b) === b) {
+      names.push(name);
+      rest &= ~b;
+    }
+  }
+  if (rest !== 0n) names.push('0x' + rest.toString(16));
+  return names.length ? names.join('|') : '0';
+}
+
+/** clone3's struct clone_args as strace 6.1 prints it at the entry: the fields the flags use. */
+export function cloneArgs(bytes: Uint8Array): string | undefined {
   const f = new Fields(bytes);
-  if (!f.has(0, 64)) return '{...}';
-  const flagsText = cloneFlags(Number(f.u64(0) & 0xffffffffn)).strace;
-  const exitSignal = Number(f.u64(32));
-  return `{flags=${flagsText}, exit_signal=${exitSignal ? enumName('signals', exitSignal) ?? exitSignal : 0}, ` +
-    `stack=${hexBig(f.u64(40))}, stack_size=0x${f.u64(48).toString(16)}, ...}`;
+  if (!f.has(0, 64)) return undefined; // shorter than clone_args' first version: the pointer
+  const flagsValue = f.u64(0);
+  const parts = [`flags=${clone3Flags(flagsValue)}`];
+  if (flagsValue & CLONE_PIDFD) parts.push(`pidfd=${hexBig(f.u64(8))}`);
+  if (flagsValue & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) parts.push(`child_tid=${hexBig(f.u64(16))}`);
+  if (flagsValue & CLONE_PARENT_SETTID) parts.push(`parent_tid=${hexBig(f.u64(24))}`);
+  const exitSignal = f.u64(32);
+  parts.push(`exit_signal=${exitSignal < 0x7fffffffn ? (exitSignal === 0n ? '0' : enumName('signals', Number(exitSignal)) ?? String(exitSignal)) : exitSignal}`);
+  const stackSize = f.u64(48);
+  parts.push(`stack=${hexBig(f.u64(40))}`, `stack_size=${stackSize === 0n ? '0' : '0x' + stackSize.toString(16)}`);
+  if (flagsValue & CLONE_SETTLS) parts.push(`tls=${hexBig(f.u64(56))}`);
+  if (f.has(64, 16) && (f.u64(64) !== 0n || f.u64(72) !== 0n)) parts.push(`set_tid=${hexBig(f.u64(64))}`, `set_tid_size=${f.u64(72)}`);
+  if (f.has(80, 8) && (f.u64(80) !== 0n || flagsValue & CLONE_INTO_CGROUP)) parts.push(`cgroup=${f.u64(80)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** Whether strace prints clone3's struct again after the call (` => {parent_tid=[N]}`). */
+export function clone3WritesBack(bytes: Uint8Array): boolean {
+  const f = new Fields(bytes);
+  return f.has(0, 64) && (f.u64(0) & (CLONE_PIDFD | CLONE_PARENT_SETTID)) !== 0n;
+}
+
+/** What clone3 wrote into the program's memory, as strace reads it back: the child's tid in
+ * parent_tid (the kernel stores there the id it returns); a pidfd is not copied: undefined. */
+export function clone3Result(bytes: Uint8Array, ret: number): string | undefined {
+  const f = new Fields(bytes);
+  if (!f.has(0, 64) || (f.u64(0) & CLONE_PIDFD) !== 0n || ret <= 0) return undefined;
+  return `{parent_tid=[${ret}]}`;
 }
 
 /** NGROUPS_MAX: strace shows a longer gid_t array as its address. */
