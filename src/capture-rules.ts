@@ -71,8 +71,10 @@ const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(
 const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
-  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32,
+  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
 } as const;
+/** The CPU mask bytes strace reads of sched_*affinity (its cpuset size: 1024 CPUs). */
+const CPUSET_MAX = 128;
 
 /** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
  * them at the entry or writes them at the exit; at most FD_SETSIZE (1024) fds are shown. */
@@ -155,6 +157,12 @@ const RULES: Record<string, CaptureRule[]> = {
   // A struct flock for the lock commands (F_SETLK's at the entry, F_GETLK's at the exit); the
   // others pass a number, whose copy faults or is not shown (src/decode/captured.ts).
   fcntl: [entry(2, 'struct', fixed(SIZEOF.flock)), exit(2, 'struct', fixed(SIZEOF.flock))],
+  statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
+  fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
+  // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).
+  sched_setaffinity: [entry(2, 'struct', lengthArg(1), CPUSET_MAX)],
+  sched_getaffinity: [exit(2, 'struct', lengthRet(), CPUSET_MAX)],
+  sigaltstack: [entry(0, 'struct', fixed(SIZEOF.stack_t)), exit(1, 'struct', fixed(SIZEOF.stack_t))],
 };
 
 /** Strings that are paths: printed whole, up to PATH_MAX, as strace prints them. */

@@ -9,7 +9,7 @@ import { argDecoders } from './decode/arg-decoders';
 import type { FdTable } from './fd-table';
 import { captureRules } from './capture-rules';
 import { argSpecs, formatReturn, formatValue, hex, tamperingNote } from './raw-args';
-import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount, splitArgs } from './decode/strace-args';
+import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount, splitArgs, straceArgText } from './decode/strace-args';
 import { umaskValue } from './decode/fs';
 import { syscallName } from './syscall-table';
 import { RelativeClock, wallClock, type TimeOptions } from './time-column';
@@ -165,7 +165,7 @@ export class StraceFormatter {
     const parts: string[] = [];
     const shown = shownArgCount(call.nr, args, specs.length);
     for (let i = from; i < to && i < shown; i++) {
-      let text = texts[i] ?? decoders[i]?.(args[i], args).strace ?? (args[i] === 0 && specs[i].kind === 'hex' ? '0' : isHexArg(call.nr, i) && args[i] !== 0 ? '0x' + hex(args[i]) : formatValue(specs[i].kind, args[i]));
+      let text = texts[i] ?? straceArgText(call.nr, i, args) ?? decoders[i]?.(args[i], args).strace ?? (args[i] === 0 && specs[i].kind === 'hex' ? '0' : isHexArg(call.nr, i) && args[i] !== 0 ? '0x' + hex(args[i]) : formatValue(specs[i].kind, args[i]));
       if (this.options.fds) text += this.options.fds.argumentAnnotation(call.pid, specs[i].name, args[i]);
       parts.push(text);
     }

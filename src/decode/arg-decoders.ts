@@ -36,7 +36,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   statx: { dfd: dirfd, flags: statxFlags, mask: statxMask },
   unlinkat: { dfd: dirfd, flag: atFlags },
   renameat: { olddfd: dirfd, newdfd: dirfd },
-  renameat2: { olddfd: dirfd, newdfd: dirfd },
+  renameat2: { olddfd: dirfd, newdfd: dirfd, flags: flagsDecoder('rename_flags') },
   linkat: { olddfd: dirfd, newdfd: dirfd, flags: atFlags },
   symlinkat: { newdfd: dirfd },
   readlinkat: { dfd: dirfd },

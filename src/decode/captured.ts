@@ -99,6 +99,9 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'struct epoll_event *': (b, atExit) => structs.epollEvents(b, atExit),
   'struct sockaddr *': sockaddr,
   'char *': structs.intOrBytes, // setsockopt and getsockopt values
+  'struct statfs *': structs.statfs,
+  'const stack_t *': structs.stackT,
+  'stack_t *': structs.stackT,
 };
 
 /** fcntl's lock: what F_SETLK passes (the entry's copy), what F_GETLK returns (the exit's);
@@ -126,6 +129,8 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call
   'ioctl.2': ioctlInt,
   'wait4.1': structs.waitStatus,
   'utimensat.2': structs.timespecPair,
+  'sched_setaffinity.2': (bytes, _atExit, call) => structs.cpuSet(bytes, call.args?.[1] ?? 0),
+  'sched_getaffinity.2': (bytes, _atExit, call) => structs.cpuSet(bytes, call.ret ?? 0),
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
   'recvmsg.1': structs.msghdrNamelen,
 };

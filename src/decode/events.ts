@@ -13,7 +13,12 @@ export function futexOp(value: number): Decoded {
   return { strace: [`${op}_PRIVATE`, ...others].join('|'), perf: decoded.perf };
 }
 
+/** Requests strace knows under several names, which it lists all. */
+const IOCTL_ALIASES: Record<string, string> = { FICLONE: 'BTRFS_IOC_CLONE or FICLONE' };
+
 /** An ioctl request by name when it is a common one, else in hex as the kernel defines them. */
 export function ioctlRequest(value: number): Decoded {
-  return same(enumName('ioctl_request', value >>> 0) ?? hex(value >>> 0));
+  const name = enumName('ioctl_request', value >>> 0);
+  if (name === undefined) return same(hex(value >>> 0));
+  return { strace: IOCTL_ALIASES[name] ?? name, perf: name };
 }

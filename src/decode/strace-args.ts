@@ -7,6 +7,7 @@ import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { openFlags } from './fs';
 import { cloneFlags } from './process';
+import { enumName } from './symbols';
 import { clone3Result, clone3WritesBack } from './structs';
 
 const O_CREAT = 0o100;
@@ -28,9 +29,23 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return FUTEX_ARGS[args[1] & FUTEX_CMD_MASK] ?? count;
     case 'fcntl':
       return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
+    case 'ioctl':
+      return IOCTL_NO_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? '') ? 2 : count;
     default:
       return count;
   }
+}
+
+/** ioctl requests that take no argument: strace shows none. */
+const IOCTL_NO_ARG = new Set(['FIOCLEX', 'FIONCLEX', 'TIOCNOTTY']);
+/** ioctl requests whose argument is an int passed by value (FICLONE's source descriptor). */
+const IOCTL_INT_ARG = new Set(['FICLONE']);
+
+/** An argument strace writes otherwise than its C type says; undefined for the rest. */
+export function straceArgText(nr: number, index: number, args: readonly number[]): string | undefined {
+  if (syscallInfo(nr)?.name === 'ioctl' && index === 2 && IOCTL_INT_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? ''))
+    return String(args[2] | 0);
+  return undefined;
 }
 
 /** Buffers strace always writes in hex: random bytes are not text. */

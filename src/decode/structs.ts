@@ -95,6 +95,23 @@ export function flock(bytes: Uint8Array, getlk: boolean): string {
     `l_start=${f.s64(8)}, l_len=${f.s64(16)}${pid}}`;
 }
 
+/** struct statfs (x86_64, 120 bytes) as strace prints it; f_flags only when ST_VALID says
+ * the kernel filled them. */
+export function statfs(bytes: Uint8Array): string | undefined {
+  const f = new Fields(bytes);
+  if (!f.has(0, 88)) return undefined;
+  const type = Number(f.u64(0));
+  const counts = ['f_bsize', 'f_blocks', 'f_bfree', 'f_bavail', 'f_files', 'f_ffree'].map((name, i) => `${name}=${f.u64(8 + 8 * i)}`);
+  const fsid = `f_fsid={val=[${hexInt(f.u32(56))}, ${hexInt(f.u32(60))}]}`;
+  const flagsValue = Number(f.u64(80));
+  const flagsText = flagsValue & ST_VALID ? `, f_flags=${flags('statfs_flags', flagsValue).strace}` : '';
+  return `{f_type=${enumName('fs_magic', type) ?? '0x' + type.toString(16)}, ${counts.join(', ')}, ${fsid}, ` +
+    `f_namelen=${f.u64(64)}, f_frsize=${f.u64(72)}${flagsText}}`;
+}
+const ST_VALID = 0x20;
+/** printf's %#x: 0 without the 0x. */
+const hexInt = (n: number): string => (n === 0 ? '0' : '0x' + n.toString(16));
+
 // --- time ---
 
 const UTIME_NOW = (1n << 30n) - 1n;
@@ -244,6 +261,29 @@ export function gids(bytes: Uint8Array, count: number, limit: number): string | 
   }
   if (items.length < count) items.push('...');
   return `[${items.join(', ')}]`;
+}
+
+/** The strace cpuset size: the bytes of a CPU mask it reads at most. */
+const CPUSET_SIZE = 128;
+
+/** A CPU mask of len bytes (sched_setaffinity's, or what sched_getaffinity returned) as
+ * strace lists it: [0 1], with `...` when the mask is longer than strace reads. */
+export function cpuSet(bytes: Uint8Array, len: number): string | undefined {
+  if (len <= 0) return len === 0 ? '[]' : undefined;
+  const read = Math.min(len, CPUSET_SIZE);
+  const size = Math.ceil(read / 8) * 8;
+  if (bytes.length < read) return undefined;
+  const cpus: string[] = [];
+  for (let cpu = 0; cpu < read * 8; cpu++) if (bytes[cpu >> 3] & (1 << (cpu & 7))) cpus.push(String(cpu));
+  if (size < len) cpus.push('...');
+  return `[${cpus.join(' ')}]`;
+}
+
+/** stack_t (sigaltstack): {ss_sp=0x7f..., ss_flags=0, ss_size=65536}. */
+export function stackT(bytes: Uint8Array): string | undefined {
+  const f = new Fields(bytes);
+  if (!f.has(0, 24)) return undefined;
+  return `{ss_sp=${hexBig(f.u64(0))}, ss_flags=${flags('sigaltstack_flags', f.u32(8)).strace}, ss_size=${f.u64(16)}}`;
 }
 
 // --- signals ---
