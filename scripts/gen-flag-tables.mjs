@@ -229,7 +229,9 @@ function check(tables, resolved) {
     t.entries.forEach((e, i) => {
       const { value } = resolved.get(t.name)[i];
       const where = `${rel(DATA_TXT)}:${e.line}`;
-      if (value < 0n || value >= MAX_EXACT) fail(`${where}: ${e.name} = ${value} is outside [0, 2^53)`);
+      // Enumerations may hold negative values (RUSAGE_CHILDREN = -1), decoded from a C int.
+      const min = t.kind === 'enum' ? -MAX_EXACT : 0n;
+      if (value < min || value >= MAX_EXACT) fail(`${where}: ${e.name} = ${value} is outside [${t.kind === 'enum' ? '-2^53' : '0'}, 2^53)`);
       if (t.kind === 'flags' && (value === 0n || (value & (value - 1n)) !== 0n)) {
         fail(`${where}: ${e.name} = 0x${value.toString(16)} in flags table ${t.name} is not a single bit`);
       }

@@ -157,6 +157,9 @@ const RULES: Record<string, CaptureRule[]> = {
   // A struct flock for the lock commands (F_SETLK's at the entry, F_GETLK's at the exit); the
   // others pass a number, whose copy faults or is not shown (src/decode/captured.ts).
   fcntl: [entry(2, 'struct', fixed(SIZEOF.flock)), exit(2, 'struct', fixed(SIZEOF.flock))],
+  // The timeout of the waiting operations (for the others arg 3 is a number: its copy fails
+  // or is not shown, src/decode/strace-args.ts).
+  futex: [entry(3, 'struct', fixed(SIZEOF.timespec))],
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).

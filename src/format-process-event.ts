@@ -2,7 +2,7 @@
 //   --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=0} ---
 //   +++ exited with 1 +++        +++ killed by SIGKILL +++
 import type { ProcessEvent } from './call-pairer';
-import { signalName, siginfoFields } from './decode/siginfo';
+import { signalName, siginfoFields, siginfoFieldText } from './decode/siginfo';
 
 /** What the exit's wait status says, decoded once for every format. */
 function exitOutcome(status: number): { code: number | null; signal: string | null; coreDumped: boolean } {
@@ -14,7 +14,7 @@ function exitOutcome(status: number): { code: number | null; signal: string | nu
 /** The strace text of the event, without a prefix. */
 export function processEventText(event: ProcessEvent): string {
   if (event.type === 'signal') {
-    const fields = siginfoFields(event.siginfo).map(([name, value]) => `${name}=${value}`).join(', ');
+    const fields = siginfoFields(event.siginfo).map(([name, value]) => `${name}=${siginfoFieldText(name, value)}`).join(', ');
     return `--- ${signalName(event.signo)} {${fields}} ---`;
   }
   const outcome = exitOutcome(event.status);

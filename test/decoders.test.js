@@ -10,6 +10,7 @@ const processes = require('../dist/decode/process');
 const net = require('../dist/decode/net');
 const events = require('../dist/decode/events');
 const { syscallByName } = require('../dist/syscall-table');
+const { siginfoFieldText } = require('../dist/decode/siginfo');
 
 test('every decoder is attached to a syscall argument that exists', () => {
   for (const [syscall, args] of Object.entries(ARG_DECODERS)) {
@@ -65,5 +66,13 @@ for (const [decoded, strace, perf] of cases) {
     assert.is(decoded.perf, perf);
   });
 }
+
+
+test('siginfo CPU times: strace adds the seconds after a tick count that is not 0', () => {
+  assert.is(siginfoFieldText('si_utime', '0'), '0');
+  assert.is(siginfoFieldText('si_stime', '1'), '1 /* 0.01 s */');
+  assert.is(siginfoFieldText('si_utime', '150'), '150 /* 1.50 s */');
+  assert.is(siginfoFieldText('si_pid', '150'), '150');
+});
 
 test.run();

@@ -5,7 +5,7 @@ import { accessMode, dirfd, fcntlArg, fileMode, openFlags, statxFlags, statxMask
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
 import { clockId, cloneFlags } from './process';
-import { enumDecoder, flagsDecoder, userOrGroupIdText, type ArgDecoder } from './symbols';
+import { enumDecoder, enumeration, flagsDecoder, userOrGroupIdText, type ArgDecoder } from './symbols';
 
 const atFlags = flagsDecoder('at_flags');
 const faccessatFlags = flagsDecoder('faccessat_flags');
@@ -75,6 +75,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   getrlimit: { resource: rlimitResource },
   setrlimit: { resource: rlimitResource },
   prlimit64: { resource: rlimitResource },
+  getrusage: { who: (value) => enumeration('rusage_who', value | 0) },
   sched_setscheduler: { policy: enumDecoder('sched_policy') },
   clock_gettime: { which_clock: clockId },
   clock_getres: { which_clock: clockId },

@@ -59,3 +59,17 @@ export function siginfoFields(bytes: Uint8Array): [string, string][] {
   }
   return fields;
 }
+
+/** Clock ticks per second in what the kernel reports to programs (USER_HZ: 100 on x86_64). */
+const USER_HZ = 100;
+/** The siginfo fields in clock ticks, after which strace writes the seconds. */
+const CLOCK_TICK_FIELDS = new Set(['si_utime', 'si_stime']);
+
+/** A field's value as strace writes it in its line: ticks with their seconds when not 0
+ * (si_utime=1 /* 0.01 s *\/). */
+export function siginfoFieldText(name: string, value: string): string {
+  if (!CLOCK_TICK_FIELDS.has(name) || !/^\d+$/.test(value) || value === '0') return value;
+  const ticks = BigInt(value);
+  const hz = BigInt(USER_HZ);
+  return `${value} /* ${ticks / hz}.${String(ticks % hz).padStart(2, '0')} s */`;
+}

@@ -7,14 +7,13 @@ import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { openFlags } from './fs';
 import { cloneFlags } from './process';
+import { futexOp } from './events';
 import { enumName } from './symbols';
 import { clone3Result, clone3WritesBack } from './structs';
 
 const O_CREAT = 0o100;
 const O_TMPFILE_BIT = 0o20000000;
 const FUTEX_CMD_MASK = 0x7f;
-/** futex(2) arguments each operation reads: uaddr, op, val, then timeout/val2, uaddr2, val3. */
-const FUTEX_ARGS: Record<number, number> = { 0: 4, 1: 3, 2: 3, 3: 5, 4: 6, 5: 6, 6: 4, 7: 2, 8: 4, 9: 6, 10: 6, 11: 5, 12: 5, 13: 4 };
 /** fcntl commands that take no third argument. */
 const FCNTL_NO_ARG = new Set([1 /* F_GETFD */, 3 /* F_GETFL */, 9 /* F_GETOWN */, 11 /* F_GETSIG */, 1025 /* F_GETLEASE */, 1032 /* F_GETPIPE_SZ */, 1034 /* F_GET_SEALS */]);
 
@@ -25,8 +24,6 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return args[1] & (O_CREAT | O_TMPFILE_BIT) ? 3 : 2;
     case 'openat':
       return args[2] & (O_CREAT | O_TMPFILE_BIT) ? 4 : 3;
-    case 'futex':
-      return FUTEX_ARGS[args[1] & FUTEX_CMD_MASK] ?? count;
     case 'fcntl':
       return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
     case 'ioctl':
@@ -123,12 +120,61 @@ function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[]
   return { entry: struct, exit: `${written ? ` => ${written}` : ''}, ${size}` };
 }
 
+const FUTEX = { WAIT: 0, WAKE: 1, FD: 2, REQUEUE: 3, CMP_REQUEUE: 4, WAKE_OP: 5, LOCK_PI: 6, UNLOCK_PI: 7, TRYLOCK_PI: 8,
+  WAIT_BITSET: 9, WAKE_BITSET: 10, WAIT_REQUEUE_PI: 11, CMP_REQUEUE_PI: 12, LOCK_PI2: 13 } as const;
+const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
+const FUTEX_WAKE_OPS = ['FUTEX_OP_SET', 'FUTEX_OP_ADD', 'FUTEX_OP_OR', 'FUTEX_OP_ANDN', 'FUTEX_OP_XOR'];
+const FUTEX_WAKE_CMPS = ['FUTEX_OP_CMP_EQ', 'FUTEX_OP_CMP_NE', 'FUTEX_OP_CMP_LT', 'FUTEX_OP_CMP_LE', 'FUTEX_OP_CMP_GT', 'FUTEX_OP_CMP_GE'];
+/** printf's %#x, strace's hex for numbers: 0 without the 0x. */
+const hexValue = (value: number): string => (value === 0 ? '0' : '0x' + value.toString(16));
+
+/** FUTEX_WAKE_OP's encoded operation: FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1. */
+function futexWakeOp(val3: number): string {
+  const parts: string[] = [];
+  const op = (val3 >>> 28) & 7;
+  const cmp = (val3 >>> 24) & 0xf;
+  if ((val3 >>> 28) & 8) parts.push('FUTEX_OP_OPARG_SHIFT<<28');
+  parts.push(FUTEX_WAKE_OPS[op] ? `${FUTEX_WAKE_OPS[op]}<<28` : `${hexValue(op)}<<28 /* FUTEX_OP_??? */`);
+  parts.push(`${hexValue((val3 >>> 12) & 0xfff)}<<12`);
+  parts.push(FUTEX_WAKE_CMPS[cmp] ? `${FUTEX_WAKE_CMPS[cmp]}<<24` : `${hexValue(cmp)}<<24 /* FUTEX_OP_CMP_??? */`);
+  parts.push(hexValue(val3 & 0xfff));
+  return parts.join('|');
+}
+
+/** futex with the arguments its operation reads, as strace 6.1 prints them (uaddr2 and val3
+ * only where they mean something; the bitset of the BITSET operations by name). */
+function futexArgs(args: readonly number[], captured: readonly (string | undefined)[]): SplitArgs {
+  const val = String(args[2] >>> 0);
+  const val2 = String(args[3] >>> 0);
+  const val3 = args[5] >>> 0;
+  const timeout = captured[3] ?? address(args[3]);
+  const bitset = val3 === FUTEX_BITSET_MATCH_ANY ? 'FUTEX_BITSET_MATCH_ANY' : hexValue(val3);
+  const uaddr2 = address(args[4]);
+  let rest: string[];
+  switch (args[1] & FUTEX_CMD_MASK) {
+    case FUTEX.WAIT: rest = [val, timeout]; break;
+    case FUTEX.LOCK_PI: case FUTEX.LOCK_PI2: rest = [timeout]; break;
+    case FUTEX.WAIT_BITSET: rest = [val, timeout, bitset]; break;
+    case FUTEX.WAKE_BITSET: rest = [val, bitset]; break;
+    case FUTEX.REQUEUE: rest = [val, val2, uaddr2]; break;
+    case FUTEX.CMP_REQUEUE: case FUTEX.CMP_REQUEUE_PI: rest = [val, val2, uaddr2, String(val3)]; break;
+    case FUTEX.WAKE_OP: rest = [val, val2, uaddr2, futexWakeOp(val3)]; break;
+    case FUTEX.WAIT_REQUEUE_PI: rest = [val, timeout, uaddr2]; break;
+    case FUTEX.FD: case FUTEX.WAKE: rest = [val]; break;
+    case FUTEX.UNLOCK_PI: case FUTEX.TRYLOCK_PI: rest = []; break;
+    default: rest = [val, address(args[3]), uaddr2, hexValue(val3)];
+  }
+  return { entry: [address(args[0]), futexOp(args[1]).strace, ...rest].join(', '), exit: '' };
+}
+
 /** The split argument list of the calls strace writes in their own shape; undefined for the rest. */
 export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[]): SplitArgs | undefined {
   if (!call.args) return undefined;
   switch (syscallInfo(call.nr)?.name) {
     case 'clone':
       return cloneArgs(call.args, call.state === 'returned' ? call.ret : null);
+    case 'futex':
+      return futexArgs(call.args, captured);
     case 'clone3':
       return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
     default:

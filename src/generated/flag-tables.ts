@@ -107,6 +107,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'RLIMIT_',
     entries: [['RLIMIT_CPU', 0], ['RLIMIT_FSIZE', 1], ['RLIMIT_DATA', 2], ['RLIMIT_STACK', 3], ['RLIMIT_CORE', 4], ['RLIMIT_RSS', 5], ['RLIMIT_NPROC', 6], ['RLIMIT_NOFILE', 7], ['RLIMIT_MEMLOCK', 8], ['RLIMIT_AS', 9], ['RLIMIT_LOCKS', 10], ['RLIMIT_SIGPENDING', 11], ['RLIMIT_MSGQUEUE', 12], ['RLIMIT_NICE', 13], ['RLIMIT_RTPRIO', 14], ['RLIMIT_RTTIME', 15]],
   },
+  rusage_who: {
+    kind: 'enum', prefix: 'RUSAGE_',
+    entries: [['RUSAGE_SELF', 0], ['RUSAGE_CHILDREN', -1], ['RUSAGE_BOTH', -2], ['RUSAGE_THREAD', 1]],
+  },
   file_type: {
     kind: 'enum', prefix: '',
     entries: [['S_IFREG', 0x8000], ['S_IFDIR', 0x4000], ['S_IFCHR', 0x2000], ['S_IFBLK', 0x6000], ['S_IFIFO', 0x1000], ['S_IFLNK', 0xA000], ['S_IFSOCK', 0xC000]],
