@@ -72,6 +72,7 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
+  cap_header: 8, cap_data: 12, loff_t: 8,
 } as const;
 /** The CPU mask bytes strace reads of sched_*affinity (its cpuset size: 1024 CPUs). */
 const CPUSET_MAX = 128;
@@ -160,6 +161,11 @@ const RULES: Record<string, CaptureRule[]> = {
   // The timeout of the waiting operations (for the others arg 3 is a number: its copy fails
   // or is not shown, src/decode/strace-args.ts).
   futex: [entry(3, 'struct', fixed(SIZEOF.timespec))],
+  // The header (version, pid) and the data: one or two {effective, permitted, inheritable}.
+  capget: [entry(0, 'struct', fixed(SIZEOF.cap_header)), exit(1, 'struct', fixed(2 * SIZEOF.cap_data))],
+  capset: [entry(0, 'struct', fixed(SIZEOF.cap_header)), entry(1, 'struct', fixed(2 * SIZEOF.cap_data))],
+  // The offset before the call and as the kernel moved it (strace: [0] => [5]).
+  sendfile: [entry(2, 'struct', fixed(SIZEOF.loff_t)), exit(2, 'struct', fixed(SIZEOF.loff_t))],
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).

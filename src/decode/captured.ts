@@ -123,12 +123,21 @@ function ioctlInt(bytes: Uint8Array, atExit: boolean, call: SyscallCall): string
   return `[${new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true)}]`;
 }
 
+/** The data of the same call's capture of another argument at the entry (capget's header). */
+function entryData(call: SyscallCall, arg: number): Uint8Array | undefined {
+  return call.captures?.find((item) => item.arg === arg && !(item.flags & (CaptureFlag.CAPTURE_FAULT | CaptureFlag.CAPTURE_AT_EXIT)))?.data;
+}
+
 /** Decoders that the argument's type alone does not pick; undefined: the pointer. */
 const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call: SyscallCall) => string | undefined> = {
   'fcntl.2': fcntlLock,
   'ioctl.2': ioctlInt,
   'wait4.1': structs.waitStatus,
   'utimensat.2': structs.timespecPair,
+  'capget.0': structs.capHeader,
+  'capset.0': structs.capHeader,
+  'capget.1': (bytes, _atExit, call) => structs.capData(bytes, entryData(call, 0)),
+  'capset.1': (bytes, _atExit, call) => structs.capData(bytes, entryData(call, 0)),
   'sched_setaffinity.2': (bytes, _atExit, call) => structs.cpuSet(bytes, call.args?.[1] ?? 0),
   'sched_getaffinity.2': (bytes, _atExit, call) => structs.cpuSet(bytes, call.ret ?? 0),
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
@@ -262,6 +271,19 @@ function valueResultText(items: Capture[], arg: number, succeeded: boolean): str
   return output === undefined || output === input ? `[${input}]` : `[${input} => ${output}]`;
 }
 
+/** sendfile's offset as strace shows it: [0], and => [5] after a call that moved bytes. */
+function sendfileOffset(call: SyscallCall, items: Capture[], succeeded: boolean): string | undefined {
+  const at = (exit: boolean): bigint | undefined => {
+    const item = items.find((other) => other.arg === 2 && !(other.flags & CaptureFlag.CAPTURE_FAULT) &&
+      ((other.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0) === exit);
+    return item && item.data.length >= 8 ? new DataView(item.data.buffer, item.data.byteOffset, 8).getBigUint64(0, true) : undefined;
+  };
+  const before = at(false);
+  if (before === undefined) return undefined;
+  const after = succeeded && call.ret !== null && call.ret > 0 ? at(true) : undefined;
+  return `[${before}]` + (after !== undefined ? ` => [${after}]` : '');
+}
+
 /** The text of every argument that has data; the rest stay undefined. */
 export function capturedArgs(call: SyscallCall, options: CaptureOptions): CapturedArgs {
   const result: CapturedArgs = { args: [], afterReturn: null };
@@ -305,6 +327,10 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
     }
     if (selectLike && item.arg >= 1 && item.arg <= 3) {
       args[item.arg] = jsonIf(json, structs.fdSet(item.data, call.args?.[0] ?? 0));
+      continue;
+    }
+    if (name === 'sendfile' && item.arg === 2) {
+      if (!atExit) args[2] = jsonIf(json, sendfileOffset(call, items, succeeded));
       continue;
     }
     // An iovec's data and a msghdr's parts are shown with their array or msghdr.

@@ -123,15 +123,32 @@ export function timespec(bytes: Uint8Array, offset = 0): string {
   return `{tv_sec=${f.s64(offset)}, tv_nsec=${f.s64(offset + 8)}}`;
 }
 
-/** utimensat's two times, with UTIME_NOW and UTIME_OMIT by name. */
-export function timespecPair(bytes: Uint8Array): string {
+/** A time as strace comments it: local time, ISO 8601, nanoseconds when not 0, the zone's
+ * offset (2020-01-01T00:00:00+0000). */
+export function localTimeText(sec: bigint, nsec: bigint): string {
+  const date = new Date(Number(sec) * 1000);
+  if (Number.isNaN(date.getTime())) return '';
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}${two(Math.abs(offset) % 60)}`;
+  const fraction = nsec !== 0n ? '.' + String(nsec).padStart(9, '0') : '';
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:` +
+    `${two(date.getMinutes())}:${two(date.getSeconds())}${fraction}${zone}`;
+}
+
+/** utimensat's two times as strace 6.1 prints them: UTIME_NOW and UTIME_OMIT by name, others
+ * with their date: [UTIME_OMIT, {tv_sec=1577836800, tv_nsec=0} /* 2020-01-01T00:00:00+0000 *\/]. */
+export function timespecPair(bytes: Uint8Array): string | undefined {
   const f = new Fields(bytes);
-  if (!f.has(0, 32)) return '[...]';
+  if (!f.has(0, 32)) return undefined;
   const one = (offset: number): string => {
     const nsec = f.s64(offset + 8);
-    if (nsec === UTIME_NOW) return '{tv_sec=' + f.s64(offset) + ', tv_nsec=UTIME_NOW}';
-    if (nsec === UTIME_OMIT) return '{tv_sec=' + f.s64(offset) + ', tv_nsec=UTIME_OMIT}';
-    return timespec(bytes, offset);
+    if (nsec === UTIME_NOW) return 'UTIME_NOW';
+    if (nsec === UTIME_OMIT) return 'UTIME_OMIT';
+    const sec = f.s64(offset);
+    // strace has no date for 0 and for a tv_nsec out of range.
+    const date = nsec >= 0n && nsec < 1000000000n && (sec !== 0n || nsec !== 0n) ? localTimeText(sec, nsec) : '';
+    return timespec(bytes, offset) + (date ? ` /* ${date} */` : '');
   };
   return `[${one(0)}, ${one(16)}]`;
 }
@@ -284,6 +301,50 @@ export function stackT(bytes: Uint8Array): string | undefined {
   const f = new Fields(bytes);
   if (!f.has(0, 24)) return undefined;
   return `{ss_sp=${hexBig(f.u64(0))}, ss_flags=${flags('sigaltstack_flags', f.u32(8)).strace}, ss_size=${f.u64(16)}}`;
+}
+
+/** struct __user_cap_header_struct: {version=_LINUX_CAPABILITY_VERSION_3, pid=0}. */
+export function capHeader(bytes: Uint8Array): string | undefined {
+  const f = new Fields(bytes);
+  if (!f.has(0, 8)) return undefined;
+  const version = f.u32(0);
+  return `{version=${enumName('cap_version', version) ?? `0x${version.toString(16)} /* _LINUX_CAPABILITY_VERSION_??? */`}, pid=${f.s32(4)}}`;
+}
+
+/** One 32-bit word of a capability mask, bits base..base+31: 1<<CAP_CHOWN|1<<CAP_KILL. */
+function capWord(word: number, base: number): string {
+  const names: string[] = [];
+  let rest = word >>> 0;
+  for (let bit = 0; bit < 32; bit++) {
+    const name = enumName('capability', base + bit);
+    if (name && rest & (1 << bit)) {
+      names.push(`1<<${name}`);
+      rest = (rest & ~(1 << bit)) >>> 0;
+    }
+  }
+  if (rest) names.push('0x' + rest.toString(16));
+  return names.length ? names.join('|') : '0';
+}
+
+const CAP_VERSION_2 = 0x20071026;
+const CAP_VERSION_3 = 0x20080522;
+
+/** capget's and capset's data as strace prints it: {effective=..., permitted=..., inheritable=...},
+ * two words for versions 2 and 3 (of the header), one for version 1. */
+export function capData(bytes: Uint8Array, header: Uint8Array | undefined): string | undefined {
+  if (!header || header.length < 8) return undefined;
+  const h = new Fields(header);
+  const version = h.u32(0);
+  const words = version === CAP_VERSION_2 || version === CAP_VERSION_3 ? 2 : 1;
+  const f = new Fields(bytes);
+  if (!f.has(0, 12 * words)) return undefined;
+  const set = (index: number): string => {
+    const lo = f.u32(index * 4);
+    const hi = words > 1 ? f.u32(12 + index * 4) : 0;
+    if (!hi) return capWord(lo, 0);
+    return lo ? `${capWord(lo, 0)}|${capWord(hi, 32)}` : capWord(hi, 32);
+  };
+  return `{effective=${set(0)}, permitted=${set(1)}, inheritable=${set(2)}}`;
 }
 
 // --- signals ---
