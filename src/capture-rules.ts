@@ -166,6 +166,9 @@ const RULES: Record<string, CaptureRule[]> = {
   capset: [entry(0, 'struct', fixed(SIZEOF.cap_header)), entry(1, 'struct', fixed(2 * SIZEOF.cap_data))],
   // The offset before the call and as the kernel moved it (strace: [0] => [5]).
   sendfile: [entry(2, 'struct', fixed(SIZEOF.loff_t)), exit(2, 'struct', fixed(SIZEOF.loff_t))],
+  // PR_SET_NAME's name (src/decode/strace-args.ts reads it for that option only): the bytes
+  // the kernel takes, and one more to tell a longer name.
+  prctl: [entry(1, 'string', undefined, 16)],
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).

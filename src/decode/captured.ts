@@ -302,6 +302,12 @@ export function capturedArgsJson(call: SyscallCall, options: CaptureOptions, int
   return into;
 }
 
+const PR_SET_NAME = 15;
+/** Captures that mean something only for some calls: prctl's arg2 is a string only for PR_SET_NAME. */
+const CAPTURE_USED: Record<string, (call: SyscallCall, arg: number) => boolean> = {
+  prctl: (call, arg) => arg !== 1 || call.args?.[0] === PR_SET_NAME,
+};
+
 function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
   const { args } = into;
   let afterReturn: string | null = null;
@@ -312,7 +318,9 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
   const selectLike = SELECT_LIKE.has(name);
   const selectExit: (Capture | undefined)[] = [];
+  const used = CAPTURE_USED[name];
   for (const item of items) {
+    if (used && !used(call, item.arg)) continue;
     // -k: a stack is shown after the call (src/stack/), not as an argument.
     if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {

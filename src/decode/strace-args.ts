@@ -9,6 +9,7 @@ import { openFlags } from './fs';
 import { cloneFlags } from './process';
 import { futexOp } from './events';
 import { enumName } from './symbols';
+import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
 
 const O_CREAT = 0o100;
@@ -62,6 +63,7 @@ const FD_CLOEXEC = 1;
 
 /** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
+  if (args && ret >= 0 && syscallInfo(nr)?.name === 'prctl') return prctlReturnNote(args, ret);
   if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
   if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';
@@ -85,7 +87,7 @@ export interface SplitArgs {
   exit: string;
 }
 
-const { CaptureFlag } = bpftrace_ts;
+const { CaptureFlag, CaptureKind } = bpftrace_ts;
 const CLONE_PIDFD = 0x1000;
 const CLONE_SETTLS = 0x80000;
 const CLONE_PARENT_SETTID = 0x100000;
@@ -167,14 +169,75 @@ function futexArgs(args: readonly number[], captured: readonly (string | undefin
   return { entry: [address(args[0]), futexOp(args[1]).strace, ...rest].join(', '), exit: '' };
 }
 
+const PR = {
+  SET_PDEATHSIG: 1, GET_DUMPABLE: 3, SET_DUMPABLE: 4, GET_KEEPCAPS: 7, SET_KEEPCAPS: 8, SET_FPEMU: 10, SET_FPEXC: 12,
+  GET_TIMING: 13, SET_TIMING: 14, SET_NAME: 15, SET_ENDIAN: 20, GET_SECCOMP: 21, CAPBSET_READ: 23, CAPBSET_DROP: 24,
+  SET_TIMERSLACK: 29, GET_TIMERSLACK: 30, TASK_PERF_EVENTS_DISABLE: 31, TASK_PERF_EVENTS_ENABLE: 32,
+  SET_CHILD_SUBREAPER: 36, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, SET_THP_DISABLE: 41, GET_THP_DISABLE: 42,
+  GET_IO_FLUSHER: 58, SET_IO_FLUSHER: 57, SET_PTRACER: 0x59616d61,
+} as const;
+const SUID_DUMP = ['SUID_DUMP_DISABLE', 'SUID_DUMP_USER', 'SUID_DUMP_ROOT'];
+/** TASK_COMM_LEN - 1: the bytes of a name PR_SET_NAME takes. */
+const COMM_MAX = 15;
+
+/** A number strace prints with printxval64: its name, or hex and the unknown's comment. */
+const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexValue(value)} /* ${unknown} */`;
+
+/** prctl with the arguments its option reads, as strace 6.1 prints them, for the options
+ * decoded here; undefined (each argument shown raw) for the others. */
+function prctlArgs(args: readonly number[], nameText: string | undefined): SplitArgs | undefined {
+  const option = args[0] >>> 0;
+  const head = enumName('prctl_option', option) ?? hexValue(option);
+  const u = (i: number): string => String(args[i]);
+  // strace's print_prctl_args: the rest in hex.
+  const restHex = (from: number): string[] => args.slice(from, 5).map((value) => hexValue(value));
+  let rest: string[];
+  switch (option) {
+    case PR.GET_KEEPCAPS: case PR.GET_SECCOMP: case PR.GET_TIMERSLACK: case PR.GET_TIMING:
+    case PR.TASK_PERF_EVENTS_DISABLE: case PR.TASK_PERF_EVENTS_ENABLE: case PR.GET_DUMPABLE:
+      rest = []; break;
+    case PR.SET_CHILD_SUBREAPER: case PR.SET_ENDIAN: case PR.SET_FPEMU: case PR.SET_FPEXC: case PR.SET_KEEPCAPS: case PR.SET_TIMING:
+      rest = [u(1)]; break;
+    case PR.SET_DUMPABLE: rest = [xval64(SUID_DUMP[args[1]], args[1], 'SUID_DUMP_???')]; break;
+    case PR.CAPBSET_READ: case PR.CAPBSET_DROP: rest = [xval64(enumName('capability', args[1]), args[1], 'CAP_???')]; break;
+    case PR.SET_PDEATHSIG: rest = [args[1] > 128 ? u(1) : enumName('signals', args[1]) ?? u(1)]; break;
+    case PR.SET_PTRACER: rest = [(args[1] | 0) === -1 ? 'PR_SET_PTRACER_ANY' : String(args[1] | 0)]; break;
+    case PR.SET_TIMERSLACK: rest = [String(args[1])]; break;
+    case PR.SET_NAME:
+      if (nameText === undefined) return undefined;
+      rest = [nameText]; break;
+    case PR.SET_NO_NEW_PRIVS: case PR.SET_THP_DISABLE: case PR.SET_IO_FLUSHER: rest = [u(1), ...restHex(2)]; break;
+    case PR.GET_NO_NEW_PRIVS: case PR.GET_THP_DISABLE: case PR.GET_IO_FLUSHER: rest = restHex(1); break;
+    default: return undefined;
+  }
+  return { entry: [head, ...rest].join(', '), exit: '' };
+}
+
+/** PR_SET_NAME's name as strace prints it: at most 15 bytes, then `...` if it goes on. */
+function commText(call: SyscallCall, hexMode: HexMode): string | undefined {
+  const item = call.captures?.find((c) => c.arg === 1 && c.kind === CaptureKind.CAPTURE_STRING && !(c.flags & CaptureFlag.CAPTURE_FAULT));
+  if (!item) return undefined;
+  const end = item.data.indexOf(0);
+  const length = end >= 0 ? end : item.data.length;
+  return quoteBytes(item.data.subarray(0, Math.min(length, COMM_MAX)), length > COMM_MAX, hexMode);
+}
+
+/** What strace adds after prctl's result: PR_GET_DUMPABLE's = 1 (SUID_DUMP_USER). */
+function prctlReturnNote(args: readonly number[], ret: number): string {
+  if (args[0] >>> 0 === PR.GET_DUMPABLE && SUID_DUMP[ret]) return ` (${SUID_DUMP[ret]})`;
+  return '';
+}
+
 /** The split argument list of the calls strace writes in their own shape; undefined for the rest. */
-export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[]): SplitArgs | undefined {
+export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[], hexMode: HexMode = 'none'): SplitArgs | undefined {
   if (!call.args) return undefined;
   switch (syscallInfo(call.nr)?.name) {
     case 'clone':
       return cloneArgs(call.args, call.state === 'returned' ? call.ret : null);
     case 'futex':
       return futexArgs(call.args, captured);
+    case 'prctl':
+      return prctlArgs(call.args, call.args[0] === PR.SET_NAME ? commText(call, hexMode) : undefined);
     case 'clone3':
       return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
     default:
