@@ -57,6 +57,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   mmap: { prot: mmapProt, flags: mmapFlags },
   mprotect: { prot: mmapProt },
   pkey_mprotect: { prot: mmapProt },
+  pkey_alloc: { init_val: flagsDecoder('pkey_access') },
   madvise: { behavior: enumDecoder('madvise_advice') },
   // processes and signals
   clone: { clone_flags: cloneFlags },

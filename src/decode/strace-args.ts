@@ -50,7 +50,7 @@ export function straceArgText(nr: number, index: number, args: readonly number[]
 export const HEX_BUFFERS = new Set(['getrandom']);
 
 /** Integer arguments strace writes in hex (as C's %#lx: 0 stays 0): `syscall.argument`. */
-const HEX_ARGS = new Set(['mmap.off', 'arch_prctl.arg2', 'rseq.rseq_len', 'rseq.sig']);
+const HEX_ARGS = new Set(['mmap.off', 'arch_prctl.arg2', 'rseq.rseq_len', 'rseq.sig', 'pkey_alloc.flags']);
 
 export function isHexArg(nr: number, index: number): boolean {
   const info = syscallInfo(nr);

@@ -182,6 +182,11 @@ export const FLAG_TABLES = {
     kind: 'flags', prefix: 'ST_',
     entries: [['ST_VALID', 0x20], ['ST_RDONLY', 0x1], ['ST_NOSUID', 0x2], ['ST_NODEV', 0x4], ['ST_NOEXEC', 0x8], ['ST_SYNCHRONOUS', 0x10], ['ST_MANDLOCK', 0x40], ['ST_NOATIME', 0x400], ['ST_NODIRATIME', 0x800], ['ST_RELATIME', 0x1000], ['ST_NOSYMFOLLOW', 0x2000]],
   },
+  // not in the headers: PKEY_DISABLE_EXECUTE
+  pkey_access: {
+    kind: 'flags', prefix: 'PKEY_',
+    entries: [['PKEY_DISABLE_ACCESS', 0x1], ['PKEY_DISABLE_WRITE', 0x2], ['PKEY_DISABLE_EXECUTE', 0x4]],
+  },
   rename_flags: {
     kind: 'flags', prefix: 'RENAME_',
     entries: [['RENAME_NOREPLACE', 0x1], ['RENAME_EXCHANGE', 0x2], ['RENAME_WHITEOUT', 0x4]],
