@@ -172,6 +172,7 @@ std::optional<AttachMode> attach_mode_from_name(const std::string &name)
 
 BpfTracer::BpfTracer(const TracerConfig &config)
 {
+	clock_gettime(CLOCK_MONOTONIC, &began_);
 	if (!path_exists("/sys/kernel/btf/vmlinux"))
 		throw NativeError("the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the eBPF backend needs CONFIG_DEBUG_INFO_BTF", ENOENT);
 	if (!kernel_features().ring_buffer)
@@ -325,6 +326,10 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 		if (!link) return fail(std::string("attach ") + bpf_program__name(p), errno);
 		links_.push_back(link);
 	}
+	timespec attach_end;
+	clock_gettime(CLOCK_MONOTONIC, &attach_end);
+	load_us_ = (load_end.tv_sec - began_.tv_sec) * 1'000'000 + (load_end.tv_nsec - began_.tv_nsec) / 1000;
+	attach_us_ = (attach_end.tv_sec - load_end.tv_sec) * 1'000'000 + (attach_end.tv_nsec - load_end.tv_nsec) / 1000;
 	log_ += attempt_log;
 	return true;
 }

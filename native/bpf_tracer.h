@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ public:
 	AttachMode mode() const { return mode_; }
 	// What was tried and libbpf's messages, for -v.
 	const std::string &log() const { return log_; }
+	// Microseconds from the construction to the programs' load (opening, the flavours that
+	// failed, the verifier), and from there to their attachment.
+	long load_us() const { return load_us_; }
+	long attach_us() const { return attach_us_; }
 	// Adds a process to the target set.
 	void add_target(uint32_t tgid, target_state state);
 	// Sum of one per-CPU counter over all CPUs.
@@ -77,4 +82,6 @@ private:
 	AttachMode mode_ = AttachMode::TpBtf;
 	std::string log_;
 	std::string first_verifier_tail_; // of the first flavour that failed to load
+	timespec began_ = {};
+	long load_us_ = 0, attach_us_ = 0;
 };

@@ -192,6 +192,9 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	// CLOCK_MONOTONIC of time 0 in the batches (a double keeps it to well under a microsecond).
 	result.Set("startNs", Napi::Number::New(env, double(start_ns_)));
 	result.Set("log", tracer_->log());
+	// Start-up figures (BPFTRACE_TS_STARTUP_TIMES, scripts/bench/startup), in milliseconds.
+	result.Set("loadMs", Napi::Number::New(env, tracer_->load_us() / 1000.0));
+	result.Set("attachMs", Napi::Number::New(env, tracer_->attach_us() / 1000.0));
 
 	running_ = true;
 	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining

@@ -248,6 +248,8 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
   return { ...common, view: 'hist', by: cli.histBy as HistBy, top: topRows };
 }
 
+export { noteLaunch } from './startup-times';
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const cli = program();
   try {

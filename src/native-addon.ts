@@ -57,6 +57,9 @@ export interface SessionStarted {
   log: string;
   /** CLOCK_MONOTONIC ns of time 0 in the batches (process.hrtime's clock). */
   startNs: number;
+  /** eBPF: milliseconds to open and load (verify) the programs, and then to attach them. */
+  loadMs?: number;
+  attachMs?: number;
 }
 
 export interface SessionEnd {

@@ -14,6 +14,7 @@ import { RecordingWriter, type RecordingHeader } from './recording';
 import type { SummaryBy } from './syscall-summary';
 import { argumentCounts } from './syscall-table';
 import { TraceOutput, type AggregateOptions, type CallExport } from './trace-output';
+import { noteEvents, noteSessionCalled, noteSessionStarted, startupTimesLine, startupTimesWanted } from './startup-times';
 import { UserError } from './usage-error';
 
 export interface TraceOptions extends DisplayOptions {
@@ -182,6 +183,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
 
   return new Promise<number>((resolve) => {
     const onBatch = (bytes: Buffer): void => {
+      noteEvents();
       try {
         recorder?.write(options.aggregate ? 'aggregate' : 'batch', bytes);
         output?.add(bytes);
@@ -228,6 +230,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
       if (end.lostSignals > 0) totals += `, ${end.lostSignals} signals lost`;
       log(totals);
+      if (startupTimesWanted()) log(startupTimesLine());
       if (!options.aggregate && !ptrace && end.lostEvents > 0)
         log('events were lost: the tracer fell behind the ring buffer; a larger --buffer-size holds longer bursts' +
           (options.niceIncrement > 0 ? ', --nice 0 lets the tracer compete with the traced programs for the CPU' : ''));
@@ -246,7 +249,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
     // killing the tracer with the default action.
     for (const signal of STOP_SIGNALS) process.on(signal, stop);
     try {
+      noteSessionCalled();
       ({ session, started } = startSession(options, spec, onBatch, onEnd));
+      noteSessionStarted(started.loadMs, started.attachMs);
       attachMode = started.attachMode;
       ptrace = attachMode === 'ptrace';
       childPid = started.childPid;
