@@ -32,7 +32,8 @@ test('the packed tarball installs offline without scripts or build tools, and tr
   const packed = JSON.parse(output.slice(output.search(/^\[$/m)))[0];
   const files = packed.files.map((f) => f.path);
   assert.ok(files.includes('prebuilds/linux-x64/node.napi.glibc.node'), 'the prebuilt addon is packed');
-  assert.ok(files.includes('dist/cli.js'), 'the compiled JavaScript is packed');
+  assert.ok(files.includes('dist/bpftrace-ts.js'), 'the compiled JavaScript is packed, in one file');
+  assert.equal(files.filter((f) => f.startsWith('dist/')), ['dist/bpftrace-ts.js'], 'the bundle alone: the command loads nothing else of dist/');
   const strays = files.filter((f) => /^(test|scripts|bpf|native|src|proto|\.ci|build)\//.test(f));
   assert.equal(strays, [], 'nothing a user does not run');
 
