@@ -96,7 +96,8 @@ SessionSpec parse_spec(const Napi::Object &o)
 Napi::Function TraceSession::Define(Napi::Env env)
 {
 	return DefineClass(env, "TraceSession",
-	                   {InstanceMethod("start", &TraceSession::Start), InstanceMethod("stop", &TraceSession::Stop)});
+	                   {InstanceMethod("prepare", &TraceSession::Prepare), InstanceMethod("start", &TraceSession::Start),
+	                    InstanceMethod("stop", &TraceSession::Stop)});
 }
 
 TraceSession::TraceSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<TraceSession>(info)
@@ -112,6 +113,7 @@ TraceSession::TraceSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Tr
 // environment teardown JavaScript is gone, so a drain thread still running is stopped.
 TraceSession::~TraceSession()
 {
+	if (prepare_thread_.joinable()) prepare_thread_.join(); // start() never came
 	if (thread_.joinable()) {
 		uint64_t one = 1;
 		if (write(stop_fd_, &one, sizeof(one)) < 0) { /* the thread is finishing anyway */ }
@@ -122,12 +124,45 @@ TraceSession::~TraceSession()
 	if (stop_fd_ >= 0) close(stop_fd_);
 }
 
+Napi::Value TraceSession::Prepare(const Napi::CallbackInfo &info)
+{
+	if (running_ || prepare_thread_.joinable() || prepared_ || prepare_error_)
+		throw Napi::Error::New(info.Env(), "the trace session is already prepared");
+	// The same constructor start() would run, only sooner and beside JavaScript. Signals go to
+	// the other threads: the verifier gives up when one arrives (try_mode blocks them too).
+	sigset_t all, before;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &before);
+	prepare_thread_ = std::thread([this] {
+		prctl(PR_SET_NAME, "bpfts-load", 0, 0, 0);
+		try {
+			prepared_ = std::make_unique<BpfTracer>(spec_.tracer);
+		} catch (...) {
+			prepare_error_ = std::current_exception();
+		}
+	});
+	pthread_sigmask(SIG_SETMASK, &before, nullptr);
+	return info.Env().Undefined();
+}
+
+std::unique_ptr<BpfTracer> TraceSession::take_prepared_tracer()
+{
+	if (!prepare_thread_.joinable() && !prepared_ && !prepare_error_) return std::make_unique<BpfTracer>(spec_.tracer);
+	if (prepare_thread_.joinable()) {
+		const uint64_t wait_start = monotonic_ns();
+		prepare_thread_.join();
+		load_wait_ns_ = monotonic_ns() - wait_start;
+	}
+	if (prepare_error_) std::rethrow_exception(std::exchange(prepare_error_, nullptr));
+	return std::move(prepared_);
+}
+
 Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	if (running_) throw Napi::Error::New(env, "the trace session is already running");
 	try {
-		tracer_ = std::make_unique<BpfTracer>(spec_.tracer);
+		tracer_ = take_prepared_tracer();
 		start_ns_ = monotonic_ns();
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
 		if (spec_.tracer.stack_frames) batch_->track_stack_maps();
@@ -195,6 +230,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 	// Start-up figures (BPFTRACE_TS_STARTUP_TIMES, scripts/bench/startup), in milliseconds.
 	result.Set("loadMs", Napi::Number::New(env, tracer_->load_us() / 1000.0));
 	result.Set("attachMs", Napi::Number::New(env, tracer_->attach_us() / 1000.0));
+	result.Set("loadWaitMs", Napi::Number::New(env, load_wait_ns_ / 1e6));
 
 	running_ = true;
 	// Stay alive while the drain thread runs, whatever JavaScript keeps: a finalizer joining

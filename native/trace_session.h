@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <future>
 #include <memory>
 #include <optional>
@@ -53,8 +54,13 @@ public:
 	~TraceSession() override;
 
 private:
-	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode, childPid, log, startNs}
+	// JS: prepare(): the BPF programs load (open, verify) and attach on a thread of their own,
+	// while JavaScript goes on getting ready; start() waits for it and throws what it threw.
+	Napi::Value Prepare(const Napi::CallbackInfo &info);
+	// JS: start(onBatch(Buffer), onEnd(info)) -> {attachMode, childPid, log, startNs, loadMs, attachMs}
 	Napi::Value Start(const Napi::CallbackInfo &info);
+	// The tracer prepare() made, or one made now; throws NativeError.
+	std::unique_ptr<BpfTracer> take_prepared_tracer();
 	// JS: stop(): drain what is queued, detach, then onEnd.
 	Napi::Value Stop(const Napi::CallbackInfo &info);
 
@@ -73,6 +79,10 @@ private:
 
 	SessionSpec spec_;
 	std::unique_ptr<BpfTracer> tracer_;
+	std::thread prepare_thread_;
+	std::unique_ptr<BpfTracer> prepared_;   // set by prepare_thread_
+	std::exception_ptr prepare_error_;      // or what it threw
+	uint64_t load_wait_ns_ = 0;             // start()'s wait for prepare_thread_
 	std::unique_ptr<RingReader> ring_;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;

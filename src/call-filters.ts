@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SyscallCall } from './call-pairer';
-import { capturedString, FdTable } from './fd-table';
+import type { FdTable } from './fd-table';
 import { ERRNOS } from './generated/errno';
 import { argSpecs, errnoOf } from './raw-args';
 import { UsageError } from './usage-error';
@@ -53,6 +53,10 @@ export function selectedPaths(given: readonly string[]): string[] {
   return [...paths];
 }
 
+/** The descriptor table's module (and protobufjs with it) loads with the first -P filter, not with
+ * the options: the tracer's start-up loads it while the kernel verifies its programs. */
+export const fdTableModule = (): typeof import('./fd-table') => require('./fd-table');
+
 /** -P: which calls touch one of the paths, by a path argument (as the program passed it,
  * or resolved against its directory descriptor or working directory), or by a descriptor
  * that refers to it. Sees every call, shown or not, to know what each descriptor is. */
@@ -63,7 +67,7 @@ export class PathFilter {
   /** live: descriptors opened before the trace are read from /proc (not for a report). */
   constructor(paths: readonly string[], live: boolean) {
     this.paths = new Set(paths);
-    this.fds = new FdTable(false, live);
+    this.fds = new (fdTableModule().FdTable)(false, live);
   }
 
   /** Whether call touches a selected path; then the descriptor table takes the call in. */
@@ -72,7 +76,7 @@ export class PathFilter {
     this.fds.update(call);
     // A descriptor opened by a selected name refers to it, even where the table could not
     // resolve the name (a relative one, its process's directory gone from /proc).
-    if (matched !== null && call.state === 'returned' && call.ret !== null && call.ret >= 0 && FdTable.returnsDescriptor(call.nr))
+    if (matched !== null && call.state === 'returned' && call.ret !== null && call.ret >= 0 && fdTableModule().FdTable.returnsDescriptor(call.nr))
       this.fds.name(call.pid, call.ret, matched);
     return matched !== null;
   }
@@ -85,16 +89,16 @@ export class PathFilter {
     let dirfd: number | undefined;
     for (let i = 0; i < specs.length; i++) {
       const name = specs[i].name;
-      if (FdTable.isDescriptorArgument(name)) {
+      if (fdTableModule().FdTable.isDescriptorArgument(name)) {
         const fd = args[i] | 0;
         if (/dfd$/.test(name)) dirfd = fd;
         const target = fd >= 0 ? this.fds.target(call.pid, fd) : undefined;
         if (this.selected(target)) return target;
       }
-      const text = capturedString(call, i);
+      const text = fdTableModule().capturedString(call, i);
       if (text === undefined) continue;
       if (this.paths.has(text)) return text;
-      const resolved = this.fds.resolve(call.pid, dirfd ?? FdTable.AT_FDCWD, text);
+      const resolved = this.fds.resolve(call.pid, dirfd ?? fdTableModule().FdTable.AT_FDCWD, text);
       if (this.selected(resolved)) return resolved;
     }
     return null;

@@ -9,12 +9,9 @@ import { runLive } from './live-run';
 import { runAsUser } from './run-as-user';
 import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
-import { recordOptions } from './record';
-import { runReport } from './report';
-import { runDiff } from './diff';
 import { parseInjectSpec } from './inject-spec';
 import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
-import { FdTable } from './fd-table';
+import { fdTableModule } from './call-filters';
 import { parseSyscallFilter } from './syscall-filter';
 import { syscallByName } from './syscall-table';
 import { parsePidList, resolveTargets } from './targets';
@@ -189,7 +186,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
 
 /** The syscalls -e selected and those the descriptor table learns from. */
 function withDescriptorCalls(selected: number[]): number[] {
-  const tracked = FdTable.trackedSyscalls().map((name) => syscallByName(name)?.nr).filter((nr): nr is number => nr !== undefined);
+  const tracked = fdTableModule().FdTable.trackedSyscalls().map((name) => syscallByName(name)?.nr).filter((nr): nr is number => nr !== undefined);
   return [...new Set([...selected, ...tracked])].sort((a, b) => a - b);
 }
 
@@ -253,8 +250,9 @@ export { noteLaunch } from './startup-times';
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const cli = program();
   try {
-    if (argv[0] === 'report') return runReport(argv.slice(1));
-    if (argv[0] === 'diff') return runDiff(argv.slice(1));
+    // The subcommands' modules load only for them: a live trace starts without them.
+    if (argv[0] === 'report') return (await import('./report')).runReport(argv.slice(1));
+    if (argv[0] === 'diff') return (await import('./diff')).runDiff(argv.slice(1));
     const recording = argv[0] === 'record';
     if (recording) {
       cli.name('bpftrace-ts record').usage('-o FILE [options] [-- command [args...]]')
@@ -265,7 +263,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const options = traceOptions(cli.opts<CliOptions>(), cli.args);
     if (!recording) return await runLive(cli.opts<CliOptions>(), options, argv);
     const given = Object.keys(cli.opts()).filter((name) => cli.getOptionValueSource(name) === 'cli');
-    return await runTrace(recordOptions(options, given, argv));
+    return await runTrace((await import('./record')).recordOptions(options, given, argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

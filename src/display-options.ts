@@ -5,8 +5,11 @@ import { type Command, Option } from 'commander';
 import { parseErrnoList, selectedPaths, type StatusFilter } from './call-filters';
 import type { HexMode } from './decode/quote';
 import { COLOR_CHOICES, colorsOn, type ColorWhen } from './line-colors';
-import { OUTPUT_FORMATS, type OutputFormat } from './trace-output';
 import { UsageError } from './usage-error';
+
+/** --format: the same list for a live trace and for report. */
+export const OUTPUT_FORMATS = ['perf', 'strace', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface DisplayCli {
   format: string;

@@ -1,7 +1,5 @@
 // A live trace with what it also writes or serves: a recording (--record), a Perfetto
 // trace (--perfetto), Prometheus metrics (--prometheus), open for the length of the trace.
-import { PerfettoExport } from './export-perfetto';
-import { openRecording } from './record';
 import { runTrace, type TraceOptions } from './trace-run';
 import { UsageError } from './usage-error';
 
@@ -21,12 +19,13 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
     if (exports.interval === undefined) Object.assign(aggregate, { intervalMs: 1000, silent: true });
   }
   if (exports.perfetto !== undefined && aggregate) throw new UsageError('--perfetto shows streamed calls, not --summary-only or --hist');
-  // Loaded only when asked for: prom-client is a quarter of the tracer's module loading.
+  // Loaded only when asked for (prom-client is a quarter of the tracer's module loading; the
+  // recording's and Perfetto's writers bring zlib and crypto).
   const prometheus = exports.prometheus !== undefined ? await import('./export-prometheus') : undefined;
   const address = prometheus && exports.prometheus !== undefined ? prometheus.parseListenAddress(exports.prometheus) : undefined;
-  if (exports.record !== undefined) options.record = openRecording(exports.record, options, argv);
+  if (exports.record !== undefined) options.record = (await import('./record')).openRecording(exports.record, options, argv);
   if (exports.perfetto !== undefined)
-    options.exports = [PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
+    options.exports = [(await import('./export-perfetto')).PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
   if (!prometheus || !address) return runTrace(options);
   const exporter = await prometheus.PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
   options.onAggregate = (snapshot) => exporter.add(snapshot);

@@ -60,6 +60,8 @@ export interface SessionStarted {
   /** eBPF: milliseconds to open and load (verify) the programs, and then to attach them. */
   loadMs?: number;
   attachMs?: number;
+  /** eBPF: how long start() waited for the programs prepare() was loading. */
+  loadWaitMs?: number;
 }
 
 export interface SessionEnd {
@@ -87,6 +89,8 @@ export interface NativeError extends Error {
 }
 
 export interface NativeTraceSession {
+  /** eBPF: load and attach the programs on a native thread now; start() waits for them. */
+  prepare?(): void;
   start(onBatch: (batch: Buffer) => void, onEnd: (end: SessionEnd) => void): SessionStarted;
   stop(): void;
 }

@@ -4,6 +4,7 @@
 // modules were loaded, how long the BPF programs took to load and attach, and when the first
 // batch of events reached JavaScript.
 import { performance } from 'node:perf_hooks';
+import type { SessionStarted } from './native-addon';
 
 export const STARTUP_TIMES_ENV = 'BPFTRACE_TS_STARTUP_TIMES';
 
@@ -13,6 +14,7 @@ interface Marks {
   sessionCalled?: number;
   loadMs?: number;
   attachMs?: number;
+  loadWaitMs?: number;
   started?: number;
   firstEvent?: number;
 }
@@ -31,10 +33,11 @@ export function noteSessionCalled(): void {
   marks.sessionCalled = performance.now();
 }
 
-export function noteSessionStarted(loadMs: number | undefined, attachMs: number | undefined): void {
+export function noteSessionStarted(started: SessionStarted): void {
   marks.started = performance.now();
-  marks.loadMs = loadMs;
-  marks.attachMs = attachMs;
+  marks.loadMs = started.loadMs;
+  marks.attachMs = started.attachMs;
+  marks.loadWaitMs = started.loadWaitMs;
 }
 
 export function noteEvents(): void {
@@ -43,8 +46,10 @@ export function noteEvents(): void {
 
 const ms = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(1));
 
-/** The one line: "start-up ms: node N modules M before-session S load L attach A started T first-event F". */
+/** The one line: "start-up ms: node N modules M before-session S load L attach A load-wait W started T
+ * first-event F" (load and attach ran on a native thread from before-session on; the start waited
+ * W for them). */
 export function startupTimesLine(): string {
   return `start-up ms: node ${ms(marks.nodeReady)} modules ${ms(marks.modulesLoaded)} before-session ${ms(marks.sessionCalled)}` +
-    ` load ${ms(marks.loadMs)} attach ${ms(marks.attachMs)} started ${ms(marks.started)} first-event ${ms(marks.firstEvent)}`;
+    ` load ${ms(marks.loadMs)} attach ${ms(marks.attachMs)} load-wait ${ms(marks.loadWaitMs)} started ${ms(marks.started)} first-event ${ms(marks.firstEvent)}`;
 }

@@ -21,9 +21,7 @@ import { fitTerminal, formatTop } from './format-top';
 import type { LineSink } from './output-sink';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
 
-/** --format: the same list for a live trace and for report. */
-export const OUTPUT_FORMATS = ['perf', 'strace', 'json'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from './display-options';
 
 export type AggregateOptions = {
   intervalMs?: number;

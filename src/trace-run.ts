@@ -10,10 +10,10 @@ import type { InjectRule } from './inject-spec';
 import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
 import { OutputClosedError } from './output-sink';
 import { openLineSink } from './per-task-files';
-import { RecordingWriter, type RecordingHeader } from './recording';
+import type { RecordingHeader, RecordingWriter } from './recording';
 import type { SummaryBy } from './syscall-summary';
 import { argumentCounts } from './syscall-table';
-import { TraceOutput, type AggregateOptions, type CallExport } from './trace-output';
+import type { AggregateOptions, CallExport } from './trace-output';
 import { noteEvents, noteSessionCalled, noteSessionStarted, startupTimesLine, startupTimesWanted } from './startup-times';
 import { UserError } from './usage-error';
 
@@ -100,11 +100,11 @@ export function ebpfUnavailableReason(message: string): string | null {
 type Callbacks = Parameters<NativeTraceSession['start']>;
 
 /** Starts the backend asked for; with 'auto', ptrace where eBPF cannot load, said in one line. */
-function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Callbacks):
-{ session: NativeTraceSession; started: SessionStarted } {
+function startSession(options: TraceOptions, spec: SessionSpec, prepared: NativeTraceSession | undefined,
+  ...callbacks: Callbacks): { session: NativeTraceSession; started: SessionStarted } {
   const addon = loadAddon();
   const start = (Session: typeof addon.TraceSession) => {
-    const session = new Session(spec);
+    const session = Session === addon.TraceSession && prepared ? prepared : new Session(spec);
     return { session, started: session.start(...callbacks) };
   };
   const startPtrace = () => {
@@ -126,6 +126,21 @@ function startSession(options: TraceOptions, spec: SessionSpec, ...callbacks: Ca
     log(ptraceFallbackNote(bpfCapabilityReasonOf(error as NativeError) ?? reason));
     return startPtrace();
   }
+}
+
+/** eBPF: a session whose programs load and attach on a native thread while the JavaScript gets the
+ * output ready; startSession() then waits for them. Nothing if the spec is refused: startSession()
+ * makes the session again and says why. */
+function prepareSession(options: TraceOptions, spec: SessionSpec): NativeTraceSession | undefined {
+  if (options.backend === 'ptrace') return undefined;
+  let session: NativeTraceSession;
+  try {
+    session = new (loadAddon().TraceSession)(spec);
+  } catch {
+    return undefined;
+  }
+  session.prepare?.();
+  return session;
 }
 
 /** The signals that stop a trace as Ctrl-C does. */
@@ -162,6 +177,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
     },
   };
 
+  noteSessionCalled();
+  const prepared = prepareSession(options, spec);
   let stopping = false;
   let failure: Error | undefined;
   let session: NativeTraceSession | undefined;
@@ -170,8 +187,10 @@ export function runTrace(options: TraceOptions): Promise<number> {
     stopping = true;
     session?.stop();
   };
+  // Loaded once the programs are loading (prepareSession): the formatters and decoders are most of
+  // our modules' start-up, and evaluate while the kernel verifies.
   const output = options.display
-    ? new TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
+    ? new (require('./trace-output') as typeof import('./trace-output')).TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
     : undefined;
   let recorder: RecordingWriter | undefined;
 
@@ -249,9 +268,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
     // killing the tracer with the default action.
     for (const signal of STOP_SIGNALS) process.on(signal, stop);
     try {
-      noteSessionCalled();
-      ({ session, started } = startSession(options, spec, onBatch, onEnd));
-      noteSessionStarted(started.loadMs, started.attachMs);
+      ({ session, started } = startSession(options, spec, prepared, onBatch, onEnd));
+      noteSessionStarted(started);
       attachMode = started.attachMode;
       ptrace = attachMode === 'ptrace';
       childPid = started.childPid;
