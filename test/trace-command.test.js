@@ -160,5 +160,22 @@ test('the launched command gets default signal dispositions (SIGPIPE is not igno
   assert.match(fs.readFileSync(statusFile, 'utf8'), /SigIgn:\s+0+\n/);
 });
 
+test('BPFTRACE_TS_STARTUP_TIMES=1: one line of start-up marks, in the order they happen', async () => {
+  const run = await runTracer(['-o', '/dev/null', '--', 'true'], { env: { ...process.env, BPFTRACE_TS_STARTUP_TIMES: '1' } });
+  assert.is(run.status, 0, run.stderr);
+  const line = /^bpftrace-ts: start-up ms: (.*)$/m.exec(run.stderr);
+  assert.ok(line, `a start-up line: ${run.stderr}`);
+  const marks = Object.fromEntries([...line[1].matchAll(/([a-z-]+) (\S+)/g)].map(([, name, value]) => [name, Number(value)]));
+  assert.equal(Object.keys(marks), ['node', 'modules', 'before-session', 'load', 'attach', 'load-wait', 'started', 'first-event']);
+  for (const [name, value] of Object.entries(marks)) assert.ok(Number.isFinite(value) && value >= 0, `${name}: ${value}`);
+  // The load ran on its own thread, between the spec (before-session) and the start.
+  assert.ok(marks.node <= marks.modules && marks.modules <= marks['before-session'] &&
+    marks['before-session'] <= marks.started && marks.started <= marks['first-event'], line[0]);
+  assert.ok(marks.load > 0, 'the programs loaded on the native thread');
+  assert.ok(marks.load <= marks.started - marks['before-session'] + 1, 'the load fell between the spec and the start');
+  const without = await runTracer(['-o', '/dev/null', '--', 'true']);
+  assert.not.match(without.stderr, /start-up ms/, 'no line without the variable');
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
