@@ -9,6 +9,7 @@ import { runLive } from './live-run';
 import { runAsUser } from './run-as-user';
 import type { AttachMode } from './native-addon';
 import { positiveNumber } from './number-option';
+import { parseDumpOn, parseDuration, parseMaxDumps, parseWindow, type FlightOptions } from './flight/flight-options';
 import { parseInjectSpec } from './inject-spec';
 import { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from './stack/stack-symbols';
 import { fdTableModule } from './call-filters';
@@ -49,11 +50,18 @@ interface CliOptions extends DisplayCli {
   perfetto?: string;
   prometheus?: string;
   record?: string;
+  flightRecorder?: string;
+  dumpOn?: string;
+  after?: string;
+  maxDumps?: string;
   user?: string;
   stackDepth: string;
 }
 
 const DEFAULT_BUFFER_MIB = '32';
+const DEFAULT_DUMP_ON = 'fatal,usr1';
+const DEFAULT_AFTER = '1s';
+const DEFAULT_MAX_DUMPS = '10';
 /** How much nicer than it was started the eBPF backend's JavaScript runs: the traced programs
  * keep the CPU when they need it, and the batches the drain thread (not nicer) made of the
  * ring wait in its queue until it is free. */
@@ -91,6 +99,10 @@ function program(): Command {
     .addOption(new Option('--backend <backend>', 'eBPF, ptrace, or eBPF with ptrace where eBPF cannot run').choices(['auto', 'bpf', 'ptrace']).default('auto'))
     .option('--record <file>', 'also write the trace to a recording, for bpftrace-ts report')
     .option('--perfetto <file>', 'also write the calls as a Perfetto trace (open it in the Perfetto UI)')
+    .option('--flight-recorder <window>', 'with record: keep only the last batches, of a time span (30s) or a size (256M), and write them to -o when a --dump-on trigger fires')
+    .option('--dump-on <list>', `with --flight-recorder: what writes a dump: fatal, exit, errno=E1,E2, slow=DURATION, usr1 (always on) (default ${DEFAULT_DUMP_ON})`)
+    .option('--after <duration>', `with --flight-recorder: how long after a trigger a dump goes on (default ${DEFAULT_AFTER})`)
+    .option('--max-dumps <n>', `with --flight-recorder: dumps written at most: -o, then FILE.1.EXT, FILE.2.EXT... (default ${DEFAULT_MAX_DUMPS})`)
     .option('--prometheus <[host:]port>', 'with --hist: serve the counts on /metrics for Prometheus (host: 127.0.0.1 unless given)')
     .option('--stack-depth <frames>', `with -k: frames of each stack, 1 to ${STACK_MAX_FRAMES}`, String(STACK_DEFAULT_FRAMES))
     .option('-u, --user <name>', 'run the command as this user, with its groups (the environment is kept, as strace -u keeps it)')
@@ -184,6 +196,22 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   return options;
 }
 
+/** record --flight-recorder and the options that go with it; undefined without it. */
+function flightOptions(cli: CliOptions, recording: boolean): FlightOptions | undefined {
+  if (cli.flightRecorder === undefined) {
+    for (const [given, name] of [[cli.dumpOn, '--dump-on'], [cli.after, '--after'], [cli.maxDumps, '--max-dumps']] as const)
+      if (given !== undefined) throw new UsageError(`${name} goes with record --flight-recorder`);
+    return undefined;
+  }
+  if (!recording) throw new UsageError('--flight-recorder goes with record: bpftrace-ts record --flight-recorder 30s -o FILE ...');
+  return {
+    window: parseWindow(cli.flightRecorder),
+    triggers: parseDumpOn(cli.dumpOn ?? DEFAULT_DUMP_ON),
+    afterNs: parseDuration(cli.after ?? DEFAULT_AFTER, '--after'),
+    maxDumps: parseMaxDumps(cli.maxDumps ?? DEFAULT_MAX_DUMPS),
+  };
+}
+
 /** The syscalls -e selected and those the descriptor table learns from. */
 function withDescriptorCalls(selected: number[]): number[] {
   const tracked = fdTableModule().FdTable.trackedSyscalls().map((name) => syscallByName(name)?.nr).filter((nr): nr is number => nr !== undefined);
@@ -260,10 +288,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
           'Takes the options that choose what is traced; the display options go to report.');
     }
     cli.parse(recording ? argv.slice(1) : argv, { from: 'user' });
+    const flight = flightOptions(cli.opts<CliOptions>(), recording);
     const options = traceOptions(cli.opts<CliOptions>(), cli.args);
     if (!recording) return await runLive(cli.opts<CliOptions>(), options, argv);
     const given = Object.keys(cli.opts()).filter((name) => cli.getOptionValueSource(name) === 'cli');
-    return await runTrace((await import('./record')).recordOptions(options, given, argv));
+    return await runTrace((await import('./record')).recordOptions(options, given, argv, flight));
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

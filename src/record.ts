@@ -2,6 +2,9 @@
 // its messages written to a recording (src/recording.ts) instead of being displayed.
 import fs from 'node:fs';
 import os from 'node:os';
+import { FlightRecorder } from './flight/flight-recorder';
+import type { FlightOptions } from './flight/flight-options';
+import { checkDumpFile } from './flight/dump-files';
 import { openPrivateFile } from './private-file';
 import { RECORDING_FORMAT_VERSION, RecordingWriter, syscallTableDigest, type RecordingHeader } from './recording';
 import type { TraceOptions } from './trace-run';
@@ -24,8 +27,13 @@ function bootTimeUnixS(): number {
 
 /** The recording of a trace with these options: its file, opened, and its header. */
 export function openRecording(file: string, options: TraceOptions, argv: readonly string[]): NonNullable<TraceOptions['record']> {
+  return { writer: new RecordingWriter(openPrivateFile(file), file), header: recordingHeader(options, argv) };
+}
+
+/** A recording's header, without what only the started session knows. */
+export function recordingHeader(options: TraceOptions, argv: readonly string[]): RecordingHeader {
   const aggregate = options.aggregate;
-  const header: RecordingHeader = {
+  return {
     formatVersion: RECORDING_FORMAT_VERSION,
     host: os.hostname(),
     kernel: os.release(),
@@ -44,14 +52,13 @@ export function openRecording(file: string, options: TraceOptions, argv: readonl
     stringLimit: options.stringLimit,
     comm: options.comm ?? '',
   };
-  return { writer: new RecordingWriter(openPrivateFile(file), file), header };
 }
 
 /**
  * `record`: the live trace's options turned into a recording to -o, displaying nothing.
  * `given` names the options given on the command line, argv is the tracer's own.
  */
-export function recordOptions(options: TraceOptions, given: readonly string[], argv: readonly string[]): TraceOptions {
+export function recordOptions(options: TraceOptions, given: readonly string[], argv: readonly string[], flight?: FlightOptions): TraceOptions {
   if (!options.output) throw new UsageError('record needs -o FILE: where to write the recording');
   for (const name of given) {
     const flag = DISPLAY_OPTIONS[name] ?? (name === 'failure' && !options.aggregate ? '--failure' : undefined);
@@ -59,5 +66,8 @@ export function recordOptions(options: TraceOptions, given: readonly string[], a
   }
   // -y reads /proc/PID/fd as the calls are shown: only a live trace can.
   if (given.includes('decodeFds')) throw new UsageError('-y shows descriptors as /proc has them while tracing: not with record');
-  return { ...options, output: undefined, display: false, record: openRecording(options.output, options, argv) };
+  if (!flight) return { ...options, output: undefined, display: false, record: openRecording(options.output, options, argv) };
+  if (options.aggregate) throw new UsageError('--flight-recorder keeps streamed calls: not with --summary-only, --hist or --top');
+  checkDumpFile(options.output);
+  return { ...options, output: undefined, display: false, flight: new FlightRecorder(options.output, flight, recordingHeader(options, argv)) };
 }

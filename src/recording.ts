@@ -62,6 +62,11 @@ export function syscallTableDigest(): string {
   return tableDigest;
 }
 
+/** A batch as a recording stores it (Record.deflated_batch). */
+export function deflateBatch(message: Uint8Array): Buffer {
+  return zlib.deflateRawSync(message, { level: DEFLATE_LEVEL });
+}
+
 export class RecordingWriter {
   /** Batches and aggregates written. */
   records = 0;
@@ -80,8 +85,16 @@ export class RecordingWriter {
 
   /** Appends one message the session emitted: an aggregate as it is, a batch deflated. */
   write(kind: 'batch' | 'aggregate', message: Uint8Array): void {
-    if (kind === 'batch') this.writeRecord('deflated_batch', zlib.deflateRawSync(message, { level: DEFLATE_LEVEL }));
-    else this.writeRecord(kind, message);
+    if (kind === 'batch') this.writeDeflatedBatch(deflateBatch(message));
+    else {
+      this.writeRecord(kind, message);
+      this.records++;
+    }
+  }
+
+  /** Appends a batch deflated already (deflateBatch). */
+  writeDeflatedBatch(deflated: Uint8Array): void {
+    this.writeRecord('deflated_batch', deflated);
     this.records++;
   }
 

@@ -15,6 +15,8 @@ import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from './syscall-summary';
 import { parsePidList } from './targets';
 import { FileError } from './file-error';
+import { TriggerMark } from './flight/trigger-mark';
+import { describeTrigger } from './flight/trigger-text';
 import { TraceOutput, type AggregateOptions, type CallExport, type OutputOptions } from './trace-output';
 import { refuseEmptyFileNames, UsageError, UserError } from './usage-error';
 
@@ -127,6 +129,9 @@ export function runReport(argv: string[]): number {
   }
   if (header.syscallTableDigest !== syscallTableDigest())
     log('warning: recorded with another syscall table: names and arguments are shown as this bpftrace-ts knows them');
+  const trigger = header.trigger?.kind ? header.trigger : undefined;
+  if (trigger)
+    log(`flight recorder dump (the last ${trigger.window} before the trigger, ${(trigger.afterNs ?? 0) / 1e9} s after): ${describeTrigger(trigger)}`);
   const aggregate = recordedAggregation(header);
   if (aggregate) {
     for (const [given, name] of [[cli.format !== 'perf', '--format'], [display.status !== undefined, '--failure, -z, -Z or --errno'],
@@ -158,6 +163,7 @@ export function runReport(argv: string[]): number {
     stackFrames: recordedStackDepth(header.argv ?? []),
     live: false,
     fromPtrace: () => header.backend === 'ptrace',
+    triggerMark: trigger && new TriggerMark(trigger, display.format === 'json'),
   };
   const output = new TraceOutput(sink, options, () => (limitReached = true));
   try {

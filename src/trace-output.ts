@@ -19,6 +19,7 @@ import { PerfFormatter } from './format-perf';
 import { colorCallLine, colorEventLine } from './line-colors';
 import { StraceFormatter } from './format-strace';
 import { fitTerminal, formatTop } from './format-top';
+import type { TriggerMark } from './flight/trigger-mark';
 import type { LineSink } from './output-sink';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
 
@@ -71,6 +72,8 @@ export interface OutputOptions extends DisplayOptions {
   live: boolean;
   /** -p: the processes attached to, whose descriptors -y reads at once. */
   attachedPids?: readonly number[];
+  /** report of a flight-recorder dump: marks the line of what fired it. */
+  triggerMark?: TriggerMark;
   /** Whether the backend was ptrace, whose signals and process ends show in every format;
    * the eBPF backend's process ends show in --format strace only, as strace shows them. */
   fromPtrace(): boolean;
@@ -254,8 +257,15 @@ export class TraceOutput {
     for (const exported of this.options.exports ?? []) exported.discard();
   }
 
-  /** Signals and process exits: shown as strace shows them, whatever -e. */
+  /** Signals and process exits: shown as strace shows them, whatever -e; the end of a
+   * process that fired a dump is marked even where its line is not shown. */
   private showProcessEvent(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
+    this.showProcessEventLine(event, format);
+    const mark = this.closed ? null : this.options.triggerMark?.afterProcessEvent(event);
+    if (mark) this.sink.write(mark, event.tid);
+  }
+
+  private showProcessEventLine(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     const { options } = this;
     if (options.format !== 'strace' && !options.fromPtrace()) return;
     if (this.histograms || options.summaryOnly || this.closed || options.status || options.paths || options.minDurationNs !== null) return;
@@ -336,6 +346,8 @@ export class TraceOutput {
     if (formatted === null) return;
     const line = options.color ? colorCallLine(formatted, call) : formatted;
     this.sink.write(this.stackOf(call, line), call.tid);
+    const mark = options.triggerMark?.afterCall(call);
+    if (mark) this.sink.write(mark, call.tid);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
   }
 }

@@ -8,6 +8,7 @@ import { nativeCaptureRules } from './capture-rules';
 import type { DisplayOptions } from './display-options';
 import type { InjectRule } from './inject-spec';
 import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
+import type { FlightRecorder } from './flight/flight-recorder';
 import { OutputClosedError } from './output-sink';
 import { openLineSink } from './per-task-files';
 import type { RecordingHeader, RecordingWriter } from './recording';
@@ -52,6 +53,8 @@ export interface TraceOptions extends DisplayOptions {
   /** The session's messages also go to a recording: its writer, opened by the caller, and
    * its header (written once the session started, with what it reports). */
   record?: { writer: RecordingWriter; header: RecordingHeader };
+  /** record --flight-recorder: the batches go to it, which writes dumps when triggers fire. */
+  flight?: FlightRecorder;
   /** false for `record`: the messages are only recorded, not decoded. */
   display: boolean;
   /** -k: frames of each call's user-space stack; 0: none. */
@@ -205,6 +208,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       noteEvents();
       try {
         recorder?.write(options.aggregate ? 'aggregate' : 'batch', bytes);
+        options.flight?.add(bytes);
         output?.add(bytes);
         sink.flush();
       } catch (error) {
@@ -214,6 +218,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     const onEnd = (end: SessionEnd): void => {
       for (const signal of STOP_SIGNALS) process.off(signal, stop);
       try {
+        options.flight?.end(end);
         recorder?.close({ lostEvents: end.lostEvents, endReason: end.reason, exitCode: end.exitCode ?? -1,
           signal: end.signal ?? '', endUnixNs: Date.now() * 1e6 });
       } catch (error) {
@@ -240,7 +245,9 @@ export function runTrace(options: TraceOptions): Promise<number> {
       if (end.reason === 'stopped' && options.quiet === 0)
         for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
       const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
-      let totals = !output
+      let totals = options.flight
+        ? `${options.flight.summary()}, ${backend}`
+        : !output
         ? `recorded ${recorder?.records} messages (${recorder?.bytes} bytes), ${end.lostEvents} events lost, ${backend}`
         : options.aggregate
         ? `${output.countedCalls} calls counted in the kernel, ${output.uncountedCalls} not counted (stats table full or no memory), ${backend}`
@@ -281,13 +288,12 @@ export function runTrace(options: TraceOptions): Promise<number> {
     }
     try {
       // The header says what only the started session knows: its clock, the command's pid.
+      const session = { backend: attachMode === 'ptrace' ? 'ptrace' : `bpf (${attachMode})`, startUnixNs: epochNsAtStart, commandPid: childPid ?? 0 };
       if (options.record) {
         recorder = options.record.writer;
-        recorder.writeHeader({
-          ...options.record.header, backend: attachMode === 'ptrace' ? 'ptrace' : `bpf (${attachMode})`,
-          startUnixNs: epochNsAtStart, commandPid: childPid ?? 0,
-        });
+        recorder.writeHeader({ ...options.record.header, ...session });
       }
+      options.flight?.started({ session, startNs: started.startNs, onError: fail });
     } catch (error) {
       fail(error);
     }
