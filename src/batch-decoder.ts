@@ -16,6 +16,14 @@ export function decodeBatch(bytes: Uint8Array): Batch {
   return readBatch(bytes);
 }
 
+/** Batch fields that say what an event's arguments were: args, captures, maps, tampering. */
+const ARGUMENT_FIELDS: ReadonlySet<number> = new Set([11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+
+/** A batch without its argument columns (empty): which calls, by whom, when, with what result. */
+export function decodeBatchWithoutArguments(bytes: Uint8Array): Batch {
+  return readBatch(bytes, ARGUMENT_FIELDS);
+}
+
 export function decodeAggregate(bytes: Uint8Array): Aggregate {
   return bpftrace_ts.Aggregate.decode(bytes);
 }

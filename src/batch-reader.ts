@@ -208,13 +208,19 @@ function skip(cursor: Cursor, wire: number): void {
   if (cursor.pos > cursor.end) throw outOfRange(cursor);
 }
 
-export function readBatch(buf: Uint8Array): bpftrace_ts.Batch {
+/** The batch's columns; those of the fields in `skipped` (numbers) are left empty, unread. */
+export function readBatch(buf: Uint8Array, skipped?: ReadonlySet<number>): bpftrace_ts.Batch {
   const batch = new bpftrace_ts.Batch();
   const cursor: Cursor = { buf, pos: 0, end: buf.length };
   while (cursor.pos < cursor.end) {
     const tag = uint32(cursor);
     const wire = tag & 7;
-    switch (tag >>> 3) {
+    const field = tag >>> 3;
+    if (skipped?.has(field)) {
+      skip(cursor, wire);
+      continue;
+    }
+    switch (field) {
       case 1: batch.baseTsNs = sint64(cursor); break;
       case 2: batch.flushTsNs = sint64(cursor); break;
       case 3: batch.lostEvents = varint(cursor); break;

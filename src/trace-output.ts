@@ -246,6 +246,8 @@ export class TraceOutput {
     const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null && this.options.quiet < 2
       ? this.straceFormatter.processExit(end.commandPid, this.lastCallNs, end.exitCode, end.signal) : null;
     if (exitLine !== null) this.sink.write(exitLine, end?.commandPid ?? undefined);
+    const mark = this.options.triggerMark?.unwritten();
+    if (mark) this.sink.write(mark);
     if (this.histograms) for (const line of formatHistograms(this.histograms.rows(), this.options.hist!.by, this.options.hist!.top)) this.sink.write(line);
     // JSON Lines hold calls only: a table goes to stderr then.
     if (this.summary && this.options.format === 'json') process.stderr.write(this.summary.render().join('\n') + '\n');
@@ -342,6 +344,8 @@ export class TraceOutput {
       return;
     }
     this.lastCallNs = call.tsNs;
+    const before = options.triggerMark?.beforeCall(call);
+    if (before) this.sink.write(before, call.tid);
     const formatted = this.format(call);
     if (formatted === null) return;
     const line = options.color ? colorCallLine(formatted, call) : formatted;

@@ -1,7 +1,7 @@
 // record --flight-recorder: the session's batches kept in a bounded ring (src/flight/
 // batch-ring.ts), nothing written until a trigger fires; then a dump, a normal recording:
 // the ring's batches, those of the next --after, and the trigger in its header.
-import { decodeBatch } from '../batch-decoder';
+import { decodeBatchWithoutArguments } from '../batch-decoder';
 import { deflateBatch, RecordingWriter, type RecordingHeader } from '../recording';
 import type { SessionEnd } from '../native-addon';
 import { bpftrace_ts } from '../generated/batch';
@@ -82,7 +82,7 @@ export class FlightRecorder {
 
   /** One batch of the session. */
   add(message: Buffer): void {
-    const batch = decodeBatch(message);
+    const batch = decodeBatchWithoutArguments(message);
     this.lostEvents = batch.lostEvents;
     const stored = { flushNs: batch.flushTsNs, deflated: deflateBatch(message), lostEvents: batch.lostEvents };
     const dropped = this.ring.add(stored);

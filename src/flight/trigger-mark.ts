@@ -31,6 +31,20 @@ export class TriggerMark {
     return this.mark();
   }
 
+  /** A trigger that is no call's (usr1) is marked where it fell in time: before the first
+   * line at or after it. */
+  beforeCall(call: SyscallCall): string | null {
+    const t = this.trigger;
+    if (this.marked || t.kind !== TriggerKind.TRIGGER_USR1 || call.tsNs < (t.tsNs ?? 0)) return null;
+    return this.mark();
+  }
+
+  /** At the end of the dump: the mark, if no line took it (its line was not in the dump or
+   * not shown); null if it was written. */
+  unwritten(): string | null {
+    return this.marked ? null : this.mark();
+  }
+
   private mark(): string {
     this.marked = true;
     return this.json ? triggerJson(this.trigger) : `^^^ flight recorder trigger: ${describeTrigger(this.trigger)}`;

@@ -34,6 +34,8 @@ export class TriggerScanner {
     const fired: FlightTrigger[] = [];
     const { triggers } = this;
     const tracksCalls = triggers.slowNs !== undefined;
+    const slowNs = triggers.slowNs ?? Infinity;
+    const errnos = triggers.errnos;
     let ts = batch.baseTsNs;
     let enter = 0;
     let exit = 0;
@@ -44,16 +46,23 @@ export class TriggerScanner {
       ts += batch.tsDeltaNs[i];
       const tid = batch.tid[i];
       if (kind === EventKind.ENTER || kind === EventKind.IN_PROGRESS) {
-        const comm = batch.comms[batch.commIndex[enter++]] ?? '?';
-        if (tracksCalls) this.enter(tid, { pid: batch.pid[i], nr: batch.nr[i], tsNs: ts, comm, fired: false });
+        if (tracksCalls) this.enter(tid, { pid: batch.pid[i], nr: batch.nr[i], tsNs: ts, comm: batch.comms[batch.commIndex[enter]] ?? '?', fired: false });
+        enter++;
       } else if (kind === EventKind.CALL) {
-        const comm = batch.comms[batch.commIndex[enter++]] ?? '?';
+        // Most events: only a failed or slow call is looked at further.
+        const ret = batch.ret[exit++];
         const durNs = batch.durationNs[call++];
-        this.returned(fired, { pid: batch.pid[i], tid, nr: batch.nr[i], tsNs: ts, comm, durNs, ret: batch.ret[exit++], endNs: ts + durNs });
+        if ((ret < 0 && errnos !== undefined) || durNs >= slowNs)
+          this.returned(fired, { pid: batch.pid[i], tid, nr: batch.nr[i], tsNs: ts, comm: batch.comms[batch.commIndex[enter]] ?? '?', durNs, ret, endNs: ts + durNs });
+        enter++;
       } else if (kind === EventKind.EXIT) {
+        const ret = batch.ret[exit++];
+        if (!tracksCalls) {
+          if (ret < 0 && errnos !== undefined) this.returned(fired, { pid: batch.pid[i], tid, nr: batch.nr[i], tsNs: ts, comm: '?', durNs: null, ret, endNs: ts });
+          continue;
+        }
         const entry = this.pending.get(tid);
         this.pending.delete(tid);
-        const ret = batch.ret[exit++];
         if (entry?.fired) continue;
         const nr = entry ? entry.nr : batch.nr[i];
         this.returned(fired, { pid: batch.pid[i], tid, nr, tsNs: entry ? entry.tsNs : ts, comm: entry?.comm ?? '?',
