@@ -107,6 +107,11 @@ export class RecordingWriter {
     }
   }
 
+  /** Closes the file without its trailer, after a write failed: a reader says it was cut. */
+  abandon(): void {
+    fs.closeSync(this.fd);
+  }
+
   /** Record { <kind> = message } framed by its length: two varints and a tag before the message. */
   private writeRecord(kind: StoredKind, message: Uint8Array): void {
     const inner = varint(message.length);

@@ -108,26 +108,34 @@ function startTracer(argv) {
   return { child, stderr: () => stderr, exited };
 }
 
-test('SIGUSR1 to the tracer writes a dump of -p; further dumps are FILE.1.bpt... up to --max-dumps', async () => {
+test('SIGUSR1 to the tracer writes a dump of -p; then FILE.1.bpt..., a name taken is not written, up to --max-dumps', async () => {
   const target = spawn(fixture('paced_calls'), ['100000', '100000'], { stdio: 'ignore' });
   const file = path.join(dir, 'usr1.bpt');
-  const tracer = startTracer(['record', '--flight-recorder', '1s', '--after', '100ms', '--max-dumps', '2', '-o', file, '-p', String(target.pid)]);
+  const kept = path.join(dir, 'usr1-kept');
+  fs.writeFileSync(kept, 'keep');
+  const tracer = startTracer(['record', '--flight-recorder', '1s', '--after', '100ms', '--max-dumps', '3', '-o', file, '-p', String(target.pid)]);
+  const dumps = [file, path.join(dir, 'usr1.2.bpt')];
   try {
     await waitFor(() => tracer.stderr().includes(`Process ${target.pid} attached`), 'the attach');
-    for (const [n, name] of [[1, file], [2, path.join(dir, 'usr1.1.bpt')]]) {
+    const usr1 = async (line) => {
       tracer.child.kill('SIGUSR1');
-      await waitFor(() => tracer.stderr().split(`flight recorder: wrote `).length > n, `dump ${n}`);
-      assert.ok(tracer.stderr().includes(`wrote ${name} (`), tracer.stderr());
-    }
-    tracer.child.kill('SIGUSR1');
-    await waitFor(() => tracer.stderr().includes('not written, --max-dumps 2 were written already'), 'the refusal');
+      await waitFor(() => tracer.stderr().includes(line), line);
+    };
+    await usr1(`wrote ${file} (`);
+    // A symlink planted at the next name: not followed, that dump is lost, the trace goes on.
+    fs.symlinkSync(kept, path.join(dir, 'usr1.1.bpt'));
+    await usr1(`cannot write '${path.join(dir, 'usr1.1.bpt')}': it exists: a dump never replaces a file: the dump is lost`);
+    await usr1(`wrote ${dumps[1]} (`);
+    await usr1('not written, --max-dumps 3 were written already');
   } finally {
     tracer.child.kill('SIGINT');
     await tracer.exited;
     target.kill('SIGKILL');
   }
-  assert.not.ok(fs.existsSync(path.join(dir, 'usr1.2.bpt')));
-  for (const name of [file, path.join(dir, 'usr1.1.bpt')]) {
+  assert.is(fs.readFileSync(kept, 'utf8'), 'keep');
+  assert.not.ok(fs.existsSync(path.join(dir, 'usr1.3.bpt')));
+  assert.match(tracer.stderr(), /flight recorder: 2 dumps written, 1 lost, \d+ events lost/);
+  for (const name of dumps) {
     const { calls, trigger } = await jsonReport(name);
     assert.is(trigger.trigger, 'usr1');
     assert.ok(calls.some((c) => c.syscall === 'getppid' && c.pid === target.pid), 'the target\'s calls');
@@ -187,8 +195,12 @@ test('mistakes in the options: one line naming the option, and no file is ever r
 /** The processes pid forked, from whichever of its threads. */
 function childrenOf(pid) {
   const pids = [];
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`))
-    pids.push(...fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`))
+      pids.push(...fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    // it has ended
+  }
   return pids;
 }
 
@@ -198,7 +210,7 @@ function vmRssKiB(pid) {
 
 test('RSS stays flat: 60 s at 200 000 calls/s under a 2 s window', async () => {
   const file = path.join(dir, 'rss.bpt');
-  const tracer = startTracer(['record', '--flight-recorder', '2s', '--after', '100ms', '-o', file, '--', fixture('rate_calls'), '200000', '60']);
+  const tracer = startTracer(['record', '--flight-recorder', '2s', '--after', '100ms', '-o', file, '--', fixture('rate_calls'), '200000', '90']);
   const samples = [];
   try {
     // The dump is asked for during the run (a tracer behind on its queue hears SIGUSR1 late):
@@ -210,8 +222,8 @@ test('RSS stays flat: 60 s at 200 000 calls/s under a 2 s window', async () => {
     }
     await waitFor(() => tracer.stderr().includes(`wrote ${file}`), 'the dump', 10000);
   } finally {
-    // The command outlives a stopped trace: it is ended with it (a slowed machine may not
-    // have let it finish its minute).
+    // The command (asked for longer than the samples take, so that it runs through them)
+    // outlives a stopped trace: it is ended with it.
     const command = childrenOf(tracer.child.pid);
     tracer.child.kill('SIGINT');
     await tracer.exited;
@@ -226,10 +238,11 @@ test('RSS stays flat: 60 s at 200 000 calls/s under a 2 s window', async () => {
   const windowKiB = fs.statSync(file).size / 1024;
   // The early plateau, once the ring buffer and the window have filled; what the tracer may
   // hold besides the window: the batches queued for JavaScript while it falls behind (at most
-  // 256, of up to 8192 events: about 60 MiB of these calls), and garbage not yet collected.
+  // 256, of up to 8192 events: about 60 MiB of these calls), and as much again of batches
+  // already handled that V8 has not collected yet (external memory, collected by the 64 MiB).
   const early = Math.max(...samples.slice(10, 20));
   const late = Math.max(...samples.slice(30));
-  const FIXED_KIB = 64 * 1024;
+  const FIXED_KIB = 128 * 1024;
   process.stdout.write(`\n  RSS (MiB) each second: ${samples.map((k) => Math.round(k / 1024)).join(' ')}; window ${Math.round(windowKiB)} KiB\n`);
   assert.ok(late <= early + windowKiB + FIXED_KIB, `RSS grew from ${early} KiB to ${late} KiB (window ${windowKiB} KiB)`);
   // What the dump holds is the window: the last 2 s of calls, not the minute (its first call

@@ -1,10 +1,12 @@
 // record --flight-recorder: the session's batches kept in a bounded ring (src/flight/
 // batch-ring.ts), nothing written until a trigger fires; then a dump, a normal recording:
 // the ring's batches, those of the next --after, and the trigger in its header.
+import fs from 'node:fs';
 import { decodeBatchWithoutArguments } from '../batch-decoder';
 import { deflateBatch, RecordingWriter, type RecordingHeader } from '../recording';
 import type { SessionEnd } from '../native-addon';
 import { bpftrace_ts } from '../generated/batch';
+import { FileError } from '../file-error';
 import { BatchRing } from './batch-ring';
 import { createDumpFile, dumpFileName } from './dump-files';
 import type { FlightOptions } from './flight-options';
@@ -43,8 +45,9 @@ function log(line: string): void {
 }
 
 export class FlightRecorder {
-  /** Dumps written (or begun). */
+  /** Dumps begun, and those lost because their file could not be written. */
   dumps = 0;
+  failed = 0;
   private readonly ring: BatchRing;
   private readonly scanner: TriggerScanner;
   private header?: RecordingHeader;
@@ -103,7 +106,8 @@ export class FlightRecorder {
 
   /** The tracer's closing line. */
   summary(): string {
-    return `flight recorder: ${this.dumps} dump${this.dumps === 1 ? '' : 's'} written, ${this.lostEvents} events lost`;
+    const written = this.dumps - this.failed;
+    return `flight recorder: ${written} dump${written === 1 ? '' : 's'} written${this.failed > 0 ? `, ${this.failed} lost` : ''}, ${this.lostEvents} events lost`;
   }
 
   private nowNs(): number {
@@ -121,7 +125,13 @@ export class FlightRecorder {
     this.dumps++;
     this.write(() => {
       const fd = createDumpFile(file);
-      const writer = new RecordingWriter(fd, file);
+      let writer: RecordingWriter;
+      try {
+        writer = new RecordingWriter(fd, file);
+      } catch (error) {
+        fs.closeSync(fd);
+        throw error;
+      }
       const full: FlightTrigger = { ...trigger, window: this.options.window.text, afterNs: this.options.afterNs };
       const timer = setTimeout(() => this.close('dump-window-end'), this.options.afterNs / 1e6 + AFTER_GRACE_MS);
       this.dump = { file, writer, trigger: full, lostBefore: this.ringLostBefore, timer };
@@ -143,11 +153,24 @@ export class FlightRecorder {
     });
   }
 
+  /** Does what writes a dump: a file that cannot be written (a full disk, a name taken
+   * since the start) loses that dump, said in one line, and the trace goes on. */
   private write(action: () => void): void {
     try {
       action();
     } catch (error) {
-      this.onError(error);
+      if (!(error instanceof FileError)) {
+        this.onError(error);
+        return;
+      }
+      this.failed++;
+      log(`${error.message}: the dump is lost`);
+      const dump = this.dump;
+      this.dump = null;
+      if (dump) {
+        clearTimeout(dump.timer);
+        dump.writer.abandon();
+      }
     }
   }
 }
