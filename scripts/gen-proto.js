@@ -17,4 +17,9 @@ const dts = path.join(root, 'src', 'generated', 'batch.d.ts');
 fs.mkdirSync(path.dirname(js), { recursive: true });
 execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--force-number', '--no-verify',
   '--no-convert', '--no-delimited', '--no-create', '--no-beautify', '-o', js, ...protos], { stdio: 'inherit' });
+// The generated prototypes take their 64-bit defaults from protobufjs's settings when they
+// load: the code itself loads src/protobuf-numbers.ts first, whichever module requires it.
+const generated = fs.readFileSync(js, 'utf8');
+fs.writeFileSync(js, generated.replace(/^("use strict";\n)/m, '$1require("../protobuf-numbers");\n'));
+if (!fs.readFileSync(js, 'utf8').includes('require("../protobuf-numbers")')) throw new Error(`gen-proto: no "use strict" line in ${js}`);
 execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });

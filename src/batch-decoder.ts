@@ -1,8 +1,5 @@
 // Decodes the addon's protobuf batches (proto/batch.proto): batches column by column
 // (src/batch-reader.ts), aggregates with the code protobufjs generated from the schema.
-// protobuf-numbers must load first: it configures protobufjs before the generated code
-// computes its default values.
-import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
 import { readBatch } from './batch-reader';
 

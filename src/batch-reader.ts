@@ -4,7 +4,6 @@
 // This reader gives the values protobufjs's generated decoder gives (test/batch-codec.test.js
 // compares the two on every field), into the generated Batch class.
 import * as protobuf from 'protobufjs/minimal';
-import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
 
 const WIRE_VARINT = 0;

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Capture, SyscallCall } from './call-pairer';
-import './protobuf-numbers'; // before the generated code (see there): this module can load first
 import { bpftrace_ts } from './generated/batch';
 import { endpointText } from './decode/sockaddr';
 import { syscallInfo } from './syscall-table';

@@ -1,6 +1,7 @@
-// Configures protobufjs to read 64-bit fields as plain numbers. Imported before any
-// generated code: the generated prototypes take their 64-bit defaults from this setting
-// when they load (a Long object otherwise, which turns 0 + default into "00").
+// Configures protobufjs to read 64-bit fields as plain numbers. The generated code requires
+// this module first (scripts/gen-proto.js puts the line there): its prototypes take their
+// 64-bit defaults from this setting when they load (a Long object otherwise, which turns
+// 0 + default into "00").
 //
 // Every 64-bit field here is a sint64 or uint64 holding a time relative to the trace
 // start, a register value, a return value or a count: exact as a JavaScript number below

@@ -6,7 +6,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import './protobuf-numbers';
 import { bpftrace_ts } from './generated/batch';
 import { allSyscalls } from './syscall-table';
 import { argSpecs } from './raw-args';

@@ -10,7 +10,6 @@ import { formatHistograms, type HistBy } from './format-hist';
 import type { DisplayOptions } from './display-options';
 import { FdTable } from './fd-table';
 import { JsonFormatter } from './format-json';
-import './protobuf-numbers'; // before the generated code (see there)
 import { bpftrace_ts } from './generated/batch';
 import { stackLines, withStackField } from './stack/format-stack';
 import { ProcessMaps } from './stack/process-maps';

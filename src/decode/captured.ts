@@ -4,7 +4,6 @@
 // caller, which shows the pointer.
 import { captureRules, type CaptureRule } from '../capture-rules';
 import type { Capture, SyscallCall } from '../call-pairer';
-import '../protobuf-numbers'; // before the generated code (see there): this module can load first
 import { bpftrace_ts } from '../generated/batch';
 import { hex as rawHex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
