@@ -124,6 +124,12 @@ enum capture_length_from {
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
 #define CAPTURE_ARGV_MAX 256           /* argv elements; strace shows -s of them */
 #define CAPTURE_IOVEC_MAX 8
+/* rt_sigreturn takes no argument; both backends give it one, the address of the signal mask it
+ * restores, for the capture rule that copies it (strace: rt_sigreturn({mask=[...]})). On x86_64
+ * the handler's return popped the frame's return address, so the user stack pointer is the
+ * frame's ucontext, whose uc_sigmask follows uc_flags (8), uc_link (8), uc_stack (24) and
+ * uc_mcontext (256). */
+#define RT_SIGFRAME_MASK_OFFSET 296
 #define CAPTURE_ENVC_MAX 4096
 /* Directory entries counted per getdents call (glibc's 32 KiB buffer holds at most 1365);
  * past it the count says "or more" (TRUNCATED). */

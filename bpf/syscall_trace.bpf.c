@@ -603,6 +603,15 @@ static __always_inline void emit_enter(void *ctx, __u64 pid_tgid, long nr, const
 		emit_enter_plain(pid_tgid, nr, args, comm, SYSCALL_ARG_COUNT);
 }
 
+/* rt_sigreturn's pseudo-argument (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET), set by the
+ * callers only for that call (the stack pointer is a probe read for raw_tp); user_sp 0 (not
+ * known) leaves it NULL. */
+static __always_inline void sigreturn_mask_arg(__u64 *args, __u64 user_sp)
+{
+	if (user_sp)
+		args[0] = user_sp + RT_SIGFRAME_MASK_OFFSET;
+}
+
 /* --- tp_btf: the arguments are BTF-typed, so registers are plain loads --- */
 
 SEC("tp_btf/sys_enter")
@@ -613,6 +622,8 @@ int BPF_PROG(sys_enter_tp_btf, struct pt_regs *regs, long nr)
 	if (wanted(pid_tgid >> 32, nr, true)) {
 		__u64 args[SYSCALL_ARG_COUNT] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
+		if (nr == NR_rt_sigreturn)
+			sigreturn_mask_arg(args, regs->sp);
 		emit_enter(ctx, pid_tgid, nr, args, true, stack_enabled ? regs->sp : 0);
 	}
 	return 0;
@@ -636,6 +647,8 @@ int BPF_PROG(sys_enter_raw_tp, struct pt_regs *regs, long nr)
 		__u64 args[SYSCALL_ARG_COUNT] = { BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
 		                  BPF_CORE_READ(regs, r10), BPF_CORE_READ(regs, r8), BPF_CORE_READ(regs, r9) };
 
+		if (nr == NR_rt_sigreturn)
+			sigreturn_mask_arg(args, BPF_CORE_READ(regs, sp));
 		emit_enter(ctx, pid_tgid, nr, args, false, stack_enabled ? BPF_CORE_READ(regs, sp) : 0);
 	}
 	return 0;
@@ -660,6 +673,8 @@ int sys_enter_tracepoint(struct trace_event_raw_sys_enter *ctx)
 		/* One load per argument: the verifier rejects ctx accesses through a computed pointer. */
 		__u64 args[SYSCALL_ARG_COUNT] = { ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], ctx->args[5] };
 
+		if (nr == NR_rt_sigreturn)
+			sigreturn_mask_arg(args, tracepoint_user_sp());
 		emit_enter(ctx, pid_tgid, nr, args, false, stack_enabled ? tracepoint_user_sp() : 0);
 	}
 	return 0;

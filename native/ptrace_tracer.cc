@@ -26,7 +26,7 @@ namespace {
 
 // A syscall-stop under PTRACE_O_TRACESYSGOOD.
 constexpr int kSyscallTrap = SIGTRAP | 0x80;
-constexpr uint32_t kNrPrctl = 157, kNrExecve = 59, kNrExecveat = 322;
+constexpr uint32_t kNrPrctl = 157, kNrExecve = 59, kNrExecveat = 322, kNrRtSigreturn = 15;
 // Calls of another ABI (i386, x32) have numbers that mean other calls: not reported.
 constexpr uint32_t kForeignCall = UINT32_MAX;
 constexpr uint64_t kX32SyscallBit = 0x40000000;
@@ -292,10 +292,18 @@ void PtraceTracer::handle_syscall_stop(pid_t tid, Tracee &t)
 	auto call_nr = [&](uint64_t nr) {
 		return info.arch != AUDIT_ARCH_X86_64 || (nr & kX32SyscallBit) ? kForeignCall : uint32_t(nr);
 	};
+	// rt_sigreturn's pseudo-argument, as the eBPF programs give it: the address of the signal
+	// mask it restores (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET).
+	auto enter = [&](uint32_t nr, const uint64_t *given) {
+		uint64_t args[SYSCALL_ARG_COUNT];
+		std::copy(given, given + SYSCALL_ARG_COUNT, args);
+		if (nr == kNrRtSigreturn) args[0] = info.stack_pointer + RT_SIGFRAME_MASK_OFFSET;
+		enter_call(tid, t, nr, args);
+	};
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY)
-		enter_call(tid, t, call_nr(info.entry.nr), info.entry.args);
+		enter(call_nr(info.entry.nr), info.entry.args);
 	else if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
-		enter_call(tid, t, call_nr(info.seccomp.nr), info.seccomp.args);
+		enter(call_nr(info.seccomp.nr), info.seccomp.args);
 	else if (info.op == PTRACE_SYSCALL_INFO_EXIT)
 		exit_call(tid, t, info.exit.rval);
 }

@@ -148,6 +148,9 @@ const RULES: Record<string, CaptureRule[]> = {
   // An int for the requests src/decode/captured.ts names (FIONBIO's [1], FIONREAD's [3]).
   ioctl: [entry(2, 'struct', fixed(SIZEOF.int)), exit(2, 'struct', fixed(SIZEOF.int))],
   rt_sigpending: [exit(0, 'struct', fixed(SIZEOF.sigset))],
+  // The mask the call restores, at the address both backends give as its (pseudo) first
+  // argument (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET).
+  rt_sigreturn: [entry(0, 'struct', fixed(SIZEOF.sigset))],
   wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
   clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args)],

@@ -142,6 +142,7 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call
   'sched_getaffinity.2': (bytes, _atExit, call) => structs.cpuSet(bytes, call.ret ?? 0),
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
   'recvmsg.1': structs.msghdrNamelen,
+  'rt_sigreturn.0': (bytes) => `{mask=${structs.sigset(bytes)}}`,
 };
 
 const EPOLL_CTL_DEL = 2;

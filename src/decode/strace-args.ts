@@ -238,6 +238,8 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
       return futexArgs(call.args, captured);
     case 'prctl':
       return prctlArgs(call.args, call.args[0] === PR.SET_NAME ? commText(call, hexMode) : undefined);
+    case 'rt_sigreturn': // no argument of its own: the mask it restores, when copied
+      return captured[0] === undefined ? undefined : { entry: captured[0], exit: '' };
     case 'clone3':
       return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
     default:
