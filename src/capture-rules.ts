@@ -74,8 +74,8 @@ const SIZEOF = {
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
   cap_header: 8, cap_data: 12, loff_t: 8,
 } as const;
-/** The CPU mask bytes strace reads of sched_*affinity (its cpuset size: 1024 CPUs). */
-const CPUSET_MAX = 128;
+/** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
+export const CPUSET_SIZE = 128;
 
 /** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
  * them at the entry or writes them at the exit; at most FD_SETSIZE (1024) fds are shown. */
@@ -175,8 +175,8 @@ const RULES: Record<string, CaptureRule[]> = {
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).
-  sched_setaffinity: [entry(2, 'struct', lengthArg(1), CPUSET_MAX)],
-  sched_getaffinity: [exit(2, 'struct', lengthRet(), CPUSET_MAX)],
+  sched_setaffinity: [entry(2, 'struct', lengthArg(1), CPUSET_SIZE)],
+  sched_getaffinity: [exit(2, 'struct', lengthRet(), CPUSET_SIZE)],
   sigaltstack: [entry(0, 'struct', fixed(SIZEOF.stack_t)), exit(1, 'struct', fixed(SIZEOF.stack_t))],
 };
 

@@ -1,7 +1,16 @@
 // Process arguments: clone flags with their exit signal, clock ids.
-import { enumName, enumeration, flagNames, hex, joined, same, type Decoded } from './symbols';
+import { enumName, enumeration, flagNames, hex, joined, same, tableValue, type Decoded } from './symbols';
 
-const CSIGNAL = 0xff; // clone(2): the signal sent to the parent when the child exits
+export const CSIGNAL = 0xff; // clone(2): the signal sent to the parent when the child exits
+/** The clone flags strace's clone and clone3 lines depend on (bits above 32 included). */
+export const CLONE = {
+  PIDFD: tableValue('clone_flags', 'CLONE_PIDFD'),
+  SETTLS: tableValue('clone_flags', 'CLONE_SETTLS'),
+  PARENT_SETTID: tableValue('clone_flags', 'CLONE_PARENT_SETTID'),
+  CHILD_CLEARTID: tableValue('clone_flags', 'CLONE_CHILD_CLEARTID'),
+  CHILD_SETTID: tableValue('clone_flags', 'CLONE_CHILD_SETTID'),
+  INTO_CGROUP: tableValue('clone_flags', 'CLONE_INTO_CGROUP'),
+} as const;
 
 /** clone(2) flags, with the exit signal in the low byte shown by name. */
 export function cloneFlags(value: number): Decoded {

@@ -6,9 +6,9 @@ import { bpftrace_ts } from '../generated/batch';
 import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { openFlags } from './fs';
-import { cloneFlags } from './process';
+import { CLONE, CSIGNAL, cloneFlags } from './process';
 import { futexOp } from './events';
-import { enumName } from './symbols';
+import { enumName, hexNumber } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
 
@@ -88,12 +88,6 @@ export interface SplitArgs {
 }
 
 const { CaptureFlag, CaptureKind } = bpftrace_ts;
-const CLONE_PIDFD = 0x1000;
-const CLONE_SETTLS = 0x80000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
-const CSIGNAL = 0xff;
 
 const address = (value: number): string => (value === 0 ? 'NULL' : '0x' + hex(value));
 
@@ -104,10 +98,10 @@ function cloneArgs(args: readonly number[], ret: number | null): SplitArgs {
   const flagBits = args[0] & ~CSIGNAL;
   const entry = `child_stack=${address(args[1])}, flags=${cloneFlags(args[0]).strace}`;
   let exit = '';
-  if (flagBits & (CLONE_PARENT_SETTID | CLONE_PIDFD))
-    exit += `, parent_tid=${flagBits & CLONE_PARENT_SETTID && ret !== null && ret > 0 ? `[${ret}]` : address(args[2])}`;
-  if (flagBits & CLONE_SETTLS) exit += `, tls=${address(args[4])}`;
-  if (flagBits & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) exit += `, child_tidptr=${address(args[3])}`;
+  if (flagBits & (CLONE.PARENT_SETTID | CLONE.PIDFD))
+    exit += `, parent_tid=${flagBits & CLONE.PARENT_SETTID && ret !== null && ret > 0 ? `[${ret}]` : address(args[2])}`;
+  if (flagBits & CLONE.SETTLS) exit += `, tls=${address(args[4])}`;
+  if (flagBits & (CLONE.CHILD_SETTID | CLONE.CHILD_CLEARTID)) exit += `, child_tidptr=${address(args[3])}`;
   return { entry, exit };
 }
 
@@ -127,8 +121,6 @@ const FUTEX = { WAIT: 0, WAKE: 1, FD: 2, REQUEUE: 3, CMP_REQUEUE: 4, WAKE_OP: 5,
 const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 const FUTEX_WAKE_OPS = ['FUTEX_OP_SET', 'FUTEX_OP_ADD', 'FUTEX_OP_OR', 'FUTEX_OP_ANDN', 'FUTEX_OP_XOR'];
 const FUTEX_WAKE_CMPS = ['FUTEX_OP_CMP_EQ', 'FUTEX_OP_CMP_NE', 'FUTEX_OP_CMP_LT', 'FUTEX_OP_CMP_LE', 'FUTEX_OP_CMP_GT', 'FUTEX_OP_CMP_GE'];
-/** printf's %#x, strace's hex for numbers: 0 without the 0x. */
-const hexValue = (value: number): string => (value === 0 ? '0' : '0x' + value.toString(16));
 
 /** FUTEX_WAKE_OP's encoded operation: FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1. */
 function futexWakeOp(val3: number): string {
@@ -136,10 +128,10 @@ function futexWakeOp(val3: number): string {
   const op = (val3 >>> 28) & 7;
   const cmp = (val3 >>> 24) & 0xf;
   if ((val3 >>> 28) & 8) parts.push('FUTEX_OP_OPARG_SHIFT<<28');
-  parts.push(FUTEX_WAKE_OPS[op] ? `${FUTEX_WAKE_OPS[op]}<<28` : `${hexValue(op)}<<28 /* FUTEX_OP_??? */`);
-  parts.push(`${hexValue((val3 >>> 12) & 0xfff)}<<12`);
-  parts.push(FUTEX_WAKE_CMPS[cmp] ? `${FUTEX_WAKE_CMPS[cmp]}<<24` : `${hexValue(cmp)}<<24 /* FUTEX_OP_CMP_??? */`);
-  parts.push(hexValue(val3 & 0xfff));
+  parts.push(FUTEX_WAKE_OPS[op] ? `${FUTEX_WAKE_OPS[op]}<<28` : `${hexNumber(op)}<<28 /* FUTEX_OP_??? */`);
+  parts.push(`${hexNumber((val3 >>> 12) & 0xfff)}<<12`);
+  parts.push(FUTEX_WAKE_CMPS[cmp] ? `${FUTEX_WAKE_CMPS[cmp]}<<24` : `${hexNumber(cmp)}<<24 /* FUTEX_OP_CMP_??? */`);
+  parts.push(hexNumber(val3 & 0xfff));
   return parts.join('|');
 }
 
@@ -150,7 +142,7 @@ function futexArgs(args: readonly number[], captured: readonly (string | undefin
   const val2 = String(args[3] >>> 0);
   const val3 = args[5] >>> 0;
   const timeout = captured[3] ?? address(args[3]);
-  const bitset = val3 === FUTEX_BITSET_MATCH_ANY ? 'FUTEX_BITSET_MATCH_ANY' : hexValue(val3);
+  const bitset = val3 === FUTEX_BITSET_MATCH_ANY ? 'FUTEX_BITSET_MATCH_ANY' : hexNumber(val3);
   const uaddr2 = address(args[4]);
   let rest: string[];
   switch (args[1] & FUTEX_CMD_MASK) {
@@ -164,7 +156,7 @@ function futexArgs(args: readonly number[], captured: readonly (string | undefin
     case FUTEX.WAIT_REQUEUE_PI: rest = [val, timeout, uaddr2]; break;
     case FUTEX.FD: case FUTEX.WAKE: rest = [val]; break;
     case FUTEX.UNLOCK_PI: case FUTEX.TRYLOCK_PI: rest = []; break;
-    default: rest = [val, address(args[3]), uaddr2, hexValue(val3)];
+    default: rest = [val, address(args[3]), uaddr2, hexNumber(val3)];
   }
   return { entry: [address(args[0]), futexOp(args[1]).strace, ...rest].join(', '), exit: '' };
 }
@@ -181,16 +173,16 @@ const SUID_DUMP = ['SUID_DUMP_DISABLE', 'SUID_DUMP_USER', 'SUID_DUMP_ROOT'];
 const COMM_MAX = 15;
 
 /** A number strace prints with printxval64: its name, or hex and the unknown's comment. */
-const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexValue(value)} /* ${unknown} */`;
+const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexNumber(value)} /* ${unknown} */`;
 
 /** prctl with the arguments its option reads, as strace 6.1 prints them, for the options
  * decoded here; undefined (each argument shown raw) for the others. */
 function prctlArgs(args: readonly number[], nameText: string | undefined): SplitArgs | undefined {
   const option = args[0] >>> 0;
-  const head = enumName('prctl_option', option) ?? hexValue(option);
+  const head = enumName('prctl_option', option) ?? hexNumber(option);
   const u = (i: number): string => String(args[i]);
   // strace's print_prctl_args: the rest in hex.
-  const restHex = (from: number): string[] => args.slice(from, 5).map((value) => hexValue(value));
+  const restHex = (from: number): string[] => args.slice(from, 5).map((value) => hexNumber(value));
   let rest: string[];
   switch (option) {
     case PR.GET_KEEPCAPS: case PR.GET_SECCOMP: case PR.GET_TIMERSLACK: case PR.GET_TIMING:

@@ -1,7 +1,9 @@
 // Structs copied from the traced program (x86_64 layouts), printed as strace prints them:
 // {st_mode=S_IFREG|0644, st_size=2996, ...}, {tv_sec=1, tv_nsec=0}, [{fd=3, events=POLLIN}].
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
-import { enumName, flags, userOrGroupIdText, type Decoded } from './symbols';
+import { enumName, flags, hexNumber, userOrGroupIdText, type Decoded } from './symbols';
+import { CLONE } from './process';
+import { CPUSET_SIZE } from '../capture-rules';
 import { openFlags, statxMask } from './fs';
 import { FLAG_TABLES } from '../generated/flag-tables';
 
@@ -102,15 +104,13 @@ export function statfs(bytes: Uint8Array): string | undefined {
   if (!f.has(0, 88)) return undefined;
   const type = Number(f.u64(0));
   const counts = ['f_bsize', 'f_blocks', 'f_bfree', 'f_bavail', 'f_files', 'f_ffree'].map((name, i) => `${name}=${f.u64(8 + 8 * i)}`);
-  const fsid = `f_fsid={val=[${hexInt(f.u32(56))}, ${hexInt(f.u32(60))}]}`;
+  const fsid = `f_fsid={val=[${hexNumber(f.u32(56))}, ${hexNumber(f.u32(60))}]}`;
   const flagsValue = Number(f.u64(80));
   const flagsText = flagsValue & ST_VALID ? `, f_flags=${flags('statfs_flags', flagsValue).strace}` : '';
   return `{f_type=${enumName('fs_magic', type) ?? '0x' + type.toString(16)}, ${counts.join(', ')}, ${fsid}, ` +
     `f_namelen=${f.u64(64)}, f_frsize=${f.u64(72)}${flagsText}}`;
 }
 const ST_VALID = 0x20;
-/** printf's %#x: 0 without the 0x. */
-const hexInt = (n: number): string => (n === 0 ? '0' : '0x' + n.toString(16));
 
 // --- time ---
 
@@ -209,12 +209,12 @@ export function waitStatus(bytes: Uint8Array): string {
   return `[{WIFSIGNALED(s) && WTERMSIG(s) == ${signal(status & 0x7f)}${status & 0x80 ? ' && WCOREDUMP(s)' : ''}}]`;
 }
 
-const CLONE_PIDFD = 0x1000n;
-const CLONE_SETTLS = 0x80000n;
-const CLONE_PARENT_SETTID = 0x100000n;
-const CLONE_CHILD_CLEARTID = 0x200000n;
-const CLONE_CHILD_SETTID = 0x1000000n;
-const CLONE_INTO_CGROUP = 0x200000000n;
+const CLONE_PIDFD = BigInt(CLONE.PIDFD);
+const CLONE_SETTLS = BigInt(CLONE.SETTLS);
+const CLONE_PARENT_SETTID = BigInt(CLONE.PARENT_SETTID);
+const CLONE_CHILD_CLEARTID = BigInt(CLONE.CHILD_CLEARTID);
+const CLONE_CHILD_SETTID = BigInt(CLONE.CHILD_SETTID);
+const CLONE_INTO_CGROUP = BigInt(CLONE.INTO_CGROUP);
 
 /** clone3's 64-bit flags: the clone_flags table's names, the bits above 32 included. */
 function clone3Flags(value: bigint): string {
@@ -280,8 +280,6 @@ export function gids(bytes: Uint8Array, count: number, limit: number): string | 
   return `[${items.join(', ')}]`;
 }
 
-/** The strace cpuset size: the bytes of a CPU mask it reads at most. */
-const CPUSET_SIZE = 128;
 
 /** A CPU mask of len bytes (sched_setaffinity's, or what sched_getaffinity returned) as
  * strace lists it: [0 1], with `...` when the mask is longer than strace reads. */

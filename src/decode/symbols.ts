@@ -27,6 +27,9 @@ function withoutPrefix(name: string, prefix: string): string {
 }
 
 /** Names joined with '|', each in both spellings. */
+/** printf's %#x, strace's hex for numbers: 0 without the 0x. */
+export const hexNumber = (value: number): string => (value === 0 ? '0' : '0x' + value.toString(16));
+
 export function joined(names: readonly string[], prefix: string): Decoded {
   return { strace: names.join('|'), perf: names.map((n) => withoutPrefix(n, prefix)).join('|') };
 }
@@ -83,4 +86,11 @@ export function enumWithFlags(enumTable: FlagTableName, mask: number, flagTable:
 /** A uid_t or gid_t as strace writes it: (uid_t)-1, "none" or "leave unchanged", as -1. */
 export function userOrGroupIdText(id: number): string {
   return id === 0xffffffff ? '-1' : String(id);
+}
+
+/** A constant's value by its name in a generated table (scripts/data/flag-tables.txt). */
+export function tableValue(table: FlagTableName, name: string): number {
+  const entry = FLAG_TABLES[table].entries.find(([entryName]) => entryName === name);
+  if (!entry) throw new Error(`${name} is not in the ${table} table`);
+  return entry[1];
 }
