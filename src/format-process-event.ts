@@ -5,7 +5,7 @@ import type { ProcessEvent } from './call-pairer';
 import { signalName, siginfoFields, siginfoFieldText } from './decode/siginfo';
 
 /** What the exit's wait status says, decoded once for every format. */
-function exitOutcome(status: number): { code: number | null; signal: string | null; coreDumped: boolean } {
+export function exitOutcome(status: number): { code: number | null; signal: string | null; coreDumped: boolean } {
   const termSignal = status & 0x7f;
   if (termSignal === 0) return { code: (status >> 8) & 0xff, signal: null, coreDumped: false };
   return { code: null, signal: signalName(termSignal), coreDumped: (status & 0x80) !== 0 };

@@ -2,7 +2,7 @@
 // by a signal or exiting non-zero, a call failing with a listed errno, a call that took
 // (or has been blocked for) too long. It reads the columns it needs, not the arguments.
 import { EventKind, type Batch } from '../batch-decoder';
-import { signalName } from '../decode/siginfo';
+import { exitOutcome } from '../format-process-event';
 import { bpftrace_ts } from '../generated/batch';
 import { errnoOf } from '../raw-args';
 import type { DumpTriggers } from './flight-options';
@@ -72,12 +72,10 @@ export class TriggerScanner {
         const comm = batch.comms[batch.eventCommIndex[eventComm++]] ?? '?';
         const pid = batch.pid[i] || tid;
         if (tracksCalls) for (const [t, entry] of this.pending) if (entry.pid === pid) this.pending.delete(t);
-        const termSignal = status & 0x7f;
-        const code = (status >> 8) & 0xff;
+        const { code, signal } = exitOutcome(status);
         const base = { tsNs: ts, pid, tid, comm, nr: NO_CALL, callTsNs: ts };
-        if (termSignal !== 0 && termSignal !== 0x7f && triggers.fatal)
-          fired.push({ ...base, kind: TriggerKind.TRIGGER_FATAL, signal: signalName(termSignal) });
-        else if (termSignal === 0 && code !== 0 && triggers.exit) fired.push({ ...base, kind: TriggerKind.TRIGGER_EXIT, exitCode: code });
+        if (signal !== null && triggers.fatal) fired.push({ ...base, kind: TriggerKind.TRIGGER_FATAL, signal });
+        else if (code !== null && code !== 0 && triggers.exit) fired.push({ ...base, kind: TriggerKind.TRIGGER_EXIT, exitCode: code });
       } else if (kind === EventKind.CHILD_RETURN || kind === EventKind.LOST) {
         exit++;
         if (kind === EventKind.CHILD_RETURN) eventComm++;
