@@ -187,6 +187,7 @@ enum capture_kind {
 	/* Unused room at the end of a fixed-size record (CAPTURE_INLINE_BYTES); never reaches
 	 * user space. */
 	CAPTURE_KIND_PAD = 10,
+	CAPTURE_KIND_STACK_BUILD_ID = 11,
 };
 
 enum capture_flag {
@@ -219,11 +220,22 @@ struct capture_item {
 };
 
 /* --- user-space stacks (-k) ---
- * A CAPTURE_KIND_STACK item after an enter event: little-endian __u64 words, the first the
- * word at the user stack pointer at the call (the return address when the call was made
- * from a function that keeps no frame, as most libc wrappers; 0 if unreadable; user space
- * decides whether it is one), then the frames, innermost first: the instruction after the
- * syscall, then the return addresses found by walking the frame pointers. */
+ * A CAPTURE_KIND_STACK item after an enter event (the ptrace backend): little-endian __u64
+ * words, the first the word at the user stack pointer at the call (the return address when
+ * the call was made from a function that keeps no frame, as most libc wrappers; 0 if
+ * unreadable; user space decides whether it is one), then the frames, innermost first: the
+ * instruction after the syscall, then the return addresses found by walking the frame
+ * pointers.
+ * A CAPTURE_KIND_STACK_BUILD_ID item (the eBPF backend): STACK_HEADER_SIZE bytes (the word at
+ * the stack pointer, then the number of frames N), N frame addresses as above, then the same
+ * frames as the kernel's struct bpf_stack_build_id (STACK_BUILD_ID_FRAME_SIZE bytes each:
+ * __s32 status, 20 bytes of build ID, then the offset in the object's file when status is
+ * BPF_STACK_BUILD_ID_VALID, else the address again): N of them until user space has read the
+ * process's maps (bpf/stack_capture.h: maps_read), none after. With them user space names
+ * frames of processes that ended before it could read their maps. */
+#define STACK_HEADER_SIZE 16
+#define STACK_BUILD_ID_FRAME_SIZE 32
+#define STACK_MAPS_READ_MAX 8192     /* processes remembered as read; past it, build IDs */
 #define STACK_ITEM_ARG 0xff          /* capture_item.arg of a stack: no argument */
 #define STACK_MAX_FRAMES 127         /* the kernel's default perf_event_max_stack */
 #define STACK_DEFAULT_FRAMES 32

@@ -482,7 +482,7 @@ static __always_inline bool emit_exit_captured(__u64 pid_tgid, long nr, long ret
 	e->ret = ret;
 	c->off = sizeof(*e);
 	capture_at_exit(nr, ret, retry);
-	output_captured(c, stack_wakeup(nr, ret, 0));
+	output_captured(c, stack_after_exit(nr, ret, 0));
 	return true;
 }
 
@@ -574,7 +574,7 @@ static __always_inline void emit_exit(long nr, long ret)
 	}
 	fill_header(&e->h, pid_tgid, nr, EVENT_EXIT);
 	e->ret = ret;
-	bpf_ringbuf_submit(e, stack_wakeup(nr, ret, wakeup_flag(sizeof(*e))));
+	bpf_ringbuf_submit(e, stack_after_exit(nr, ret, wakeup_flag(sizeof(*e))));
 }
 
 /* Every flavour's sys_enter of a traced call: its event, with its copies if it has any.
@@ -792,8 +792,10 @@ static __always_inline void task_exited(void)
 	if (report_task_exits && process_event_wanted(tgid))
 		emit_task_exit(task, pid_tgid, process_ended);
 	forget_task_state(tid);
-	if (process_ended)
+	if (process_ended) {
 		forget(tgid);
+		stack_process_ended(tgid);
+	}
 	else if (tid != tgid)
 		forget(tid); /* a thread adopted by the classic fork hook */
 }

@@ -102,9 +102,9 @@ void BatchBuilder::add_maps(uint32_t event, uint32_t pid, std::optional<std::str
 void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len)
 {
 	if (kind_.empty()) return;
-	if (maps_ && kind == CAPTURE_KIND_STACK)
+	if (maps_ && (kind == CAPTURE_KIND_STACK || kind == CAPTURE_KIND_STACK_BUILD_ID))
 		add_maps(uint32_t(kind_.size() - 1), pid_.back(),
-		         maps_->before_stack(pid_.back(), static_cast<const uint8_t *>(data), len, batches_finished_));
+		         maps_->before_stack(pid_.back(), kind, static_cast<const uint8_t *>(data), len, batches_finished_));
 	capture_event_.push_back(uint32_t(kind_.size() - 1));
 	capture_arg_.push_back(arg);
 	capture_kind_.push_back(kind);

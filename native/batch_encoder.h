@@ -46,7 +46,10 @@ public:
 	// A thread other than its process's last ended.
 	void add_thread_exit(const event_header &h) { add_common(h, EventKind::ThreadExit); }
 	// -k: stacks are captured; send the processes' mappings along with them.
-	void track_stack_maps() { maps_ = std::make_unique<MapsSnapshots>(); }
+	void track_stack_maps(std::function<void(uint32_t pid)> read = nullptr)
+	{
+		maps_ = std::make_unique<MapsSnapshots>(std::move(read));
+	}
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
 	// Bytes of captured data in the batch so far: a batch also closes when they grow large.

@@ -255,6 +255,8 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	if (config.stack_frames && !config.aggregate) {
 		ro->stack_enabled = true;
 		ro->stack_frames = std::min<uint32_t>(config.stack_frames, STACK_MAX_FRAMES);
+	} else {
+		bpf_map__set_max_entries(skel_->maps.maps_read, 1);
 	}
 	ro->aggregate_by = config.group_by;
 	ro->failures_only = config.failures_only;
@@ -350,6 +352,13 @@ void BpfTracer::add_target(uint32_t tgid, target_state state)
 	// The skeleton maps .bss into our memory; the programs update it with atomics too.
 	__u64 &word = skel_->bss->target_state[tgid / TARGETS_PER_WORD];
 	__atomic_fetch_or(&word, __u64(state) << ((tgid % TARGETS_PER_WORD) * TARGET_BITS), __ATOMIC_SEQ_CST);
+}
+
+void BpfTracer::note_maps_read(uint32_t pid)
+{
+	const __u8 read = 1;
+	// A full table only costs build IDs in that process's stacks.
+	bpf_map__update_elem(skel_->maps.maps_read, &pid, sizeof(pid), &read, sizeof(read), BPF_ANY);
 }
 
 uint64_t BpfTracer::counter(counter_slot slot) const

@@ -64,6 +64,8 @@ public:
 	long attach_us() const { return attach_us_; }
 	// Adds a process to the target set.
 	void add_target(uint32_t tgid, target_state state);
+	// -k: user space has read pid's mappings; its stacks can go without build IDs.
+	void note_maps_read(uint32_t pid);
 	// Sum of one per-CPU counter over all CPUs.
 	uint64_t counter(counter_slot slot) const;
 	bpf_map *events() const;

@@ -1,8 +1,13 @@
 #include "process_maps.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include <linux/types.h>
+
+#include "syscall_event.h"
 
 std::string executable_lines(const std::string &maps, std::vector<std::pair<uint64_t, uint64_t>> &ranges)
 {
@@ -32,10 +37,22 @@ std::optional<std::string> MapsSnapshots::read(uint32_t pid, Snapshot &snapshot)
 	std::string lines = executable_lines(text.str(), ranges);
 	if (ranges.empty()) return std::nullopt; // gone meanwhile (an empty read), or a kernel thread
 	snapshot.ranges = std::move(ranges);
+	if (on_read_) on_read_(pid);
 	return lines;
 }
 
-std::optional<std::string> MapsSnapshots::before_stack(uint32_t pid, const uint8_t *stack, size_t len,
+// The frame addresses of a stack item (bpf/syscall_event.h: STACK_*): after the word at the
+// stack pointer, and for a build-ID stack after the frame count, N words.
+static std::pair<const uint8_t *, size_t> frame_words(uint8_t kind, const uint8_t *stack, size_t len)
+{
+	if (kind == CAPTURE_KIND_STACK) return len < 8 ? std::make_pair(stack, size_t(0)) : std::make_pair(stack + 8, (len - 8) / 8);
+	if (len < STACK_HEADER_SIZE) return {stack, 0};
+	uint64_t n;
+	memcpy(&n, stack + 8, sizeof(n));
+	return {stack + STACK_HEADER_SIZE, std::min<uint64_t>(n, (len - STACK_HEADER_SIZE) / 8)};
+}
+
+std::optional<std::string> MapsSnapshots::before_stack(uint32_t pid, uint8_t kind, const uint8_t *stack, size_t len,
                                                       uint64_t batch_number)
 {
 	auto found = processes_.find(pid);
@@ -45,10 +62,11 @@ std::optional<std::string> MapsSnapshots::before_stack(uint32_t pid, const uint8
 	} else {
 		if (found->second.read_in_batch == batch_number) return std::nullopt;
 		bool covered = true;
-		// Word 0 is the word at the stack pointer, not necessarily an address: frames only.
-		for (size_t off = 8; covered && off + 8 <= len; off += 8) {
+		// The word at the stack pointer is not necessarily an address: frames only.
+		const auto [frames, count] = frame_words(kind, stack, len);
+		for (size_t i = 0; covered && i < count; i++) {
 			uint64_t addr;
-			memcpy(&addr, stack + off, sizeof(addr));
+			memcpy(&addr, frames + 8 * i, sizeof(addr));
 			covered = false;
 			for (const auto &[start, end] : found->second.ranges)
 				if (addr >= start && addr < end) covered = true;

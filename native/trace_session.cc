@@ -165,7 +165,8 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		tracer_ = take_prepared_tracer();
 		start_ns_ = monotonic_ns();
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
-		if (spec_.tracer.stack_frames) batch_->track_stack_maps();
+		if (spec_.tracer.stack_frames)
+			batch_->track_stack_maps([tracer = tracer_.get()](uint32_t pid) { tracer->note_maps_read(pid); });
 		last_snapshot_ns_ = start_ns_;
 		if (!spec_.tracer.aggregate) {
 			bpf_map *events = tracer_->events();

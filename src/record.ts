@@ -51,6 +51,7 @@ export function recordingHeader(options: TraceOptions, argv: readonly string[]):
     syscalls: options.syscalls ?? [],
     stringLimit: options.stringLimit,
     comm: options.comm ?? '',
+    commandPath: options.command?.path ?? '',
   };
 }
 

@@ -161,6 +161,7 @@ export function runReport(argv: string[]): number {
     commOf: () => '?',
     epochNsAtStart: () => header.startUnixNs ?? 0,
     stackFrames: recordedStackDepth(header.argv ?? []),
+    command: header.commandPath ? { path: header.commandPath } : undefined,
     live: false,
     fromPtrace: () => header.backend === 'ptrace',
     triggerMark: trigger && new TriggerMark(trigger, display.format === 'json'),

@@ -67,6 +67,8 @@ export interface OutputOptions extends DisplayOptions {
   epochNsAtStart(): number;
   /** -k: the frames each stack was captured with (STACK_DEFAULT_FRAMES if not known). */
   stackFrames?: number;
+  /** The command the trace launched, if any (-k finds its frames by build ID). */
+  command?: { path: string };
   /** Descriptors opened before the trace can be read from /proc (a live trace). */
   live: boolean;
   /** -p: the processes attached to, whose descriptors -y reads at once. */
@@ -96,7 +98,8 @@ const ERASE_SCREEN_END = '\x1b[J';
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
 /** Calls awaiting their exit, at most: one per thread in a call. */
 const MAX_PENDING_CALLS = 65536;
-const { CAPTURE_STACK } = bpftrace_ts.CaptureKind;
+const { CAPTURE_STACK, CAPTURE_STACK_BUILD_ID } = bpftrace_ts.CaptureKind;
+const STACK_KINDS = [CAPTURE_STACK, CAPTURE_STACK_BUILD_ID];
 
 /** The text of one snapshot of the kernel's tables. */
 function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
@@ -186,6 +189,7 @@ export class TraceOutput {
     if (options.stack) {
       this.maps = new ProcessMaps();
       this.stackSymbols = new StackSymbols(options.stackFrames || STACK_DEFAULT_FRAMES);
+      if (options.command) this.stackSymbols.learnProgram(options.command.path);
     }
     this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
     this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
@@ -218,7 +222,7 @@ export class TraceOutput {
   add(message: Uint8Array): void {
     if (!this.options.aggregate) {
       const batch = decodeBatch(message);
-      this.maps?.addBatch(batch, CAPTURE_STACK);
+      this.maps?.addBatch(batch, STACK_KINDS);
       this.pairer.addBatch(batch);
       return;
     }
@@ -282,31 +286,41 @@ export class TraceOutput {
    * announced as started has it there, not again when it returns). */
   private stackOf(call: SyscallCall, line: string): string {
     if (!this.stackSymbols || (call.state === 'returned' && call.announced)) return line;
-    const data = call.captures?.find((c) => c.kind === CAPTURE_STACK)?.data;
-    if (!data) return line;
-    const snapshot = this.maps?.snapshotOf(data);
-    const stack = this.stackSymbols.symbolize(data, snapshot);
-    this.noteStackTrouble(call, stack, snapshot !== undefined);
+    const item = call.captures?.find((c) => STACK_KINDS.includes(c.kind));
+    if (!item) return line;
+    const snapshot = this.maps?.snapshotOf(item.data);
+    const stack = item.kind === CAPTURE_STACK_BUILD_ID ? this.stackSymbols.symbolizeWithBuildIds(item.data, snapshot)
+      : this.stackSymbols.symbolize(item.data, snapshot);
+    this.noteStackTrouble(call, stack, snapshot !== undefined, item.kind === CAPTURE_STACK_BUILD_ID);
     if (this.options.format === 'json') return withStackField(line, stack);
     return [line, ...stackLines(stack, this.options.format)].join('\n');
   }
 
   /** Says once on stderr why frames are missing or unresolved, naming the real cause. */
-  private noteStackTrouble(call: SyscallCall, stack: Stack, mapsKnown: boolean): void {
+  private noteStackTrouble(call: SyscallCall, stack: Stack, mapsKnown: boolean, withBuildIds: boolean): void {
     const note = (key: string, text: string): void => {
       if (this.notedCutIn.has(key)) return;
       this.notedCutIn.add(key);
       process.stderr.write(`bpftrace-ts: -k: ${text}\n`);
     };
-    // Frames outside every mapping known for the process: its mappings were not read in
-    // time, not a frame-pointer problem (the walk itself went on).
-    if (stack.frames.some((frame) => frame.object === null)) {
-      note(mapsKnown ? `unmapped:${call.comm}` : 'no-maps', mapsKnown
-        ? `some frames of ${call.comm} (${call.pid}) are in code mapped after the tracer last read /proc/${call.pid}/maps, ` +
-          'and the process had ended (or unmapped it) before the tracer read them again (the eBPF backend reads mappings after ' +
-          'the fact, within a batch of 25 ms): they show as ?? [address]; the ptrace backend reads them at the call'
-        : `no mappings were read for ${call.comm} (${call.pid}): it exec'd and ended before the tracer read /proc/${call.pid}/maps ` +
-          '(the eBPF backend reads them after the fact, within a batch of 25 ms): its frames show as ?? [address]; the ptrace backend reads them at the call');
+    const unknown = stack.frames.filter((frame) => frame.object === null);
+    const missingId = unknown.find((frame) => frame.buildId !== undefined)?.buildId;
+    if (missingId !== undefined) {
+      note(`build-id:${missingId}`, `no file on this host has build ID ${missingId}, the object of some frames of ${call.comm} ` +
+        `(${call.pid}): it was deleted or replaced since it was loaded, or lies outside the directories searched ` +
+        '(the dynamic linker\'s, PATH, the traced programs\'): they show as ?? [address]');
+      return;
+    }
+    // Frames outside every mapping known for the process, and (eBPF) without a build ID: its
+    // mappings were not read in time, not a frame-pointer problem (the walk itself went on).
+    if (unknown.length > 0) {
+      note(`unmapped:${call.comm}`, withBuildIds
+        ? `some frames of ${call.comm} (${call.pid}) are in no file the kernel could name: code outside any file (a JIT's) ` +
+          'that was gone when the tracer read the process\'s maps, or not code at all (a frame-pointer walk gone astray ' +
+          'in code built without frame pointers): they show as ?? [address]'
+        : `some frames of ${call.comm} (${call.pid}) are outside every mapping of /proc/${call.pid}/maps` +
+          `${mapsKnown ? '' : ' (which could not be read)'}: not code (a frame-pointer walk gone astray in code built ` +
+          'without frame pointers): they show as ?? [address]');
       return;
     }
     const last = stack.frames[stack.frames.length - 1];

@@ -323,7 +323,7 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
   for (const item of items) {
     if (used && !used(call, item.arg)) continue;
     // -k: a stack is shown after the call (src/stack/), not as an argument.
-    if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK) continue;
+    if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK || item.kind === CaptureKind.CAPTURE_STACK_BUILD_ID) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {
       if (args[item.arg] === undefined) args[item.arg] = jsonIf(json, valueResultText(items, item.arg, succeeded));
       continue;

@@ -13,11 +13,13 @@ interface Segment {
   fileOffset: number;
   vaddr: number;
   fileSize: number;
+  executable: boolean;
 }
 
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const PT_LOAD = 1;
+const PF_X = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const SYMBOL_SIZE = 24;
@@ -76,7 +78,10 @@ export class ElfSymbols {
     for (let i = 0; i < phnum; i++) {
       const ph = programHeaders.subarray(i * phentsize);
       if (ph.readUInt32LE(0) !== PT_LOAD) continue;
-      segments.push({ fileOffset: Number(ph.readBigUInt64LE(8)), vaddr: Number(ph.readBigUInt64LE(16)), fileSize: Number(ph.readBigUInt64LE(32)) });
+      segments.push({
+        fileOffset: Number(ph.readBigUInt64LE(8)), vaddr: Number(ph.readBigUInt64LE(16)), fileSize: Number(ph.readBigUInt64LE(32)),
+        executable: (ph.readUInt32LE(4) & PF_X) !== 0,
+      });
     }
 
     const sections = shnum > 0 ? readAt(fd, shoff, shentsize * shnum) : Buffer.alloc(0);
@@ -114,6 +119,11 @@ export class ElfSymbols {
     for (const s of this.segments)
       if (fileOffset >= s.fileOffset && fileOffset < s.fileOffset + s.fileSize) return fileOffset - s.fileOffset + s.vaddr;
     return null;
+  }
+
+  /** Whether the byte at this file offset is loaded as code. */
+  isCode(fileOffset: number): boolean {
+    return this.segments.some((s) => s.executable && fileOffset >= s.fileOffset && fileOffset < s.fileOffset + s.fileSize);
   }
 
   /** The function containing vaddr, or null. A symbol of size 0 (hand-written assembly)

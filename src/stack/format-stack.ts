@@ -27,7 +27,9 @@ export function stackLines(stack: Stack, format: Exclude<OutputFormat, 'json'>):
 
 /** The value of a JSON line's "stack" field. */
 export function stackJson(stack: Stack): string {
-  return JSON.stringify(stack.frames.map((f) => ({ addr: hex(f.addr), object: f.object, symbol: f.symbol, offset: f.offset })));
+  return JSON.stringify(stack.frames.map((f) => ({
+    addr: hex(f.addr), object: f.object, symbol: f.symbol, offset: f.offset, ...(f.buildId !== undefined ? { buildId: f.buildId } : {}),
+  })));
 }
 
 /** A JSON Lines object with a "stack" field added at its end. */

@@ -43,13 +43,14 @@ export class ProcessMaps {
   /** By a stack's data (the Uint8Array the batch decoded, which the call keeps). */
   private readonly ofStack = new WeakMap<Uint8Array, MapsSnapshot>();
 
-  /** Before the batch's calls are paired: its snapshots, and the stacks they cover. */
-  addBatch(batch: Batch, stackKind: number): void {
+  /** Before the batch's calls are paired: its snapshots, and the stacks (items of stackKinds)
+   * they cover. */
+  addBatch(batch: Batch, stackKinds: readonly number[]): void {
     const { mapsEvent, mapsPid, maps, captureEvent, captureKind, captureData, pid } = batch;
-    if (maps.length === 0 && !captureKind.includes(stackKind)) return;
+    if (maps.length === 0 && !stackKinds.some((kind) => captureKind.includes(kind))) return;
     let next = 0;
     for (let j = 0; j < captureEvent.length; j++) {
-      if (captureKind[j] !== stackKind) continue;
+      if (!stackKinds.includes(captureKind[j])) continue;
       const event = captureEvent[j];
       for (; next < maps.length && mapsEvent[next] <= event; next++) this.set(mapsPid[next], MapsSnapshot.parse(maps[next]));
       const snapshot = this.current.get(pid[event]);

@@ -3,8 +3,9 @@
 // In TypeScript rather than in the addon: it runs once per shown call, the objects' tables are
 // cached, and a report (no live process) uses the same code on the recorded snapshots.
 import fs from 'node:fs';
+import { BuildIdFiles } from './build-ids';
 import { ElfSymbols } from './elf-symbols';
-import type { Mapping, MapsSnapshot } from './process-maps';
+import type { MapsSnapshot } from './process-maps';
 
 /** Frames per stack: the most, and the default (bpf/syscall_event.h: STACK_*). */
 export const STACK_MAX_FRAMES = 127;
@@ -19,6 +20,8 @@ export interface StackFrame {
   offset: number;
   /** Where addr is in the object's file (strace's [0x...]); null without a file. */
   fileOffset: number | null;
+  /** An unknown frame's build ID, when the kernel gave one but no file here has it. */
+  buildId?: string;
 }
 
 export interface Stack {
@@ -27,6 +30,18 @@ export interface Stack {
    * asked: code on the way keeps no frame pointer. */
   cut: boolean;
 }
+
+/** Where an address lies: in a file, in a pseudo-mapping or anonymous memory, or unknown. */
+type Place =
+  | { kind: 'file'; object: string; fileOffset: number; symbols: ElfSymbols | null; fileKey: string }
+  | { kind: 'memory'; object: string | null; offset: number }
+  | { kind: 'unknown'; buildId?: string };
+
+const UNKNOWN: Place = { kind: 'unknown' };
+
+/** struct bpf_stack_build_id.status: the frame has a build ID and a file offset. */
+const BUILD_ID_VALID = 1;
+const BUILD_ID_SIZE = 20;
 
 /** Where every thread's stack starts: a walk that reaches one is complete. */
 const THREAD_STARTS = new Set(['main', '_start', '__libc_start_main', '__libc_start_call_main', 'start_thread', 'clone', 'clone3', '__clone', '__clone3']);
@@ -68,50 +83,123 @@ function endsWithCall(b: Buffer): boolean {
 export class StackSymbols {
   private readonly objects = new Map<string, ElfSymbols | null>();
   private readonly callChecks = new Map<string, boolean>();
+  private readonly buildIds = new BuildIdFiles();
 
   /** depth: the frames asked for (a longer stack was cut by it, not by a missing frame pointer). */
-  constructor(private readonly depth: number) {}
+  constructor(private readonly depth: number) {
+    this.buildIds.learnOwnObjects();
+  }
 
+  /** A program a traced process ran: its frames may have to be found by build ID. */
+  learnProgram(file: string): void {
+    this.buildIds.learn(file);
+  }
+
+  /** A CAPTURE_STACK item (addresses), placed with the process's maps. */
   symbolize(data: Uint8Array, snapshot: MapsSnapshot | undefined): Stack {
     const [spWord, ...walked] = wordsOf(data);
+    return this.stackOf(spWord, walked, (addr) => this.placeInMaps(addr, snapshot) ?? UNKNOWN);
+  }
+
+  /** A CAPTURE_STACK_BUILD_ID item (bpf/syscall_event.h): addresses, then each frame's build ID
+   * and file offset. The maps place what they cover; the build IDs the rest, and each frame
+   * with one gives its object's load address, which places the word at the stack pointer. */
+  symbolizeWithBuildIds(data: Uint8Array, snapshot: MapsSnapshot | undefined): Stack {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (data.byteLength < 16) return { frames: [], cut: false };
+    const spWord = Number(view.getBigUint64(0, true));
+    const count = Math.min(Number(view.getBigUint64(8, true)), Math.floor((data.byteLength - 16) / 8));
+    const walked = wordsOf(data.subarray(16, 16 + 8 * count));
+    const idsAt = 16 + 8 * count;
+    const own = new Map<number, { id: string; fileOffset: number }>();
+    const anchors: { bias: number; id: string }[] = [];
+    for (let i = 0; i < count && idsAt + 32 * (i + 1) <= data.byteLength; i++) {
+      const at = idsAt + 32 * i;
+      if (view.getInt32(at, true) !== BUILD_ID_VALID) continue;
+      const id = Buffer.from(data.buffer, data.byteOffset + at + 4, BUILD_ID_SIZE).toString('hex');
+      const fileOffset = Number(view.getBigUint64(at + 24, true));
+      own.set(walked[i], { id, fileOffset });
+      if (!anchors.some((a) => a.id === id)) anchors.push({ bias: walked[i] - fileOffset, id });
+    }
+    return this.stackOf(spWord, walked, (addr) => {
+      const inMaps = this.placeInMaps(addr, snapshot);
+      if (inMaps) return inMaps;
+      const mine = own.get(addr);
+      if (mine) {
+        const place = this.placeInObject(mine.id, mine.fileOffset);
+        if (place === null) return { kind: 'unknown', buildId: mine.id };
+        // Older kernels name the mapping above an address outside every mapping (a frame
+        // walk gone astray), with an offset outside the file's code.
+        if (place !== UNKNOWN) return place;
+      }
+      // Another frame's object, if the address is in its code at the same load address.
+      for (const anchor of anchors) {
+        const place = this.placeInObject(anchor.id, addr - anchor.bias);
+        if (place && place !== UNKNOWN) return place;
+      }
+      return UNKNOWN;
+    });
+  }
+
+  private stackOf(spWord: number, walked: number[], placeOf: (addr: number) => Place): Stack {
     // The kernel's walk stores the return address of the outermost frame even when it is 0.
     const addresses = walked.filter((addr) => addr !== 0);
-    const frames = addresses.map((addr, i) => this.frame(addr, snapshot, i > 0));
+    const frames = addresses.map((addr, i) => this.frame(addr, placeOf(addr), i > 0));
     // A call made from a function that keeps no frame (a libc wrapper): its return address is
     // the word at the stack pointer, which the frame-pointer walk skips.
-    if (frames.length > 0 && spWord !== 0 && spWord !== addresses[1] && this.isReturnAddress(spWord, snapshot))
-      frames.splice(1, 0, this.frame(spWord, snapshot, true));
+    if (frames.length > 0 && spWord !== 0 && spWord !== addresses[1]) {
+      const place = placeOf(spWord);
+      if (this.isReturnAddress(place)) frames.splice(1, 0, this.frame(spWord, place, true));
+    }
     const cut = addresses.length < this.depth && frames.length > 0 && !reachedStart(frames);
     return { frames, cut };
   }
 
-  private frame(addr: number, snapshot: MapsSnapshot | undefined, returnAddress: boolean): StackFrame {
+  private placeInMaps(addr: number, snapshot: MapsSnapshot | undefined): Place | null {
     const mapping = snapshot?.find(addr);
-    if (!mapping) return { addr, object: null, symbol: null, offset: addr, fileOffset: null };
-    if (!mapping.path.startsWith('/'))
-      return { addr, object: mapping.path || null, symbol: null, offset: addr - mapping.start, fileOffset: null };
-    const fileOffset = addr - mapping.start + mapping.fileOffset;
-    const object = this.symbolsOf(mapping);
-    const vaddr = object?.vaddrOfFileOffset(fileOffset) ?? null;
-    // A return address can be just past a call that ends its function: name the call's.
-    const hit = vaddr === null ? null : object?.lookup(returnAddress ? vaddr - 1 : vaddr) ?? null;
-    if (!hit) return { addr, object: mapping.path, symbol: null, offset: fileOffset, fileOffset };
-    return { addr, object: mapping.path, symbol: hit.name, offset: hit.offset + (returnAddress ? 1 : 0), fileOffset };
+    if (!mapping) return null;
+    if (!mapping.path.startsWith('/')) return { kind: 'memory', object: mapping.path || null, offset: addr - mapping.start };
+    return {
+      kind: 'file', object: mapping.path, fileOffset: addr - mapping.start + mapping.fileOffset,
+      symbols: this.symbolsOf(mapping.path, mapping.inode), fileKey: `${mapping.path}\0${mapping.inode}`,
+    };
   }
 
-  /** The object's symbols if the file at its path is still the one that was mapped. */
-  private symbolsOf(mapping: Mapping): ElfSymbols | null {
+  /** The place at fileOffset in the object with build ID id: null if no file here has the ID,
+   * UNKNOWN if the offset is not in its code. */
+  private placeInObject(id: string, fileOffset: number): Place | null {
+    const file = this.buildIds.find(id);
+    if (file === null) return null;
+    const symbols = this.symbolsOf(file, null);
+    if (!symbols?.isCode(fileOffset)) return UNKNOWN;
+    return { kind: 'file', object: file, fileOffset, symbols, fileKey: id };
+  }
+
+  private frame(addr: number, place: Place, returnAddress: boolean): StackFrame {
+    if (place.kind === 'unknown') return { addr, object: null, symbol: null, offset: addr, fileOffset: null, ...(place.buildId ? { buildId: place.buildId } : {}) };
+    if (place.kind === 'memory') return { addr, object: place.object, symbol: null, offset: place.offset, fileOffset: null };
+    const { object, fileOffset, symbols } = place;
+    const vaddr = symbols?.vaddrOfFileOffset(fileOffset) ?? null;
+    // A return address can be just past a call that ends its function: name the call's.
+    const hit = vaddr === null ? null : symbols?.lookup(returnAddress ? vaddr - 1 : vaddr) ?? null;
+    if (!hit) return { addr, object, symbol: null, offset: fileOffset, fileOffset };
+    return { addr, object, symbol: hit.name, offset: hit.offset + (returnAddress ? 1 : 0), fileOffset };
+  }
+
+  /** The symbols of the file at path, if it is still the one that was mapped (inode: the
+   * mapping's; null when a build ID vouched for it). */
+  private symbolsOf(file: string, inode: number | null): ElfSymbols | null {
     let stats: fs.Stats;
     try {
-      stats = fs.statSync(mapping.path);
+      stats = fs.statSync(file);
     } catch {
       return null;
     }
-    if (stats.ino !== mapping.inode) return null; // replaced since (an upgrade): its symbols would lie
-    const key = `${mapping.path}\0${stats.ino}\0${stats.mtimeMs}`;
+    if (inode !== null && stats.ino !== inode) return null; // replaced since (an upgrade): its symbols would lie
+    const key = `${file}\0${stats.ino}\0${stats.mtimeMs}`;
     let symbols = this.objects.get(key);
     if (symbols === undefined) {
-      symbols = ElfSymbols.load(mapping.path);
+      symbols = ElfSymbols.load(file);
       if (this.objects.size >= MAX_OBJECTS) this.objects.delete(this.objects.keys().next().value as string);
     } else {
       this.objects.delete(key); // most recently used goes last
@@ -120,20 +208,18 @@ export class StackSymbols {
     return symbols;
   }
 
-  private isReturnAddress(addr: number, snapshot: MapsSnapshot | undefined): boolean {
-    const mapping = snapshot?.find(addr);
-    if (!mapping || !mapping.path.startsWith('/')) return false;
-    const fileOffset = addr - mapping.start + mapping.fileOffset;
-    if (fileOffset < 7) return false;
-    const key = `${mapping.path}\0${mapping.inode}\0${fileOffset}`;
+  /** Whether the bytes before this place end with a call instruction. */
+  private isReturnAddress(place: Place): boolean {
+    if (place.kind !== 'file' || place.fileOffset < 7) return false;
+    const key = `${place.fileKey}\0${place.fileOffset}`;
     let answer = this.callChecks.get(key);
     if (answer === undefined) {
       answer = false;
       try {
-        const fd = fs.openSync(mapping.path, 'r');
+        const fd = fs.openSync(place.object, 'r');
         try {
           const bytes = Buffer.alloc(7);
-          answer = fs.readSync(fd, bytes, 0, 7, fileOffset - 7) === 7 && endsWithCall(bytes);
+          answer = fs.readSync(fd, bytes, 0, 7, place.fileOffset - 7) === 7 && endsWithCall(bytes);
         } finally {
           fs.closeSync(fd);
         }
