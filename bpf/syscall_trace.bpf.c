@@ -40,6 +40,9 @@ const volatile __u64 syscall_bitmap[SYSCALL_BITMAP_WORDS] = {};
 const volatile __u64 short_args_bitmap[SYSCALL_BITMAP_WORDS] = {};
 const volatile bool filter_comm = false;
 const volatile __u64 comm_filter[2] = {};
+/* --cgroup: only tasks in this cgroup v2 (its id). */
+const volatile bool filter_cgroup = false;
+const volatile __u64 cgroup_id = 0;
 /* Wake the consumer once per this many bytes from each CPU (a power of two); a user-space
  * timer collects the rest. A wakeup per event costs the traced program more than the
  * event itself. */
@@ -112,6 +115,11 @@ static __always_inline bool comm_wanted(void)
 	return comm[0] == comm_filter[0] && comm[1] == comm_filter[1];
 }
 
+static __always_inline bool cgroup_wanted(void)
+{
+	return !filter_cgroup || bpf_get_current_cgroup_id() == cgroup_id;
+}
+
 static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 {
 	if (tgid == tracer_tgid)
@@ -135,7 +143,7 @@ static __always_inline bool wanted(__u32 tgid, long nr, bool entering)
 		if (!(syscall_bitmap[BOUNDED(nr >> 6, 7 /* SYSCALL_BITMAP_WORDS - 1 */)] & (1ULL << (nr & 63))))
 			return false;
 	}
-	return comm_wanted();
+	return comm_wanted() && cgroup_wanted();
 }
 
 /* A cache line per CPU (8 words), written by that CPU only: the bytes it has put into the
@@ -739,7 +747,7 @@ static __always_inline void forget(__u32 tgid)
 #define SIGNAL_GROUP_EXIT 0x00000004
 
 /* Whether a task's exit or signal is reported: its process is traced (whatever syscalls -e
- * selects), it is not this tracer, and its name passes --comm. */
+ * selects), it is not this tracer, and its name and cgroup pass --comm and --cgroup. */
 static __always_inline bool process_event_wanted(__u32 tgid)
 {
 	__u64 *word;
@@ -751,7 +759,7 @@ static __always_inline bool process_event_wanted(__u32 tgid)
 		if (!word || target_state_of(word, tgid) != TARGET_TRACED)
 			return false;
 	}
-	return comm_wanted();
+	return comm_wanted() && cgroup_wanted();
 }
 
 /* A traced task ended: user space reports its call in progress, if any, as unfinished now
@@ -853,8 +861,6 @@ int BPF_PROG(signal_delivered, int sig, void *info, void *ka)
 
 const volatile __u32 aggregate_by = AGGREGATE_BY_SYSCALL;
 const volatile bool failures_only = false;
-const volatile bool filter_cgroup = false;
-const volatile __u64 cgroup_id = 0;
 __u32 generation = 0;
 
 
@@ -915,8 +921,6 @@ int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 	struct call_start *start;
 
 	if (!wanted(tgid, nr, true))
-		return 0;
-	if (filter_cgroup && bpf_get_current_cgroup_id() != cgroup_id)
 		return 0;
 	start = task_state(&call_starts, true);
 	if (!start) {

@@ -73,6 +73,7 @@ SessionSpec parse_spec(const Napi::Object &o)
 	}
 	if (o.Get("captures").IsArray()) t.captures = capture_table(o.Get("captures").As<Napi::Array>());
 	t.stack_frames = stack_frames(o);
+	if (o.Get("cgroupId").IsNumber()) t.cgroup_id = o.Get("cgroupId").As<Napi::Number>().Int64Value();
 	if (o.Get("aggregate").IsObject()) {
 		Napi::Object a = o.Get("aggregate").As<Napi::Object>();
 		static const std::pair<const char *, aggregate_by> kGroups[] = {
@@ -84,7 +85,6 @@ SessionSpec parse_spec(const Napi::Object &o)
 		for (const auto &[name, value] : kGroups)
 			if (by == name) t.group_by = value;
 		t.failures_only = a.Get("failuresOnly").ToBoolean();
-		if (a.Get("cgroupId").IsNumber()) t.cgroup_id = a.Get("cgroupId").As<Napi::Number>().Int64Value();
 		if (a.Get("intervalMs").IsNumber())
 			spec.interval_ns = uint64_t(a.Get("intervalMs").As<Napi::Number>().Int64Value()) * 1'000'000;
 	}

@@ -93,7 +93,7 @@ function program(): Command {
     .addOption(new Option('--hist-by <key>', 'one --hist histogram per syscall, or per comm or process and syscall').choices(['syscall', 'comm', 'pid']).default('syscall'))
     .option('--top [n]', 'with --hist: the n histograms with the most total time (10); alone: a live view of the n busiest syscalls and processes, each interval (-i, default 1 s)')
     .option('-i, --interval <seconds>', 'with --summary-only or --hist: print (and reset) every interval')
-    .option('--cgroup <path>', 'with --summary-only or --hist: only tasks in this cgroup (v2 directory)')
+    .option('--cgroup <path>', 'only tasks in this cgroup (v2 directory; eBPF)')
     .option('--ptrace', 'use the ptrace backend (no eBPF needed): same as --backend ptrace')
     .option('--no-seccomp-bpf', 'with --ptrace -e: stop at every call instead of only the selected ones (slower), so that the command is let go, not killed, when the trace stops')
     .addOption(new Option('--backend <backend>', 'eBPF, ptrace, or eBPF with ptrace where eBPF cannot run').choices(['auto', 'bpf', 'ptrace']).default('auto'))
@@ -175,6 +175,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     ...display,
     maxEvents: cli.maxEvents !== undefined ? positiveNumber(cli.maxEvents, '--max-events', true) : undefined,
     comm: cli.comm,
+    cgroupId: cli.cgroup !== undefined ? cgroupId(cli.cgroup) : undefined,
     inherit: cli.inherit,
     bufferBytes: bufferMiB << 20,
     niceIncrement: cli.nice !== undefined ? niceIncrement(cli.nice) : DEFAULT_NICE_INCREMENT,
@@ -253,8 +254,7 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
   const liveView = cli.top !== undefined && !cli.hist;
   if (liveView && cli.summaryOnly) throw new UsageError('--top shows its own view: not with --summary-only');
   if (!cli.summaryOnly && !cli.hist && !liveView) {
-    for (const [given, name] of [[cli.interval, '-i'], [cli.cgroup, '--cgroup']] as const)
-      if (given !== undefined) throw new UsageError(`${name} goes with --summary-only or --hist`);
+    if (cli.interval !== undefined) throw new UsageError('-i goes with --summary-only or --hist');
     return undefined;
   }
   if (cli.summaryOnly && cli.hist) throw new UsageError('give --summary-only or --hist, not both');
@@ -265,7 +265,6 @@ function aggregateOptions(cli: CliOptions): AggregateOptions | undefined {
     if (given) throw new UsageError(`${name} applies to streamed calls, not to --summary-only or --hist`);
   const common = {
     intervalMs: cli.interval !== undefined ? positiveNumber(cli.interval, '-i', false) * 1000 : undefined,
-    cgroupId: cli.cgroup !== undefined ? cgroupId(cli.cgroup) : undefined,
   };
   if (common.intervalMs !== undefined && common.intervalMs < 10) throw new UsageError('-i must be at least 0.01 seconds');
   if (cli.summaryOnly) return { ...common, view: 'summary', by: cli.summaryBy as SummaryBy };

@@ -38,9 +38,9 @@ export interface SessionSpec {
     failuresOnly: boolean;
     /** A snapshot (and a fresh table) every interval; without it, one at the end. */
     intervalMs?: number;
-    /** Only tasks in this cgroup v2 (its directory's inode number). */
-    cgroupId?: number;
   };
+  /** Only tasks in this cgroup v2 (its directory's inode number). */
+  cgroupId?: number;
 }
 
 /** Who a launched command runs as (-u): uid, primary gid, supplementary groups. */

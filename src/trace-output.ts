@@ -26,7 +26,6 @@ export { OUTPUT_FORMATS, type OutputFormat } from './display-options';
 
 export type AggregateOptions = {
   intervalMs?: number;
-  cgroupId?: number;
   /** Output goes to -o, not to a terminal. */
   toFile?: boolean;
   /** Snapshots only feed onAggregate (--prometheus without -i): nothing is printed. */

@@ -36,6 +36,8 @@ export interface TraceOptions extends DisplayOptions {
   output?: string;
   maxEvents?: number;
   comm?: string;
+  /** --cgroup: only tasks in this cgroup v2 (its directory's inode number); eBPF only. */
+  cgroupId?: number;
   inherit: boolean;
   bufferBytes: number;
   /** eBPF: the tracer's own threads run this much nicer (--nice). */
@@ -125,7 +127,8 @@ function startSession(options: TraceOptions, spec: SessionSpec, prepared: Native
     if (options.verbose) for (const line of (error as NativeError).detail?.split('\n') ?? []) log(`  ${line}`);
     const reason = ebpfUnavailableReason((error as NativeError).message);
     if (options.backend === 'bpf' || reason === null) throw error;
-    if (options.all || options.aggregate) throw new UserError(`${bpfStartFailure(error as NativeError)} (${options.all ? '-a' : 'in-kernel counting'} needs eBPF)`);
+    const needsEbpf = options.all ? '-a' : options.aggregate ? 'in-kernel counting' : options.cgroupId !== undefined ? '--cgroup' : null;
+    if (needsEbpf) throw new UserError(`${bpfStartFailure(error as NativeError)} (${needsEbpf} needs eBPF)`);
     log(ptraceFallbackNote(bpfCapabilityReasonOf(error as NativeError) ?? reason));
     return startPtrace();
   }
@@ -176,8 +179,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
       by: KERNEL_GROUPING[options.aggregate.by],
       failuresOnly: options.failureOnly,
       intervalMs: options.aggregate.intervalMs,
-      cgroupId: options.aggregate.cgroupId,
     },
+    cgroupId: options.cgroupId,
   };
 
   noteSessionCalled();

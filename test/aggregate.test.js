@@ -5,7 +5,7 @@ const assert = require('uvu/assert');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { fixture, tempDir, runTracer, waitFor } = require('./helpers');
+const { fixture, tempDir, runTracer, waitFor, readJson } = require('./helpers');
 
 const dir = tempDir();
 
@@ -73,14 +73,14 @@ test('--hist: a histogram per syscall with its count and percentiles', async () 
 
 const CGROUP_ROOT = '/sys/fs/cgroup/unified';
 
-test('--cgroup: a process in the cgroup is counted, one outside is not', async () => {
+/** -a --cgroup CG plus args, with one storm of 3000 calls inside CG and one of 5000 outside. */
+async function stormsInAndOutOfCgroup(args) {
   const cgroup = path.join(fs.existsSync(CGROUP_ROOT) ? CGROUP_ROOT : '/sys/fs/cgroup', `bpftrace-ts-test-${process.pid}`);
   fs.mkdirSync(cgroup);
-  const out = path.join(dir, 'cgroup.txt');
   let tracer;
   try {
     let attached = false;
-    const run = runTracer(['-v', '-a', '--summary-only', '--summary-by', 'process', '--cgroup', cgroup, '-e', 'getppid', '-o', out], {
+    const run = runTracer(['-v', '-a', '--cgroup', cgroup, '-e', 'getppid', ...args], {
       started: (child) => {
         tracer = child;
         child.stderr.on('data', (d) => (attached ||= String(d).includes('attached with')));
@@ -94,13 +94,27 @@ test('--cgroup: a process in the cgroup is counted, one outside is not', async (
     tracer.kill('SIGINT');
     const result = await run;
     assert.is(result.status, 0, result.stderr);
-    const text = fs.readFileSync(out, 'utf8');
-    assert.match(text, new RegExp(`^ storm \\(${inside.pid}\\), 3000 calls`, 'm'));
-    assert.not.match(text, new RegExp(`\\(${outside.pid}\\)`));
-    assert.is(totals(result.stderr).counted, 3000);
+    return { result, inside: inside.pid, outside: outside.pid };
   } finally {
     fs.rmdirSync(cgroup);
   }
+}
+
+test('--cgroup: a process in the cgroup is counted, one outside is not', async () => {
+  const out = path.join(dir, 'cgroup.txt');
+  const { result, inside, outside } = await stormsInAndOutOfCgroup(['--summary-only', '--summary-by', 'process', '-o', out]);
+  const text = fs.readFileSync(out, 'utf8');
+  assert.match(text, new RegExp(`^ storm \\(${inside}\\), 3000 calls`, 'm'));
+  assert.not.match(text, new RegExp(`\\(${outside}\\)`));
+  assert.is(totals(result.stderr).counted, 3000);
+});
+
+test('--cgroup on streamed calls: every call of the process in the cgroup, none of the one outside', async () => {
+  const out = path.join(dir, 'cgroup.json');
+  const { inside } = await stormsInAndOutOfCgroup(['--format', 'json', '-o', out]);
+  const calls = readJson(out).filter((r) => r.syscall === 'getppid');
+  assert.is(calls.length, 3000);
+  assert.ok(calls.every((c) => c.pid === inside), 'only the storm in the cgroup');
 });
 
 test('--top: each interval, the busiest syscalls and processes (plain text off a terminal)', async () => {
