@@ -6,9 +6,10 @@ import type { SyscallCall } from './call-pairer';
 import type { HistBy } from './format-hist';
 import { BUCKET_COUNT, bucketOf } from './latency-buckets';
 import { errnoOf } from './raw-args';
+import { AGGREGATE_MAX_ROWS } from './generated/kernel-constants';
 
 /** Rows at most, as the kernel's hash table (bpf/syscall_event.h): calls past it are not counted. */
-const MAX_ROWS = 8192;
+const MAX_ROWS = AGGREGATE_MAX_ROWS;
 
 interface Row {
   group: number;

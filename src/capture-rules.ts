@@ -3,6 +3,7 @@
 // backend from the session spec). Adding a syscall is an entry here, not new BPF code.
 // Arguments of type `const char *` that no entry names are captured as strings.
 import { allSyscalls, syscallByName } from './syscall-table';
+import * as K from './generated/kernel-constants';
 
 /** What the argument points to. */
 export type CaptureSource =
@@ -37,22 +38,24 @@ export interface CaptureRule {
 export interface NativeCaptureRule {
   nr: number;
   arg: number;
-  source: number;         // index in CAPTURE_SOURCES (bpf/syscall_event.h: enum capture_source)
+  source: number;         // enum capture_source (bpf/syscall_event.h)
   atExit: boolean;
-  lengthFrom: number;     // index in LENGTH_FROM (enum capture_length_from)
+  lengthFrom: number;     // enum capture_length_from
   lengthArg: number;
   elemSize: number;
   maxBytes: number;
 }
 
-export const CAPTURE_SOURCES: readonly CaptureSource[] = ['string', 'argv', 'envc', 'bytes', 'struct', 'iovec', 'msghdr', 'dirents'];
-export const LENGTH_FROM = ['none', 'fixed', 'arg', 'ret', 'pointer', 'bits'] as const;
+const SOURCE_VALUES: Record<CaptureSource, number> = {
+  string: K.CAPTURE_SOURCE_STRING, argv: K.CAPTURE_SOURCE_ARGV, envc: K.CAPTURE_SOURCE_ENVC, bytes: K.CAPTURE_SOURCE_BYTES,
+  struct: K.CAPTURE_SOURCE_STRUCT, iovec: K.CAPTURE_SOURCE_IOVEC, msghdr: K.CAPTURE_SOURCE_MSGHDR, dirents: K.CAPTURE_SOURCE_DIRENTS,
+};
+const LENGTH_FROM_VALUES = {
+  none: K.CAPTURE_LENGTH_NONE, fixed: K.CAPTURE_LENGTH_FIXED, arg: K.CAPTURE_LENGTH_ARG, ret: K.CAPTURE_LENGTH_RET,
+  pointer: K.CAPTURE_LENGTH_POINTER, bits: K.CAPTURE_LENGTH_BITS,
+} as const;
 export const PATH_MAX = 4096;
 export const SOCKADDR_MAX = 128;
-/** The eBPF backend's limit per item (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
-const ITEM_MAX = 4096;
-/** Rules one syscall can have (bpf/syscall_event.h: CAPTURE_RULES_PER_SYSCALL). */
-export const RULES_PER_SYSCALL = 8;
 
 const entry = (arg: number, source: CaptureSource, length?: CaptureLength, max?: number): CaptureRule =>
   ({ arg, source, atExit: false, length, max });
@@ -199,7 +202,7 @@ export function captureRules(): Map<number, CaptureRule[]> {
       const isPath = PATH_ARG.test(arg.name) || PATH_ARGS_NAMED_OTHERWISE.has(qualified);
       rules.push(entry(index, 'string', undefined, isPath ? PATH_MAX : undefined));
     });
-    if (rules.length > RULES_PER_SYSCALL) throw new Error(`${info.name}: more than ${RULES_PER_SYSCALL} capture rules`);
+    if (rules.length > K.CAPTURE_RULES_PER_SYSCALL) throw new Error(`${info.name}: more than ${K.CAPTURE_RULES_PER_SYSCALL} capture rules`);
     if (rules.length > 0) table.set(info.nr, rules);
   }
   for (const name of Object.keys(RULES)) if (!syscallByName(name)) throw new Error(`capture rule for unknown syscall ${name}`);
@@ -215,12 +218,12 @@ export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
       out.push({
         nr,
         arg: rule.arg,
-        source: CAPTURE_SOURCES.indexOf(rule.source),
+        source: SOURCE_VALUES[rule.source],
         atExit: rule.atExit,
-        lengthFrom: LENGTH_FROM.indexOf(length?.from ?? 'none'),
+        lengthFrom: LENGTH_FROM_VALUES[length?.from ?? 'none'],
         lengthArg: length && 'arg' in length ? length.arg : 0,
         elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
-        maxBytes: rule.max ?? (rule.source === 'struct' ? (length?.from === 'fixed' ? length.size : ITEM_MAX) : stringLimit),
+        maxBytes: rule.max ?? (rule.source === 'struct' ? (length?.from === 'fixed' ? length.size : K.CAPTURE_ITEM_MAX) : stringLimit),
       });
     }
   }

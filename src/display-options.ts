@@ -6,6 +6,7 @@ import { parseErrnoList, selectedPaths, type StatusFilter } from './call-filters
 import type { HexMode } from './decode/quote';
 import { COLOR_CHOICES, colorsOn, type ColorWhen } from './line-colors';
 import { UsageError } from './usage-error';
+import { CAPTURE_ITEM_MAX } from './generated/kernel-constants';
 
 /** --format: the same list for a live trace and for report. */
 export const OUTPUT_FORMATS = ['perf', 'strace', 'json'] as const;
@@ -67,8 +68,8 @@ export const collect = (value: string, previous: string[]): string[] => [...prev
 
 /** strace's default -s. */
 const DEFAULT_STRING_LIMIT = '32';
-/** The eBPF backend copies at most this much of one buffer (bpf/syscall_event.h: CAPTURE_ITEM_MAX). */
-export const MAX_STRING_LIMIT = 4096;
+/** The eBPF backend copies at most this much of one buffer. */
+export const MAX_STRING_LIMIT = CAPTURE_ITEM_MAX;
 /** The ptrace backend copies from the tracee's memory: no limit but a sane one (1 GiB). */
 export const PTRACE_MAX_STRING_LIMIT = 2 ** 30;
 

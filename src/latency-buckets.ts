@@ -4,11 +4,11 @@
 // top bit, up to 2^40 ns (18 minutes); longer values count in the last bucket.
 // Percentiles read from these buckets are within the 25% resolution. The in-kernel
 // aggregation computes exactly this index (bpf/syscall_event.h, LATENCY_BUCKETS).
+import { LATENCY_BUCKETS, LATENCY_SUB_BUCKET_BITS } from './generated/kernel-constants';
 
-export const SUB_BUCKET_BITS = 2;
+export const SUB_BUCKET_BITS = LATENCY_SUB_BUCKET_BITS;
 const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
-const TOP_POWER = 40;
-export const BUCKET_COUNT = SUB_BUCKETS + (TOP_POWER - SUB_BUCKET_BITS) * SUB_BUCKETS;
+export const BUCKET_COUNT = LATENCY_BUCKETS;
 export const BUCKET_RESOLUTION = 'log2 buckets with 4 linear sub-buckets: values within 25%';
 
 const TWO_32 = 2 ** 32;

@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import { BuildIdFiles } from './build-ids';
 import { ElfSymbols } from './elf-symbols';
 import type { MapsSnapshot } from './process-maps';
+import { STACK_BUILD_ID_FRAME_SIZE, STACK_HEADER_SIZE } from '../generated/kernel-constants';
 
-/** Frames per stack: the most, and the default (bpf/syscall_event.h: STACK_*). */
-export const STACK_MAX_FRAMES = 127;
-export const STACK_DEFAULT_FRAMES = 32;
+/** Frames per stack: the most, and the default. */
+export { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from '../generated/kernel-constants';
 
 export interface StackFrame {
   addr: number;
@@ -106,15 +106,15 @@ export class StackSymbols {
    * with one gives its object's load address, which places the word at the stack pointer. */
   symbolizeWithBuildIds(data: Uint8Array, snapshot: MapsSnapshot | undefined): Stack {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    if (data.byteLength < 16) return { frames: [], cut: false };
+    if (data.byteLength < STACK_HEADER_SIZE) return { frames: [], cut: false };
     const spWord = Number(view.getBigUint64(0, true));
-    const count = Math.min(Number(view.getBigUint64(8, true)), Math.floor((data.byteLength - 16) / 8));
-    const walked = wordsOf(data.subarray(16, 16 + 8 * count));
-    const idsAt = 16 + 8 * count;
+    const count = Math.min(Number(view.getBigUint64(8, true)), Math.floor((data.byteLength - STACK_HEADER_SIZE) / 8));
+    const walked = wordsOf(data.subarray(STACK_HEADER_SIZE, STACK_HEADER_SIZE + 8 * count));
+    const idsAt = STACK_HEADER_SIZE + 8 * count;
     const own = new Map<number, { id: string; fileOffset: number }>();
     const anchors: { bias: number; id: string }[] = [];
-    for (let i = 0; i < count && idsAt + 32 * (i + 1) <= data.byteLength; i++) {
-      const at = idsAt + 32 * i;
+    for (let i = 0; i < count && idsAt + STACK_BUILD_ID_FRAME_SIZE * (i + 1) <= data.byteLength; i++) {
+      const at = idsAt + STACK_BUILD_ID_FRAME_SIZE * i;
       if (view.getInt32(at, true) !== BUILD_ID_VALID) continue;
       const id = Buffer.from(data.buffer, data.byteOffset + at + 4, BUILD_ID_SIZE).toString('hex');
       const fileOffset = Number(view.getBigUint64(at + 24, true));
