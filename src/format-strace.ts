@@ -26,12 +26,18 @@ export interface StraceOptions extends CaptureOptions, TimeOptions {
   fds?: FdTable;
 }
 
+/** Arguments the kernel writes that are shown as pointers (nothing is copied), which strace
+ * prints at the exit: `clock_nanosleep(CLOCK_REALTIME, 0, {...},  <unfinished ...>`. */
+const UNCOPIED_OUTPUT_ARG: Record<string, number> = { nanosleep: 1, clock_nanosleep: 3 };
+
 /** Index of the first argument the kernel writes (shown after "resumed"), by syscall. */
 const firstOutputArg = new Map<number, number>();
 function outputSplit(nr: number, argCount: number): number {
   let split = firstOutputArg.get(nr);
   if (split === undefined) {
     const exitArgs = (captureRules().get(nr) ?? []).filter((rule) => rule.atExit).map((rule) => rule.arg);
+    const uncopied = UNCOPIED_OUTPUT_ARG[syscallName(nr)];
+    if (uncopied !== undefined) exitArgs.push(uncopied);
     split = exitArgs.length ? Math.min(...exitArgs) : argCount;
     firstOutputArg.set(nr, split);
   }

@@ -98,6 +98,14 @@ test('renderer: a vforked child\'s lines come after its parent\'s vfork line, wh
   ].join('\n'));
 });
 
+test('renderer: a sleep split shows its remaining-time pointer after "resumed", as strace prints it at the exit', () => {
+  const NR_CLOCK_NANOSLEEP = 230;
+  const text = render([[enter(100, 7, NR_CLOCK_NANOSLEEP, [0, 0, 0x1000, 0x2000, 0, 0]), enter(110, 8, NR.getpid), exit(120, 8, NR.getpid, 8),
+    exit(130, 7, NR_CLOCK_NANOSLEEP, 0)]]);
+  assert.is(unpadded(text), 'clock_nanosleep(CLOCK_REALTIME, 0, 0x1000,  <unfinished ...>\n[pid     8] getpid() = 8\n' +
+    '[pid     7] <... clock_nanosleep resumed>0x2000) = 0\n');
+});
+
 test('renderer: -f -o FILE: every line starts with the pid column, split or not', () => {
   const text = render([[enter(100, 7, NR.getpid), enter(110, 8, NR.getpid), exit(120, 8, NR.getpid, 8), exit(130, 7, NR.getpid, 7)]],
     { alwaysShowPid: true, pidColumn: true });

@@ -75,7 +75,8 @@ for (const [backend, backendArgs] of Object.entries(BACKENDS)) {
       // Its read: started (announced as blocked, or unfinished at once), never resumed.
       const read = lines.findIndex((line) => /^read\(0, .*<unfinished \.\.\.>/.test(line));
       assert.ok(read >= 0, `the reader's read, unfinished, while the tracer runs: ${lines.join('\n')}`);
-      assert.not.ok(lines.some((line) => /^<\.\.\. read resumed>/.test(line)), 'never resumed');
+      // (Its earlier calls may be split around the shell's lines, as strace splits them.)
+      assert.not.ok(lines.slice(read + 1).some((line) => /^<\.\.\. read resumed>/.test(line)), 'never resumed');
       assert.ok(read < lines.indexOf('+++ killed by SIGKILL +++'));
       assert.not.ok(ended, 'the tracer still runs');
     } finally {
