@@ -116,29 +116,38 @@ export class StraceLines {
 /** Lines put back in the order their events happened. The eBPF programs stamp an event's
  * time before they copy its arguments and queue it: another CPU's event stamped a little
  * later may be queued first. What the pairer emits waits here, by the time of the event
- * that caused it, until a batch's events have moved windowNs past it. */
-export class TimeOrder {
-  private items: { atNs: number; show: () => void }[] = [];
+ * that caused it, until the events paired have moved windowNs past it. */
+export class TimeOrder<T> {
+  private items: { atNs: number; item: T }[] = [];
+  /** items[0, head) were shown. */
+  private head = 0;
 
-  constructor(private readonly windowNs: number) {}
+  constructor(private readonly windowNs: number, private readonly show: (item: T) => void) {}
 
-  add(atNs: number, show: () => void): void {
+  /** Adds what happened at atNs, the time of the event being paired now, and shows what
+   * happened windowNs before it. */
+  add(atNs: number, item: T): void {
     const { items } = this;
     let i = items.length;
-    while (i > 0 && items[i - 1].atNs > atNs) i--;
-    if (i === items.length) items.push({ atNs, show });
-    else items.splice(i, 0, { atNs, show });
+    while (i > this.head && items[i - 1].atNs > atNs) i--;
+    if (i === items.length) items.push({ atNs, item });
+    else items.splice(i, 0, { atNs, item });
+    this.release(atNs);
   }
 
   /** Shows what happened windowNs or more before nowNs (all of it when nowNs is null: the
    * kernel's queue was found empty, or the trace ends). Returns up to when it showed. */
   release(nowNs: number | null): number {
     const until = nowNs === null ? Infinity : nowNs - this.windowNs;
-    let shown = 0;
-    while (shown < this.items.length && this.items[shown].atNs <= until) shown++;
-    const ready = this.items.slice(0, shown);
-    this.items = this.items.slice(shown);
-    for (const item of ready) item.show();
+    const { items } = this;
+    while (this.head < items.length && items[this.head].atNs <= until) this.show(items[this.head++].item);
+    if (this.head === items.length) {
+      items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      items.splice(0, this.head);
+      this.head = 0;
+    }
     return until;
   }
 }

@@ -105,6 +105,16 @@ const MAX_PENDING_CALLS = 65536;
 const { CAPTURE_STACK, CAPTURE_STACK_BUILD_ID } = bpftrace_ts.CaptureKind;
 const STACK_KINDS = [CAPTURE_STACK, CAPTURE_STACK_BUILD_ID];
 
+/** A call the pairer may reuse, copied to be kept. */
+function copyOfCall(call: SyscallCall): SyscallCall {
+  const { captures } = call;
+  return {
+    state: call.state, atTraceEnd: call.atTraceEnd, tsNs: call.tsNs, durNs: call.durNs, pid: call.pid, tid: call.tid, comm: call.comm, nr: call.nr,
+    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered,
+    captures: captures && captures.map((capture) => ({ arg: capture.arg, kind: capture.kind, flags: capture.flags, data: capture.data })),
+  };
+}
+
 /** The threads of a process now; none if it is gone. */
 function threadsOf(pid: number): number[] {
   try {
@@ -169,7 +179,7 @@ export class TraceOutput {
    * entry); undefined for -ff, the other formats, and filters that need a call's end. */
   private readonly lines?: StraceLines;
   /** With lines: what the pairer emits, put back in time order before it is shown. */
-  private readonly order?: TimeOrder;
+  private readonly order?: TimeOrder<SyscallCall | (() => void)>;
   /** With lines: the calls entered and awaiting their end (the pairer keeps these objects). */
   private readonly entered = new WeakSet<SyscallCall>();
 
@@ -209,7 +219,7 @@ export class TraceOutput {
           line: (text, call, tid) => this.writeCallLine(text, call, tid),
           begin: (text) => this.sink.begin?.(text) ?? false,
         }, ANNOUNCE_BLOCKED_AFTER_NS);
-      if (this.lines) this.order = new TimeOrder(REORDER_WINDOW_NS);
+      if (this.lines) this.order = new TimeOrder(REORDER_WINDOW_NS, (item) => (typeof item === 'function' ? item() : this.showLine(item)));
       // -p: every thread of the processes attached to is traced, alive from the start.
       if (options.live) for (const pid of options.attachedPids ?? []) for (const tid of threadsOf(pid)) strace.noteTask(tid, pid);
       formatProcessEvent = (event) => strace.processEvent(event);
@@ -422,10 +432,9 @@ export class TraceOutput {
       this.histograms.add(call);
       return;
     }
+    if (!this.order) return this.showLine(call);
     // The pairer reuses the record of a call whose entry and exit came together.
-    const kept = !this.order || this.entered.has(call) ? call
-      : { ...call, args: call.args && [...call.args], captures: call.captures && call.captures.map((capture) => ({ ...capture })) };
-    this.inOrder(() => this.showLine(kept));
+    this.order.add(this.pairer.nowNs, this.entered.has(call) ? call : copyOfCall(call));
   }
 
   /** What the pairer emits now is shown in time order (strace format, several tasks' lines in

@@ -106,6 +106,11 @@ test('renderer: a sleep split shows its remaining-time pointer after "resumed", 
     '[pid     7] <... clock_nanosleep resumed>0x2000) = 0\n');
 });
 
+test('renderer: events queued out of time order (another CPU stamped its event first) are shown in time order', () => {
+  const text = render([[enter(200, 8, NR.getpid), exit(210, 8, NR.getpid, 8), enter(150, 7, NR.close, [3, 0, 0, 0, 0, 0]), exit(160, 7, NR.close, 0)]]);
+  assert.is(unpadded(text), 'close(3) = 0\n[pid     8] getpid() = 8\n');
+});
+
 test('renderer: -f -o FILE: every line starts with the pid column, split or not', () => {
   const text = render([[enter(100, 7, NR.getpid), enter(110, 8, NR.getpid), exit(120, 8, NR.getpid, 8), exit(130, 7, NR.getpid, 7)]],
     { alwaysShowPid: true, pidColumn: true });
