@@ -57,6 +57,15 @@ export interface PairerOptions {
   commOf(tid: number): string;
   /** count events were lost (the ring buffer was full) at about this place in the trace. */
   onLost?(tsNs: number, count: number): void;
+  /** A call entered and awaits its exit, in trace order with what is emitted: the object
+   * emitted when it returns (or a copy of it, unfinished). Calls whose entry and exit came
+   * together (nothing between them) are only emitted. */
+  onEnter?(call: SyscallCall): void;
+  /** A thread that was not its process's last ended. */
+  onThreadExit?(tid: number): void;
+  /** A batch's events were all emitted; nowNs: the time of its last event, or null if it
+   * had none (a quiet tick: the kernel's queue was empty). */
+  onBatchEnd?(nowNs: number | null): void;
 }
 
 /** The exit of rt_sigreturn reports syscall -1: the kernel restored orig_ax from the
@@ -97,6 +106,9 @@ export class CallPairer {
   evicted = 0;
   /** sys_enter and sys_exit events received from the kernel. */
   eventsSeen = 0;
+  /** The time of the event being paired (what is emitted now happens then); Infinity once
+   * the trace is over. */
+  nowNs = 0;
 
   /** emit receives each call synchronously and must copy what it keeps: the object and its
    * captures may be reused. emitProcessEvent, if given, receives signals and process exits in trace order. */
@@ -117,6 +129,7 @@ export class CallPairer {
     let tampering = 0; // next tampered event, likewise
     for (let i = 0; i < kind.length; i++) {
       ts += tsDeltaNs[i];
+      this.nowNs = ts;
       const k = kind[i];
       if (k !== EventKind.LOST) lastEventTs = ts;
       let captures: Capture[] | null = null;
@@ -146,6 +159,7 @@ export class CallPairer {
       }
       if (k === EventKind.THREAD_EXIT) {
         this.abandon(tid[i]);
+        this.options.onThreadExit?.(tid[i]);
         continue;
       }
       if (k === EventKind.SIGNAL || k === EventKind.PROCESS_EXIT) {
@@ -193,6 +207,7 @@ export class CallPairer {
     // behind a busy ring the batch closes long after its events, and a call whose exit is
     // still in the ring would look blocked.
     this.announceBlocked(lastEventTs ?? batch.flushTsNs);
+    this.options.onBatchEnd?.(lastEventTs);
   }
 
   /** Items [from, end) of the batch's capture columns, in the reused array of their count. */
@@ -212,6 +227,7 @@ export class CallPairer {
    * the process is known to have ended (its own end may have been lost), so its calls
    * never return; the others' may still. */
   finish(ended: (pid: number) => boolean = () => false): void {
+    this.nowNs = Infinity;
     const rest = [...this.pending.values()].sort((a, b) => a.tsNs - b.tsNs);
     this.pending.clear();
     for (const call of rest) this.emit({ ...call, state: 'unfinished', atTraceEnd: !ended(call.pid) });
@@ -247,6 +263,7 @@ export class CallPairer {
     }
     if (this.pending.size >= this.options.maxPending) this.evictOldest();
     this.pending.set(tid, call);
+    this.options.onEnter?.(call);
     if (inProgress && this.options.announceAfterNs !== null) this.announce(call);
   }
 

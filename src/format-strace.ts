@@ -26,12 +26,18 @@ export interface StraceOptions extends CaptureOptions, TimeOptions {
   fds?: FdTable;
 }
 
+/** Arguments the kernel writes that are shown as pointers (nothing is copied), which strace
+ * prints at the exit: `clock_nanosleep(CLOCK_REALTIME, 0, {...},  <unfinished ...>`. */
+const UNCOPIED_OUTPUT_ARG: Record<string, number> = { nanosleep: 1, clock_nanosleep: 3 };
+
 /** Index of the first argument the kernel writes (shown after "resumed"), by syscall. */
 const firstOutputArg = new Map<number, number>();
 function outputSplit(nr: number, argCount: number): number {
   let split = firstOutputArg.get(nr);
   if (split === undefined) {
     const exitArgs = (captureRules().get(nr) ?? []).filter((rule) => rule.atExit).map((rule) => rule.arg);
+    const uncopied = UNCOPIED_OUTPUT_ARG[syscallName(nr)];
+    if (uncopied !== undefined) exitArgs.push(uncopied);
     split = exitArgs.length ? Math.min(...exitArgs) : argCount;
     firstOutputArg.set(nr, split);
   }
@@ -56,26 +62,49 @@ export class StraceFormatter {
 
   constructor(private readonly options: StraceOptions) {}
 
-  /** One line per call event, or null when strace would print nothing for it. */
-  format(call: SyscallCall): string | null {
+  /** A task the trace follows, alive from now until its end is formatted (strace counts the
+   * tasks it traces, whether or not they print). */
+  noteTask(tid: number, pid: number): void {
+    this.tasks.set(tid, pid);
+  }
+
+  /** A thread ended without a line of its own (its process lives on). */
+  forgetTask(tid: number): void {
+    this.tasks.delete(tid);
+  }
+
+  /** Whether lines begun now carry the [pid N] prefix: several tasks are alive. */
+  severalTasks(): boolean {
+    return this.tasks.size > 1;
+  }
+
+  /** Whether format(call) would print nothing: a new process's or thread's return from fork
+   * or clone (strace shows only the parent's). */
+  silent(call: SyscallCall): boolean {
+    return call.state === 'returned' && call.args === null && call.ret === 0 && FORKS.has(syscallName(call.nr));
+  }
+
+  /** One line per call event, or null when strace would print nothing for it. several: whether
+   * the line carries the [pid N] prefix, as decided when it began (default: now). */
+  format(call: SyscallCall, several?: boolean): string | null {
     this.tasks.set(call.tid, call.pid);
     const name = syscallName(call.nr);
-    // A new process's or thread's return from fork or clone: strace shows only the parent's.
-    if (call.state === 'returned' && call.args === null && call.ret === 0 && FORKS.has(name)) return null;
+    if (this.silent(call)) return null;
     switch (call.state) {
       case 'started':
-        return this.lead(call, call.tsNs) + name + '(' + this.unfinishedArgs(call) + ' <unfinished ...>';
+        return this.entryHalf(call, several) + ' <unfinished ...>';
       case 'no-return': {
-        const line = withResult(this.lead(call, call.tsNs) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
+        const line = withResult(this.lead(call, call.tsNs, several) + name + '(' + this.argText(call, 0, argSpecs(call.nr).length, false) + ')', ' = ?');
+        // A thread's end is not reported as a process's is: it is gone with its exit. A
+        // process is alive until its end is formatted (its `+++ exited` line).
         if (name === 'exit') this.tasks.delete(call.tid);
-        else for (const [tid, pid] of this.tasks) if (pid === call.pid) this.tasks.delete(tid);
         return line;
       }
       case 'unfinished':
         // As strace ends a call its thread never returned from; at the trace's end a call
         // shown as started may still return: nothing more is said.
         if (call.announced) return call.atTraceEnd ? null : withResult(this.lead(call, call.tsNs) + `<... ${name} resumed> <unfinished ...>)`, ' = ?');
-        return this.lead(call, call.tsNs) + name + '(' + this.unfinishedArgs(call) + ' <unfinished ...>)';
+        return this.entryHalf(call, several) + ' <unfinished ...>)';
       case 'returned': {
         const endNs = call.tsNs + (call.durNs ?? 0);
         const captured = capturedArgs(call, this.options);
@@ -95,9 +124,21 @@ export class StraceFormatter {
         result += (captured.afterReturn ?? '') + this.duration(call);
         if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
         if (call.announced) return withResult(this.lead(call, endNs) + `<... ${name} resumed>` + argText + ')', result);
-        return withResult(this.lead(call, call.tsNs) + name + '(' + argText + ')', result);
+        return withResult(this.lead(call, call.tsNs, several) + name + '(' + argText + ')', result);
       }
     }
+  }
+
+  /** What strace writes when the call starts, `read(0, `: the line so far, for a terminal to
+   * show while the call blocks; its later line begins with it. Changes no state. */
+  openText(call: SyscallCall, several: boolean): string {
+    return this.entryHalf(call, several, true);
+  }
+
+  /** The entry half of a call's line: the lead, the name and the arguments known before it
+   * returns. peek: the relative clock (-r) is read, not advanced. */
+  private entryHalf(call: SyscallCall, several: boolean | undefined, peek = false): string {
+    return this.lead(call, call.tsNs, several, peek) + syscallName(call.nr) + '(' + this.unfinishedArgs(call);
   }
 
   /** Events the kernel could not queue (strace has no such line: perf trace's words, in
@@ -108,6 +149,8 @@ export class StraceFormatter {
 
   /** A signal or a process's end, from a backend that reports them (ptrace). */
   processEvent(event: ProcessEvent): string {
+    // The task is alive until this line, its end's, is printed.
+    this.tasks.set(event.tid, event.pid);
     const line = this.lead({ tid: event.tid } as SyscallCall, event.tsNs) + processEventText(event);
     if (event.type === 'exit') {
       this.exited.add(event.pid);
@@ -126,15 +169,16 @@ export class StraceFormatter {
     return line;
   }
 
-  /** The timestamp and pid columns. */
-  private lead(call: SyscallCall, atNs: number): string {
+  /** The timestamp and pid columns. several: whether several tasks were alive when the line
+   * began (default: now); peek: the relative clock is read, not advanced. */
+  private lead(call: SyscallCall, atNs: number, several = this.severalTasks(), peek = false): string {
     let text = '';
     const { pidPrefix } = this.options;
-    if (pidPrefix === 'always' || (pidPrefix === 'several-tasks' && this.tasks.size > 1))
+    if (pidPrefix === 'always' || (pidPrefix === 'several-tasks' && several))
       text += this.options.pidColumn ? `${String(call.tid).padEnd(5)} ` : `[pid ${String(call.tid).padStart(5)}] `;
     if (this.options.absoluteTime > 0) text += wallClock(this.options, atNs) + ' ';
     if (this.options.relativeTime) {
-      const since = this.relative.sinceLast(atNs);
+      const since = peek ? this.relative.peek(atNs) : this.relative.sinceLast(atNs);
       text += `${String(Math.floor(since / 1e9)).padStart(6)}.${String(Math.floor((since % 1e9) / 1e3)).padStart(6, '0')} `;
     }
     return text;

@@ -18,6 +18,8 @@ export class OutputClosedError extends Error {}
 /** Where the lines of a trace go. tid: the task a line is about, if any (-ff sorts by it). */
 export interface LineSink {
   write(line: string, tid?: number): void;
+  /** Text that begins a line, left open for the next write to end: false if not supported. */
+  begin?(text: string): boolean;
   flush(): void;
   close(): void;
 }
@@ -44,6 +46,11 @@ export class OutputSink implements LineSink {
   write(line: string): void {
     this.pending += line + '\n';
     if (this.pending.length >= FLUSH_BYTES) this.flush();
+  }
+
+  begin(text: string): boolean {
+    this.pending += text;
+    return true;
   }
 
   flush(): void {

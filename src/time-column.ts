@@ -24,8 +24,13 @@ export class RelativeClock {
   private lastNs: number | null = null;
 
   sinceLast(atNs: number): number {
-    const since = this.lastNs === null ? 0 : Math.max(0, atNs - this.lastNs);
+    const since = this.peek(atNs);
     this.lastNs = atNs;
     return since;
+  }
+
+  /** What sinceLast(atNs) would return, leaving the clock as it is. */
+  peek(atNs: number): number {
+    return this.lastNs === null ? 0 : Math.max(0, atNs - this.lastNs);
   }
 }

@@ -2,6 +2,7 @@
 // calls, filtered and formatted, or aggregates rendered as tables and histograms. A live
 // session and `report` (a recording read back) feed the same TraceOutput, so a recording
 // renders exactly as the live trace would have.
+import fs from 'node:fs';
 import { decodeAggregate, decodeBatch, type Aggregate } from './batch-decoder';
 import { CallHistograms } from './call-histograms';
 import { CallPairer, type ProcessEvent, type SyscallCall } from './call-pairer';
@@ -17,6 +18,7 @@ import { STACK_DEFAULT_FRAMES, StackSymbols, type Stack } from './stack/stack-sy
 import { PerfFormatter } from './format-perf';
 import { colorCallLine, colorEventLine } from './line-colors';
 import { StraceFormatter } from './format-strace';
+import { StraceLines, TimeOrder } from './strace-lines';
 import { fitTerminal, formatTop } from './format-top';
 import type { TriggerMark } from './flight/trigger-mark';
 import type { LineSink } from './output-sink';
@@ -95,10 +97,32 @@ const ERASE_LINE_END = '\x1b[K';
 const ERASE_SCREEN_END = '\x1b[J';
 /** A call blocked this long when a batch closes is shown as started. */
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
+/** How far the eBPF backend's events may come out of time order (stamped, then queued after
+ * their arguments are copied, on several CPUs): strace lines wait this long to be sorted. */
+const REORDER_WINDOW_NS = 1e6;
 /** Calls awaiting their exit, at most: one per thread in a call. */
 const MAX_PENDING_CALLS = 65536;
 const { CAPTURE_STACK, CAPTURE_STACK_BUILD_ID } = bpftrace_ts.CaptureKind;
 const STACK_KINDS = [CAPTURE_STACK, CAPTURE_STACK_BUILD_ID];
+
+/** A call the pairer may reuse, copied to be kept. */
+function copyOfCall(call: SyscallCall): SyscallCall {
+  const { captures } = call;
+  return {
+    state: call.state, atTraceEnd: call.atTraceEnd, tsNs: call.tsNs, durNs: call.durNs, pid: call.pid, tid: call.tid, comm: call.comm, nr: call.nr,
+    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered,
+    captures: captures && captures.map((capture) => ({ arg: capture.arg, kind: capture.kind, flags: capture.flags, data: capture.data })),
+  };
+}
+
+/** The threads of a process now; none if it is gone. */
+function threadsOf(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => tid > 0);
+  } catch {
+    return [];
+  }
+}
 
 /** The text of one snapshot of the kernel's tables. */
 function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
@@ -151,6 +175,13 @@ export class TraceOutput {
   /** Notes about stacks already given (by object, or by the cause of unresolved frames). */
   private readonly notedCutIn = new Set<string>();
   private readonly paths?: PathFilter;
+  /** strace's order of lines where several tasks' lines meet (a call's line begins at its
+   * entry); undefined for -ff, the other formats, and filters that need a call's end. */
+  private readonly lines?: StraceLines;
+  /** With lines: what the pairer emits, put back in time order before it is shown. */
+  private readonly order?: TimeOrder<SyscallCall | (() => void)>;
+  /** With lines: the calls entered and awaiting their end (the pairer keeps these objects). */
+  private readonly entered = new WeakSet<SyscallCall>();
 
   /** onLimit: --max-events calls were shown. */
   constructor(private readonly sink: LineSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
@@ -182,6 +213,15 @@ export class TraceOutput {
       });
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
+      // Calls shown by their end (-z, -Z, --errno, a minimum duration, -P) are shown whole.
+      if (!options.filePerTask && !options.status && options.minDurationNs === null && !options.paths && !options.summaryOnly && !options.hist)
+        this.lines = new StraceLines(strace, {
+          line: (text, call, tid) => this.writeCallLine(text, call, tid),
+          begin: (text) => this.sink.begin?.(text) ?? false,
+        }, ANNOUNCE_BLOCKED_AFTER_NS);
+      if (this.lines) this.order = new TimeOrder(REORDER_WINDOW_NS, (item) => (typeof item === 'function' ? item() : this.showLine(item)));
+      // -p: every thread of the processes attached to is traced, alive from the start.
+      if (options.live) for (const pid of options.attachedPids ?? []) for (const tid of threadsOf(pid)) strace.noteTask(tid, pid);
       formatProcessEvent = (event) => strace.processEvent(event);
       formatLost = (_tsNs, count) => strace.lost(count);
     }
@@ -192,19 +232,31 @@ export class TraceOutput {
     }
     this.summary = options.summaryBy ? new SyscallSummary(options.summaryBy) : undefined;
     this.histograms = options.hist ? new CallHistograms(options.hist.by) : undefined;
+    const lines = this.lines;
     this.pairer = new CallPairer((call) => this.show(call), {
       // -ff in strace format: a file holds one task's lines, nothing comes between a call's
-      // start and its end there, and strace never splits a call in it.
-      announceAfterNs: options.status || (options.filePerTask && options.format === 'strace') ? null
+      // start and its end there, and strace never splits a call in it. Where several tasks'
+      // lines meet, strace's discipline splits a call when another task's line comes first.
+      announceAfterNs: options.status || lines || (options.filePerTask && options.format === 'strace') ? null
         : Math.max(ANNOUNCE_BLOCKED_AFTER_NS, options.minDurationNs ?? 0),
       maxPending: MAX_PENDING_CALLS,
       commOf: options.commOf,
-      onLost: (tsNs, count) => {
+      onLost: (tsNs, count) => this.inOrder(() => {
         if (this.histograms || options.summaryOnly || this.closed) return;
         const line = formatLost(tsNs, count);
-        this.sink.write(options.color ? colorEventLine(line, 'lost') : line);
-      },
-    }, (event) => this.showProcessEvent(event, formatProcessEvent));
+        this.writeLine(options.color ? colorEventLine(line, 'lost') : line);
+      }),
+      onEnter: lines && ((call) => {
+        if (!this.shownAtEntry(call)) return;
+        this.entered.add(call);
+        this.inOrder(() => lines.entered(call));
+      }),
+      onThreadExit: this.straceFormatter && ((tid) => this.inOrder(() => this.straceFormatter?.forgetTask(tid))),
+      onBatchEnd: lines && ((nowNs) => {
+        const until = this.order?.release(nowNs) ?? Infinity;
+        if (!this.closed) lines.blocked(until);
+      }),
+    }, (event) => this.inOrder(() => this.showProcessEvent(event, formatProcessEvent)));
   }
 
   /** sys_enter and sys_exit events received. */
@@ -245,15 +297,16 @@ export class TraceOutput {
     if (this.closed) return;
     // The targets' ends may have been lost: the trace's end says who is gone.
     this.pairer.finish((pid) => end?.reason === 'targets-exited' || (end?.reason === 'command-exited' && pid === end.commandPid));
+    this.order?.release(null);
     const exitLine = this.straceFormatter && end && end.reason === 'command-exited' && end.commandPid !== null && this.options.quiet < 2
       ? this.straceFormatter.processExit(end.commandPid, this.lastCallNs, end.exitCode, end.signal) : null;
-    if (exitLine !== null) this.sink.write(exitLine, end?.commandPid ?? undefined);
+    if (exitLine !== null) this.writeLine(exitLine, end?.commandPid ?? undefined);
     const mark = this.options.triggerMark?.unwritten();
-    if (mark) this.sink.write(mark);
-    if (this.histograms) for (const line of formatHistograms(this.histograms.rows(), this.options.hist!.by, this.options.hist!.top)) this.sink.write(line);
+    if (mark) this.writeLine(mark);
+    if (this.histograms) for (const line of formatHistograms(this.histograms.rows(), this.options.hist!.by, this.options.hist!.top)) this.writeLine(line);
     // JSON Lines hold calls only: a table goes to stderr then.
     if (this.summary && this.options.format === 'json') process.stderr.write(this.summary.render().join('\n') + '\n');
-    else if (this.summary) for (const line of this.summary.render()) this.sink.write(line);
+    else if (this.summary) for (const line of this.summary.render()) this.writeLine(line);
   }
 
   /** The trace failed: no export is left looking complete. */
@@ -266,7 +319,7 @@ export class TraceOutput {
   private showProcessEvent(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     this.showProcessEventLine(event, format);
     const mark = this.closed ? null : this.options.triggerMark?.afterProcessEvent(event);
-    if (mark) this.sink.write(mark, event.tid);
+    if (mark) this.writeLine(mark, event.tid);
   }
 
   private showProcessEventLine(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
@@ -277,8 +330,30 @@ export class TraceOutput {
     if (options.comm !== undefined && event.comm !== options.comm) return;
     if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
     if (event.type === 'exit' && options.quiet >= 2) return;
+    this.lines?.other(); // before the event's line is formatted: the begun line's time comes first (-r)
     const line = format(event);
-    this.sink.write(options.color && event.type === 'signal' ? colorEventLine(line, 'signal') : line, event.tid);
+    this.writeLine(options.color && event.type === 'signal' ? colorEventLine(line, 'signal') : line, event.tid);
+  }
+
+  /** A line that shows no call: a begun call's line is ended first. */
+  private writeLine(line: string, tid?: number): void {
+    this.lines?.other();
+    this.sink.write(line, tid);
+  }
+
+  /** A call's line (or the end of one begun), coloured, with its stack (-k). */
+  private writeCallLine(text: string, call: SyscallCall | null, tid: number | undefined): void {
+    if (!call) return this.sink.write(text, tid);
+    this.sink.write(this.stackOf(call, this.options.color ? colorCallLine(text, call) : text), tid);
+  }
+
+  /** Whether a call that just entered will be shown, as far as its entry tells (the strace
+   * discipline runs only without the filters that need its end). */
+  private shownAtEntry(call: SyscallCall): boolean {
+    const { options } = this;
+    if (this.closed || this.histograms || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
+    if (options.comm !== undefined && call.comm !== options.comm) return false;
+    return !(options.onlySyscalls && !options.onlySyscalls.has(call.nr)) && !(options.onlyPids && !options.onlyPids.has(call.pid));
   }
 
   /** -k: the call's line with its stack, shown with the first line of the call (a call
@@ -348,6 +423,8 @@ export class TraceOutput {
     this.summary?.add(call); // every call, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
     if (!this.shown(call)) {
+      const lines = this.lines;
+      if (lines && this.entered.has(call)) this.inOrder(() => lines.drop(call));
       this.fds?.update(call); // the formatters update it for the calls they show
       return;
     }
@@ -355,15 +432,34 @@ export class TraceOutput {
       this.histograms.add(call);
       return;
     }
+    if (!this.order) return this.showLine(call);
+    // The pairer reuses the record of a call whose entry and exit came together.
+    this.order.add(this.pairer.nowNs, this.entered.has(call) ? call : copyOfCall(call));
+  }
+
+  /** What the pairer emits now is shown in time order (strace format, several tasks' lines in
+   * one output), or at once. */
+  private inOrder(show: () => void): void {
+    if (this.order) this.order.add(this.pairer.nowNs, show);
+    else show();
+  }
+
+  private showLine(call: SyscallCall): void {
+    const { options } = this;
+    if (this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return;
     this.lastCallNs = call.tsNs;
     const before = options.triggerMark?.beforeCall(call);
-    if (before) this.sink.write(before, call.tid);
-    const formatted = this.format(call);
-    if (formatted === null) return;
-    const line = options.color ? colorCallLine(formatted, call) : formatted;
-    this.sink.write(this.stackOf(call, line), call.tid);
+    if (before) this.writeLine(before, call.tid);
+    if (this.lines && this.straceFormatter?.silent(call)) return this.lines.call(call);
+    if (this.lines) {
+      this.lines.call(call);
+    } else {
+      const formatted = this.format(call);
+      if (formatted === null) return;
+      this.writeCallLine(formatted, call, call.tid);
+    }
     const mark = options.triggerMark?.afterCall(call);
-    if (mark) this.sink.write(mark, call.tid);
+    if (mark) this.writeLine(mark, call.tid);
     if (call.state !== 'started' && options.maxEvents !== undefined && ++this.printed >= options.maxEvents) this.onLimit();
   }
 }

@@ -91,15 +91,19 @@ function missingLines(expected, trace) {
   // between is joined again: where a line is split depends on timing, not on decoding. The
   // padding before " = " differs between a whole line and a resumed one, so it is not compared.
   const joined = [];
-  const open = new Map(); // pid -> index in joined of its unfinished call
+  const open = new Map(); // pid -> its unfinished call: index in joined, syscall name
   for (const raw of trace) {
     const [, pid = '', line] = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(raw);
-    const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(line);
-    if (resumed && open.has(pid)) {
-      joined[open.get(pid)] += resumed[1];
-      open.delete(pid);
+    // A line begun while one task was alive has no prefix; it may resume with one, and the
+    // other way round: then the open call of the same name is the one resumed.
+    const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(line);
+    const key = !resumed ? undefined
+      : open.has(pid) ? pid : [...open.keys()].find((k) => (k === '' || pid === '') && open.get(k).name === resumed[1]);
+    if (resumed && key !== undefined) {
+      joined[open.get(key).at] += resumed[2];
+      open.delete(key);
     } else if (line.endsWith(' <unfinished ...>')) {
-      open.set(pid, joined.length);
+      open.set(pid, { at: joined.length, name: /^(\w+)\(/.exec(line)?.[1] });
       joined.push(line.slice(0, -' <unfinished ...>'.length));
     } else {
       joined.push(line);
