@@ -12,6 +12,7 @@ import { HEX_BUFFERS } from './strace-args';
 import { FCNTL_GETLK, FCNTL_SETLK } from './fs';
 import { enumName } from './symbols';
 import { sockaddr } from './sockaddr';
+import { siginfoText } from './siginfo';
 import * as structs from './structs';
 
 const { CaptureKind, CaptureFlag } = bpftrace_ts;
@@ -92,6 +93,8 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'struct sysinfo *': structs.sysinfo,
   'struct clone_args *': structs.cloneArgs,
   'sigset_t *': structs.sigset,
+  'const sigset_t *': structs.sigset,
+  'siginfo_t *': (b) => (b.length >= 48 ? siginfoText(b) : undefined),
   'struct sigaction *': structs.sigaction,
   'const struct sigaction *': structs.sigaction,
   'int *': structs.fdPair,

@@ -11,6 +11,7 @@ import { futexOp } from './events';
 import { enumName, hexNumber } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
+import { signalName } from './siginfo';
 
 const O_CREAT = 0o100;
 const O_TMPFILE_BIT = 0o20000000;
@@ -39,10 +40,15 @@ const IOCTL_NO_ARG = new Set(['FIOCLEX', 'FIONCLEX', 'TIOCNOTTY']);
 /** ioctl requests whose argument is an int passed by value (FICLONE's source descriptor). */
 const IOCTL_INT_ARG = new Set(['FICLONE']);
 
+/** Sizes whose names read as flags (the mask's size): strace writes them in decimal. */
+const DECIMAL_ARGS = new Set(['signalfd.sizemask', 'signalfd4.sizemask']);
+
 /** An argument strace writes otherwise than its C type says; undefined for the rest. */
 export function straceArgText(nr: number, index: number, args: readonly number[]): string | undefined {
-  if (syscallInfo(nr)?.name === 'ioctl' && index === 2 && IOCTL_INT_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? ''))
+  const info = syscallInfo(nr);
+  if (info?.name === 'ioctl' && index === 2 && IOCTL_INT_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? ''))
     return String(args[2] | 0);
+  if (info && DECIMAL_ARGS.has(`${info.name}.${info.args[index]?.name}`)) return String(args[index]);
   return undefined;
 }
 
@@ -61,9 +67,11 @@ const F_GETFD = 1;
 const F_GETFL = 3;
 const FD_CLOEXEC = 1;
 
-/** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE). */
+/** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE),
+ * rt_sigtimedwait's = 17 (SIGCHLD). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
   if (args && ret >= 0 && syscallInfo(nr)?.name === 'prctl') return prctlReturnNote(args, ret);
+  if (ret > 0 && syscallInfo(nr)?.name === 'rt_sigtimedwait') return ` (${signalName(ret)})`;
   if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
   if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';
