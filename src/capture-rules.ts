@@ -75,7 +75,7 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128,
+  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16,
 } as const;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
@@ -178,9 +178,12 @@ const RULES: Record<string, CaptureRule[]> = {
   capset: [entry(0, 'struct', fixed(SIZEOF.cap_header)), entry(1, 'struct', fixed(2 * SIZEOF.cap_data))],
   // The offset before the call and as the kernel moved it (strace: [0] => [5]).
   sendfile: [entry(2, 'struct', fixed(SIZEOF.loff_t)), exit(2, 'struct', fixed(SIZEOF.loff_t))],
-  // PR_SET_NAME's name (src/decode/strace-args.ts reads it for that option only): the bytes
-  // the kernel takes, and one more to tell a longer name.
-  prctl: [entry(1, 'string', undefined, 16)],
+  // The pointers some options take (src/decode/strace-args.ts: prctlCaptureUsed): PR_SET_NAME's
+  // name (the bytes the kernel takes, and one more to tell a longer name) and PR_GET_NAME's,
+  // the int PR_GET_PDEATHSIG and PR_GET_CHILD_SUBREAPER return, PR_SET_SECCOMP's filter
+  // program, PR_SET_VMA's name.
+  prctl: [entry(1, 'string', undefined, 16), exit(1, 'string', undefined, 16), exit(1, 'struct', fixed(SIZEOF.int)),
+    entry(2, 'struct', fixed(SIZEOF.sock_fprog)), entry(4, 'string')],
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).

@@ -8,7 +8,7 @@ import { bpftrace_ts } from '../generated/batch';
 import { hex as rawHex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
-import { HEX_BUFFERS } from './strace-args';
+import { HEX_BUFFERS, prctlCaptureUsed } from './strace-args';
 import { FCNTL_GETLK, FCNTL_SETLK } from './fs';
 import { enumName } from './symbols';
 import { sockaddr } from './sockaddr';
@@ -306,10 +306,10 @@ export function capturedArgsJson(call: SyscallCall, options: CaptureOptions, int
   return into;
 }
 
-const PR_SET_NAME = 15;
-/** Captures that mean something only for some calls: prctl's arg2 is a string only for PR_SET_NAME. */
-const CAPTURE_USED: Record<string, (call: SyscallCall, arg: number) => boolean> = {
-  prctl: (call, arg) => arg !== 1 || call.args?.[0] === PR_SET_NAME,
+/** Captures that mean something only for some calls: prctl's arguments are pointers only for
+ * some options. */
+const CAPTURE_USED: Record<string, (call: SyscallCall, item: Capture) => boolean> = {
+  prctl: (call, item) => prctlCaptureUsed(call.args, item),
 };
 
 function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
@@ -324,7 +324,7 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
   const selectExit: (Capture | undefined)[] = [];
   const used = CAPTURE_USED[name];
   for (const item of items) {
-    if (used && !used(call, item.arg)) continue;
+    if (used && !used(call, item)) continue;
     // -k: a stack is shown after the call (src/stack/), not as an argument.
     if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK || item.kind === CaptureKind.CAPTURE_STACK_BUILD_ID) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {
