@@ -281,12 +281,16 @@ export class CallPairer {
     return true;
   }
 
-  /** The thread's call ended: the signals held for it follow it. */
+  /** The thread's call ended: the signals held for it follow it, at that time (strace sees
+   * them then). */
   private releaseSignals(tid: number): void {
     const held = this.heldSignals.get(tid);
     if (!held) return;
     this.heldSignals.delete(tid);
-    for (const event of held) this.emitProcessEvent?.(event);
+    for (const event of held) {
+      if (Number.isFinite(this.nowNs)) event.tsNs = Math.max(event.tsNs, this.nowNs);
+      this.emitProcessEvent?.(event);
+    }
   }
 
   private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[],

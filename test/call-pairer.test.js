@@ -53,12 +53,20 @@ test('a signal the kernel discarded as ignored follows the call its thread was i
     [{ kind: 4, tsNs: 240, tid: 7, pid: 7, nr: SIGCHLD, comm: 'sh', ignored: true }],
   ];
   const lines = [];
-  const pairer = new CallPairer((call) => lines.push(`${call.state} ${call.nr}`), { announceAfterNs: null, maxPending: 16, commOf: () => '?' },
-    (event) => lines.push(`signal ${event.signo}`));
+  const times = [];
+  const pairer = new CallPairer((call) => {
+    lines.push(`${call.state} ${call.nr}`);
+    times.push(call.durNs === null ? call.tsNs : call.tsNs + call.durNs);
+  }, { announceAfterNs: null, maxPending: 16, commOf: () => '?' }, (event) => {
+    lines.push(`signal ${event.signo}`);
+    times.push(event.tsNs);
+  });
   for (const batch of batches) pairer.addBatch(batchOf(batch));
   pairer.finish();
   assert.equal(lines, [`returned ${NR_WAIT4}`, `signal ${SIGCHLD}`, `signal ${SIGRTMIN}`, `signal ${SIGRTMIN}`,
     `signal ${SIGTERM}`, `signal ${SIGTERM}`, 'unfinished 0', `signal ${SIGCHLD}`]);
+  // Shown when strace sees them, at the call's return: the wait4's, then later lines' times.
+  assert.equal(times.slice(0, 6), [200, 200, 200, 200, 210, 230]);
 });
 
 test('a new task\'s return from fork is named by its event, wherever the batch was cut and whatever the task is named now', () => {
