@@ -29,6 +29,9 @@ enum event_kind {
 	 * on the same CPU (h.cpu), by the same thread: what most entries are. */
 	EVENT_ENTER_SAME_COMM = 6,
 	EVENT_ENTER_SHORT_SAME_COMM = 7,
+	/* A signal the kernel discarded because its target ignores it (signal_generate): struct
+	 * signal_event, h.tid the target. strace sees it (a ptraced task never ignores a signal). */
+	EVENT_SIGNAL_IGNORED = 8,
 };
 
 /* CPUs whose entries may leave their comm out (EVENT_ENTER_SAME_COMM); higher ones send it
@@ -195,6 +198,7 @@ enum capture_flag {
 	CAPTURE_FLAG_TRUNCATED = 2,
 	CAPTURE_FLAG_FAULT = 4,
 	CAPTURE_FLAG_RETRIED = 8,
+	CAPTURE_FLAG_SIGNAL_IGNORED = 16,
 };
 
 /* struct user_msghdr as x86_64 lays it out (CAPTURE_SOURCE_MSGHDR). */

@@ -47,6 +47,63 @@ struct sigpending {
 	sigset_t signal;          /* signals pending for this thread alone */
 };
 
+/* Ids as a pid namespace sees them: numbers[i] in the namespace of level i. */
+struct pid_namespace {
+	unsigned int level;
+};
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;       /* of the namespace the task was made in: numbers[0..level] */
+	struct upid numbers[1];
+};
+
+/* A user namespace's uid map: up to 5 extents inline, more in a sorted array. */
+struct uid_gid_extent {
+	u32 first;
+	u32 lower_first;
+	u32 count;
+};
+
+struct uid_gid_map {
+	u32 nr_extents;
+	union {
+		struct uid_gid_extent extent[5];
+		struct {
+			struct uid_gid_extent *forward;
+			struct uid_gid_extent *reverse;
+		};
+	};
+};
+
+struct user_namespace {
+	struct uid_gid_map uid_map;
+};
+
+typedef struct { u32 val; } kuid_t;
+
+struct cred {
+	kuid_t uid;
+	struct user_namespace *user_ns;
+};
+
+/* A task's cgroup v2 id, as bpf_get_current_cgroup_id() reads the current task's. */
+struct kernfs_node {
+	u64 id;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -55,7 +112,12 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct sigpending pending;
 	int exit_code;            /* set by do_exit() before sched_process_exit */
+	struct pid *thread_pid;
+	const struct cred *real_cred;  /* the task's own (objective) credentials */
+	const struct cred *cred;       /* those it acts with (subjective) */
+	struct css_set *cgroups;
 };
+
 
 /* Contexts of the classic raw_syscalls tracepoints (the last fallback). */
 struct trace_entry {

@@ -14,7 +14,7 @@ namespace {
 // tests can check that the generated TypeScript decoder reads back what was written.
 // Each event: {kind, tsNs, tid, pid, nr, ...} as EventKind numbers them: ENTER and
 // IN_PROGRESS (0, 2) with comm and args: number[6]; EXIT (1) with ret and tampered?;
-// SIGNAL (4) with comm (an empty siginfo); PROCESS_EXIT (5) with comm and ret, the status;
+// SIGNAL (4) with comm (an empty siginfo) and ignored? (one the kernel discarded); PROCESS_EXIT (5) with comm and ret, the status;
 // CHILD_RETURN (7) with comm.
 Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 {
@@ -35,7 +35,8 @@ Napi::Value EncodeBatch(const Napi::CallbackInfo &info)
 			builder.add_exit(e);
 			if (o.Get("tampered").IsNumber()) builder.mark_tampered(o.Get("tampered").As<Napi::Number>().Uint32Value());
 		} else if (kind == 4) {
-			builder.add_signal(h, comm, nullptr, 0);
+			bool ignored = o.Get("ignored").IsBoolean() && o.Get("ignored").As<Napi::Boolean>().Value();
+			builder.add_signal(h, comm, nullptr, 0, ignored ? CAPTURE_FLAG_SIGNAL_IGNORED : 0);
 		} else if (kind == 5) {
 			builder.add_process_exit(h, comm, o.Get("ret").As<Napi::Number>().Int32Value());
 		} else if (kind == 8) {

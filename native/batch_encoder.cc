@@ -142,11 +142,11 @@ void BatchBuilder::add_child_return(const child_return_event &e)
 	event_comm_index_.push_back(comm_index(e.comm));
 }
 
-void BatchBuilder::add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len)
+void BatchBuilder::add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len, uint8_t flags)
 {
 	add_common(h, EventKind::Signal);
 	event_comm_index_.push_back(comm_index(comm));
-	add_capture(0, CAPTURE_KIND_SIGINFO, 0, siginfo, len);
+	add_capture(0, CAPTURE_KIND_SIGINFO, flags, siginfo, len);
 }
 
 void BatchBuilder::add_process_exit(const event_header &h, const char *comm, int wait_status)

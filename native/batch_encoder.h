@@ -37,8 +37,8 @@ public:
 	// A new task's return from the call that made it, which it never entered.
 	void add_child_return(const child_return_event &e);
 	// A signal delivered to a thread named comm: nr is the signal, its siginfo_t a
-	// CAPTURE_SIGINFO item.
-	void add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len);
+	// CAPTURE_SIGINFO item with flags (CAPTURE_FLAG_SIGNAL_IGNORED: one the kernel discarded).
+	void add_signal(const event_header &h, const char *comm, const void *siginfo, uint32_t len, uint8_t flags = 0);
 	// A process named comm ended: ret is its wait status (h.nr is 0).
 	void add_process_exit(const event_header &h, const char *comm, int wait_status);
 	// count more events were lost (the ring was full), seen at ts_ns (CLOCK_MONOTONIC).

@@ -287,7 +287,11 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	if (!config.trace_all && config.follow_children) to_attach.push_back(wanted.task_fork);
 	// Signal deliveries as strace shows them, when streaming (tp_btf only: the other flavours
 	// are fallbacks for kernels without BTF, where the trace shows calls alone).
-	if (!config.aggregate && mode == AttachMode::TpBtf) to_attach.push_back(skel_->progs.signal_delivered);
+	// signal_generate adds the signals the kernel discards as ignored, which strace also shows.
+	if (!config.aggregate && mode == AttachMode::TpBtf) {
+		to_attach.push_back(skel_->progs.signal_delivered);
+		to_attach.push_back(skel_->progs.signal_ignored);
+	}
 	for (bpf_program *p : to_attach) bpf_program__set_autoload(p, true);
 	// -v: the verifier's statistics of each program (a few lines each).
 	std::vector<std::vector<char>> stats_logs;

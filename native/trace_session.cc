@@ -287,9 +287,10 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 		fixed = sizeof(exit_event);
 	} else if (h->kind == EVENT_CHILD_RETURN && size >= sizeof(child_return_event)) {
 		self->batch_->add_child_return(*static_cast<const child_return_event *>(data));
-	} else if (h->kind == EVENT_SIGNAL && size >= sizeof(signal_event)) {
+	} else if ((h->kind == EVENT_SIGNAL || h->kind == EVENT_SIGNAL_IGNORED) && size >= sizeof(signal_event)) {
 		const auto *e = static_cast<const signal_event *>(data);
-		self->batch_->add_signal(e->h, e->comm, e->siginfo, sizeof(e->siginfo));
+		self->batch_->add_signal(e->h, e->comm, e->siginfo, sizeof(e->siginfo),
+		                         h->kind == EVENT_SIGNAL_IGNORED ? CAPTURE_FLAG_SIGNAL_IGNORED : 0);
 	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
 		const auto *e = static_cast<const task_exit_event *>(data);
 		if (e->process_ended) self->batch_->add_process_exit(e->h, e->comm, e->wait_status);

@@ -5,6 +5,7 @@ import { readBatch } from './batch-reader';
 
 export const EventKind = bpftrace_ts.EventKind;
 export const Tampering = bpftrace_ts.Tampering;
+export const CaptureFlag = bpftrace_ts.CaptureFlag;
 export type Batch = bpftrace_ts.Batch;
 export type Aggregate = bpftrace_ts.Aggregate;
 export type AggregateRow = bpftrace_ts.IAggregateRow;

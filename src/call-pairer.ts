@@ -1,7 +1,7 @@
 // Pairs each thread's sys_enter with its sys_exit to make calls with durations, in the
 // order the kernel queued the events. A call still blocked when a batch closes is
 // reported as started, so a hung program shows at once what it waits in.
-import { EventKind, type Batch } from './batch-decoder';
+import { CaptureFlag, EventKind, type Batch } from './batch-decoder';
 import { NR_EXECVE, NR_EXECVEAT, NR_EXIT, NR_EXIT_GROUP } from './syscall-table';
 
 export type CallState =
@@ -73,6 +73,11 @@ export interface PairerOptions {
 const NR_RESTORED = 0xffffffff;
 /** How far ahead in a batch to look for the name of a thread whose exit came alone. */
 const COMM_LOOKAHEAD = 64;
+/** Signals 1-31 are standard: one pending at a time, a second is merged into the first. */
+const SIGRTMIN = 32;
+/** Ignored signals held for one thread until its call returns (distinct ones: 31 standard,
+ * then real-time ones, each queued). */
+const MAX_HELD_SIGNALS = 64;
 
 function captureAt(batch: Batch, j: number): Capture {
   return { arg: batch.captureArg[j], kind: batch.captureKind[j], flags: batch.captureFlags[j], data: batch.captureData[j] };
@@ -94,6 +99,9 @@ function hasEnterColumns(kind: number): boolean {
 
 export class CallPairer {
   private readonly pending = new Map<number, SyscallCall>();
+  /** Signals the kernel discarded as ignored while their thread was in a call (eBPF): strace
+   * sees them when the thread returns to user mode, after that call. Keys are in pending. */
+  private readonly heldSignals = new Map<number, ProcessEvent[]>();
   /** Reused for every CALL record, with its captures: emit() must not keep either. */
   private readonly scratch: SyscallCall = {
     state: 'returned', tsNs: 0, durNs: 0, pid: 0, tid: 0, comm: '', nr: 0, args: [0, 0, 0, 0, 0, 0], ret: 0, announced: false,
@@ -167,7 +175,10 @@ export class CallPairer {
         const status = k === EventKind.PROCESS_EXIT ? ret[exit++] : 0;
         if (k === EventKind.PROCESS_EXIT) this.endProcess(pid[i]);
         const comm = comms[batch.eventCommIndex[named++]] ?? '?';
-        if (this.emitProcessEvent) this.emitProcessEvent(this.processEvent(batch, i, comm, ts, status, captures));
+        if (!this.emitProcessEvent) continue;
+        const event = this.processEvent(batch, i, comm, ts, status, captures);
+        if (k === EventKind.SIGNAL && this.holdIgnored(event, captures)) continue;
+        this.emitProcessEvent(event);
         continue;
       }
       const comm = comms[commIndex[enter]] ?? '?';
@@ -230,7 +241,10 @@ export class CallPairer {
     this.nowNs = Infinity;
     const rest = [...this.pending.values()].sort((a, b) => a.tsNs - b.tsNs);
     this.pending.clear();
-    for (const call of rest) this.emit({ ...call, state: 'unfinished', atTraceEnd: !ended(call.pid) });
+    for (const call of rest) {
+      this.emit({ ...call, state: 'unfinished', atTraceEnd: !ended(call.pid) });
+      this.releaseSignals(call.tid);
+    }
   }
 
   /** A process ended: its threads' pending calls never return (one killed it, or exit). */
@@ -239,6 +253,7 @@ export class CallPairer {
       if (call.pid !== pid) continue;
       this.pending.delete(tid);
       this.emit({ ...call, state: 'unfinished' });
+      this.releaseSignals(tid);
     }
   }
 
@@ -250,6 +265,32 @@ export class CallPairer {
     if (!previous) return;
     this.pending.delete(tid);
     this.emit({ ...previous, state: 'unfinished' });
+    this.releaseSignals(tid);
+  }
+
+  /** A signal the kernel discarded as ignored (eBPF) while its thread was in a call is held
+   * until the call returns, where strace shows it; a standard signal already held is merged
+   * into it, as the kernel merges a second one pending under ptrace. */
+  private holdIgnored(event: ProcessEvent, captures: Capture[] | null): boolean {
+    if (event.type !== 'signal' || !captures?.[0] || !(captures[0].flags & CaptureFlag.CAPTURE_SIGNAL_IGNORED)) return false;
+    if (!this.pending.has(event.tid)) return false;
+    let held = this.heldSignals.get(event.tid);
+    if (!held) this.heldSignals.set(event.tid, held = []);
+    const merged = event.signo < SIGRTMIN && held.some((h) => h.type === 'signal' && h.signo === event.signo);
+    if (!merged && held.length < MAX_HELD_SIGNALS) held.push(event);
+    return true;
+  }
+
+  /** The thread's call ended: the signals held for it follow it, at that time (strace sees
+   * them then). */
+  private releaseSignals(tid: number): void {
+    const held = this.heldSignals.get(tid);
+    if (!held) return;
+    this.heldSignals.delete(tid);
+    for (const event of held) {
+      if (Number.isFinite(this.nowNs)) event.tsNs = Math.max(event.tsNs, this.nowNs);
+      this.emitProcessEvent?.(event);
+    }
   }
 
   private onEnter(tsNs: number, tid: number, pid: number, nr: number, comm: string, args: number[],
@@ -304,6 +345,7 @@ export class CallPairer {
       entered.tampered = tampered;
       if (captures) entered.captures = entered.captures ? entered.captures.concat(captures) : captures;
       this.emit(entered);
+      this.releaseSignals(entered.tid);
       return;
     }
     this.emit({ state: 'returned', tsNs, durNs: null, pid, tid, comm: call?.comm ?? commOf(), nr, args: null, ret, announced: false, captures, tampered });
@@ -339,5 +381,6 @@ export class CallPairer {
     this.pending.delete(oldest.value);
     this.evicted++;
     if (call) this.emit({ ...call, state: 'unfinished' });
+    this.releaseSignals(oldest.value);
   }
 }

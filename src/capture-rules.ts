@@ -75,7 +75,7 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8,
+  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16,
 } as const;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
@@ -132,7 +132,8 @@ const RULES: Record<string, CaptureRule[]> = {
   clock_getres: [exit(1, 'struct', fixed(SIZEOF.timespec))],
   gettimeofday: [exit(0, 'struct', fixed(SIZEOF.timeval))],
   poll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd)],
-  ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), entry(2, 'struct', fixed(SIZEOF.timespec))],
+  ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), entry(2, 'struct', fixed(SIZEOF.timespec)),
+    entry(3, 'struct', fixed(SIZEOF.sigset))],
   // The timeout at the exit: what is left of it (strace's `left {...}`).
   select: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timeval)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timeval))],
   pselect6: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timespec)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timespec))],
@@ -142,7 +143,7 @@ const RULES: Record<string, CaptureRule[]> = {
   uname: [exit(0, 'struct', fixed(SIZEOF.utsname))],
   epoll_ctl: [entry(3, 'struct', fixed(SIZEOF.epoll_event))],
   epoll_wait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event)],
-  epoll_pwait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event)],
+  epoll_pwait: [exit(1, 'struct', lengthRet(SIZEOF.epoll_event), 16 * SIZEOF.epoll_event), entry(4, 'struct', fixed(SIZEOF.sigset))],
   rt_sigaction: [entry(1, 'struct', fixed(SIZEOF.kernel_sigaction)), exit(2, 'struct', fixed(SIZEOF.kernel_sigaction))],
   rt_sigprocmask: [entry(1, 'struct', fixed(SIZEOF.sigset)), exit(2, 'struct', fixed(SIZEOF.sigset))],
   // gid_t arrays: what the program passes, what the kernel returns (the result's count).
@@ -151,6 +152,11 @@ const RULES: Record<string, CaptureRule[]> = {
   // An int for the requests src/decode/captured.ts names (FIONBIO's [1], FIONREAD's [3]).
   ioctl: [entry(2, 'struct', fixed(SIZEOF.int)), exit(2, 'struct', fixed(SIZEOF.int))],
   rt_sigpending: [exit(0, 'struct', fixed(SIZEOF.sigset))],
+  rt_sigsuspend: [entry(0, 'struct', fixed(SIZEOF.sigset))],
+  // The signals waited for, the siginfo of the one taken (strace: = 17 (SIGCHLD)), the timeout.
+  rt_sigtimedwait: [entry(0, 'struct', fixed(SIZEOF.sigset)), exit(1, 'struct', fixed(SIZEOF.siginfo)), entry(2, 'struct', fixed(SIZEOF.timespec))],
+  signalfd: [entry(1, 'struct', fixed(SIZEOF.sigset))],
+  signalfd4: [entry(1, 'struct', fixed(SIZEOF.sigset))],
   // The mask the call restores, at the address both backends give as its (pseudo) first
   // argument (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET).
   rt_sigreturn: [entry(0, 'struct', fixed(SIZEOF.sigset))],
@@ -172,9 +178,12 @@ const RULES: Record<string, CaptureRule[]> = {
   capset: [entry(0, 'struct', fixed(SIZEOF.cap_header)), entry(1, 'struct', fixed(2 * SIZEOF.cap_data))],
   // The offset before the call and as the kernel moved it (strace: [0] => [5]).
   sendfile: [entry(2, 'struct', fixed(SIZEOF.loff_t)), exit(2, 'struct', fixed(SIZEOF.loff_t))],
-  // PR_SET_NAME's name (src/decode/strace-args.ts reads it for that option only): the bytes
-  // the kernel takes, and one more to tell a longer name.
-  prctl: [entry(1, 'string', undefined, 16)],
+  // The pointers some options take (src/decode/strace-args.ts: prctlCaptureUsed): PR_SET_NAME's
+  // name (the bytes the kernel takes, and one more to tell a longer name) and PR_GET_NAME's,
+  // the int PR_GET_PDEATHSIG and PR_GET_CHILD_SUBREAPER return, PR_SET_SECCOMP's filter
+  // program, PR_SET_VMA's name.
+  prctl: [entry(1, 'string', undefined, 16), exit(1, 'string', undefined, 16), exit(1, 'struct', fixed(SIZEOF.int)),
+    entry(2, 'struct', fixed(SIZEOF.sock_fprog)), entry(4, 'string')],
   statfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   fstatfs: [exit(1, 'struct', fixed(SIZEOF.statfs))],
   // The mask the program passes (len bytes), the one the kernel returns (the result's bytes).

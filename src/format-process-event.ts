@@ -2,7 +2,7 @@
 //   --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=0} ---
 //   +++ exited with 1 +++        +++ killed by SIGKILL +++
 import type { ProcessEvent } from './call-pairer';
-import { signalName, siginfoFields, siginfoFieldText } from './decode/siginfo';
+import { signalName, siginfoFields, siginfoText } from './decode/siginfo';
 
 /** What the exit's wait status says, decoded once for every format. */
 export function exitOutcome(status: number): { code: number | null; signal: string | null; coreDumped: boolean } {
@@ -14,8 +14,7 @@ export function exitOutcome(status: number): { code: number | null; signal: stri
 /** The strace text of the event, without a prefix. */
 export function processEventText(event: ProcessEvent): string {
   if (event.type === 'signal') {
-    const fields = siginfoFields(event.siginfo).map(([name, value]) => `${name}=${siginfoFieldText(name, value)}`).join(', ');
-    return `--- ${signalName(event.signo)} {${fields}} ---`;
+    return `--- ${signalName(event.signo)} ${siginfoText(event.siginfo)} ---`;
   }
   const outcome = exitOutcome(event.status);
   if (outcome.signal === null) return `+++ exited with ${outcome.code} +++`;

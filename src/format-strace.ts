@@ -110,7 +110,7 @@ export class StraceFormatter {
         const captured = capturedArgs(call, this.options);
         const count = argSpecs(call.nr).length;
         const split = call.args === null ? count : call.announced ? outputSplit(call.nr, count) : 0;
-        const shaped = splitArgs(call, captured.args, this.options.hex);
+        const shaped = splitArgs(call, captured.args, this.options.hex, this.options.stringLimit);
         // Arguments show the descriptors as they were before the call, the result as after.
         const argText = shaped ? (call.announced ? shaped.exit : shaped.entry + shaped.exit) : this.argText(call, split, count, false, captured.args);
         const fds = this.options.fds;
@@ -192,7 +192,7 @@ export class StraceFormatter {
   /** The arguments known before the call returns: up to the first the kernel writes, then
    * ", " when more follow (strace's `read(0,  <unfinished ...>`). */
   private unfinishedArgs(call: SyscallCall): string {
-    const shaped = splitArgs(call, capturedArgs(call, this.options).args, this.options.hex);
+    const shaped = splitArgs(call, capturedArgs(call, this.options).args, this.options.hex, this.options.stringLimit);
     if (shaped) return shaped.entry;
     const count = argSpecs(call.nr).length;
     const split = outputSplit(call.nr, count);

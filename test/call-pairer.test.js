@@ -34,6 +34,41 @@ test('a signal and a process exit are named by their own event, not by the last 
   assert.equal(calls.map((c) => `${c.comm} ${c.nr} = ${c.ret}`), ['cat 0 = 0', `sh ${NR_WAIT4} = 8`]);
 });
 
+test('a signal the kernel discarded as ignored follows the call its thread was in (strace sees it on the return to user mode); a second standard one merges', () => {
+  const SIGTERM = 15;
+  const SIGRTMIN = 34;
+  const batches = [
+    // sh waits in wait4; the child's end sends it SIGCHLD (ignored) twice, and a real-time one.
+    [{ kind: 0, tsNs: 100, tid: 7, pid: 7, nr: NR_WAIT4, comm: 'sh', args: [-1, 0, 0, 0, 0, 0] },
+      { kind: 4, tsNs: 110, tid: 7, pid: 7, nr: SIGCHLD, comm: 'sh', ignored: true },
+      { kind: 4, tsNs: 115, tid: 7, pid: 7, nr: SIGCHLD, comm: 'sh', ignored: true },
+      { kind: 4, tsNs: 116, tid: 7, pid: 7, nr: SIGRTMIN, comm: 'sh', ignored: true },
+      { kind: 4, tsNs: 117, tid: 7, pid: 7, nr: SIGRTMIN, comm: 'sh', ignored: true }],
+    [{ kind: 1, tsNs: 200, tid: 7, pid: 7, nr: NR_WAIT4, ret: 8 },
+      // Not in a call: shown where it came. A delivered signal is never held.
+      { kind: 4, tsNs: 210, tid: 7, pid: 7, nr: SIGTERM, comm: 'sh', ignored: true },
+      { kind: 0, tsNs: 220, tid: 7, pid: 7, nr: 0, comm: 'sh', args: [0, 0, 1, 0, 0, 0] },
+      { kind: 4, tsNs: 230, tid: 7, pid: 7, nr: SIGTERM, comm: 'sh' }],
+    // The read never returns (the trace ends): its held signal follows its unfinished line.
+    [{ kind: 4, tsNs: 240, tid: 7, pid: 7, nr: SIGCHLD, comm: 'sh', ignored: true }],
+  ];
+  const lines = [];
+  const times = [];
+  const pairer = new CallPairer((call) => {
+    lines.push(`${call.state} ${call.nr}`);
+    times.push(call.durNs === null ? call.tsNs : call.tsNs + call.durNs);
+  }, { announceAfterNs: null, maxPending: 16, commOf: () => '?' }, (event) => {
+    lines.push(`signal ${event.signo}`);
+    times.push(event.tsNs);
+  });
+  for (const batch of batches) pairer.addBatch(batchOf(batch));
+  pairer.finish();
+  assert.equal(lines, [`returned ${NR_WAIT4}`, `signal ${SIGCHLD}`, `signal ${SIGRTMIN}`, `signal ${SIGRTMIN}`,
+    `signal ${SIGTERM}`, `signal ${SIGTERM}`, 'unfinished 0', `signal ${SIGCHLD}`]);
+  // Shown when strace sees them, at the call's return: the wait4's, then later lines' times.
+  assert.equal(times.slice(0, 6), [200, 200, 200, 200, 210, 230]);
+});
+
 test('a new task\'s return from fork is named by its event, wherever the batch was cut and whatever the task is named now', () => {
   const NR_VFORK = 58;
   const calls = [];

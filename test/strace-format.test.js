@@ -122,6 +122,41 @@ for (const [name, backend] of [['ptrace', ['--ptrace']], ['bpf', ['--backend', '
   });
 }
 
+// Signals the target ignores: the kernel discards them at once (signal_deliver never fires),
+// but strace shows them, since a ptraced task never ignores one. Where strace shows them: when
+// the thread returns to user mode, after the call it was in. Each exactly once.
+for (const [name, backend] of [['ptrace', ['--ptrace']], ['bpf', ['--backend', 'bpf']]]) {
+  test(`${name} backend: ignored signals as strace shows them, once, after the call they came in`, async () => {
+    const work = fs.mkdtempSync(path.join(dir, `ignored-${name}-`));
+    const expectedFile = path.join(work, 'expected');
+    const trace = path.join(work, 'trace');
+    const run = await runTracer([...backend, '--format', 'strace', '-o', trace, '--', fixture('signal_ignored'), expectedFile]);
+    assert.is(run.status, 0, run.stderr);
+    // The child's CPU times are whatever it used: not compared.
+    const times = (l) => l.replace(/si_utime=\d+, si_stime=\d+( \/\* [\d.]+ s \*\/)?/, 'si_utime=T, si_stime=T');
+    const expected = fs.readFileSync(expectedFile, 'utf8').split('\n').filter(Boolean).map(times);
+    const lines = fs.readFileSync(trace, 'utf8').split('\n').map(times);
+    assert.equal(missingLines(expected, lines), [], lines.join('\n'));
+    // The process's own lines (the child's have [pid N]); a call another task's line split
+    // ends in its resumed half.
+    const pid = /^getpid\(\) += (\d+)$/.exec(expected[0])[1];
+    const own = lines.map((l) => /^(?:\[pid +(\d+)\] )?(.*)$/.exec(l)).filter((m) => !m[1] || m[1] === pid).map((m) => m[2]);
+    const unpadded = (l) => l.replace(/\) +=( |$)/, ') =$1');
+    const endOf = (actual, call) => {
+      const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(actual);
+      return resumed ? call.startsWith(`${resumed[1]}(`) && unpadded(call).endsWith(unpadded(resumed[2])) : actual === call;
+    };
+    for (const signal of expected.filter((l) => l.startsWith('--- '))) {
+      const at = own.indexOf(signal);
+      assert.is(own.filter((l) => l === signal).length, 1, `${signal} once`);
+      // SIGURG comes from the receiving end of a loopback packet, which the sending call
+      // usually runs but a softirq thread may take over: only its order is checked.
+      const call = expected[expected.indexOf(signal) - 1];
+      if (!signal.includes('SI_KERNEL')) assert.ok(endOf(own[at - 1], call), `${signal} right after ${call}, not after ${own[at - 1]}`);
+    }
+  });
+}
+
 test('bpf backend: a child\'s end as SIGCHLD with its status', async () => {
   const trace = path.join(dir, 'sigchld.trace');
   const run = await runTracer(['--backend', 'bpf', '-f', '--format', 'strace', '-o', trace, '--', 'sh', '-c', '/bin/true; exit 0']);

@@ -51,7 +51,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   epoll_create1: { flags: flagsDecoder('epoll_create_flags') },
   umask: { mask: umaskValue },
   eventfd2: { flags: flagsDecoder('eventfd_flags') },
-  signalfd4: { flags: fdFlags },
+  signalfd4: { flags: flagsDecoder('signalfd_flags') },
   timerfd_create: { clockid: clockId, flags: fdFlags },
   // memory
   mmap: { prot: mmapProt, flags: mmapFlags },

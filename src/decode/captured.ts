@@ -8,10 +8,11 @@ import { bpftrace_ts } from '../generated/batch';
 import { hex as rawHex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
 import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
-import { HEX_BUFFERS } from './strace-args';
+import { HEX_BUFFERS, prctlCaptureUsed } from './strace-args';
 import { FCNTL_GETLK, FCNTL_SETLK } from './fs';
 import { enumName } from './symbols';
 import { sockaddr } from './sockaddr';
+import { siginfoText } from './siginfo';
 import * as structs from './structs';
 
 const { CaptureKind, CaptureFlag } = bpftrace_ts;
@@ -92,6 +93,8 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'struct sysinfo *': structs.sysinfo,
   'struct clone_args *': structs.cloneArgs,
   'sigset_t *': structs.sigset,
+  'const sigset_t *': structs.sigset,
+  'siginfo_t *': (b) => (b.length >= 48 ? siginfoText(b) : undefined),
   'struct sigaction *': structs.sigaction,
   'const struct sigaction *': structs.sigaction,
   'int *': structs.fdPair,
@@ -303,10 +306,10 @@ export function capturedArgsJson(call: SyscallCall, options: CaptureOptions, int
   return into;
 }
 
-const PR_SET_NAME = 15;
-/** Captures that mean something only for some calls: prctl's arg2 is a string only for PR_SET_NAME. */
-const CAPTURE_USED: Record<string, (call: SyscallCall, arg: number) => boolean> = {
-  prctl: (call, arg) => arg !== 1 || call.args?.[0] === PR_SET_NAME,
+/** Captures that mean something only for some calls: prctl's arguments are pointers only for
+ * some options. */
+const CAPTURE_USED: Record<string, (call: SyscallCall, item: Capture) => boolean> = {
+  prctl: (call, item) => prctlCaptureUsed(call.args, item),
 };
 
 function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
@@ -321,7 +324,7 @@ function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: bool
   const selectExit: (Capture | undefined)[] = [];
   const used = CAPTURE_USED[name];
   for (const item of items) {
-    if (used && !used(call, item.arg)) continue;
+    if (used && !used(call, item)) continue;
     // -k: a stack is shown after the call (src/stack/), not as an argument.
     if (item.flags & CaptureFlag.CAPTURE_FAULT || item.kind === CaptureKind.CAPTURE_STACK || item.kind === CaptureKind.CAPTURE_STACK_BUILD_ID) continue;
     if (valueResults !== undefined && valueResults.includes(item.arg)) {

@@ -32,6 +32,11 @@ function codeName(signo: number, code: number): string {
   return GENERIC_CODES[code] ?? String(code);
 }
 
+/** A siginfo_t as strace writes it: {si_signo=SIGCHLD, si_code=CLD_EXITED, ...}. */
+export function siginfoText(bytes: Uint8Array): string {
+  return `{${siginfoFields(bytes).map(([name, value]) => `${name}=${siginfoFieldText(name, value)}`).join(', ')}}`;
+}
+
 /** The fields of a siginfo_t in strace's order, each value as strace writes it. */
 export function siginfoFields(bytes: Uint8Array): [string, string][] {
   if (bytes.length < 48) return [];

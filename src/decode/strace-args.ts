@@ -1,7 +1,7 @@
 // Where strace shows a syscall's arguments differently from their raw registers: arguments it
 // leaves out because the call ignores them (openat's mode without O_CREAT, futex's unused
 // ones), and numbers it writes in hex (mmap offsets, addresses passed as integers).
-import type { SyscallCall } from '../call-pairer';
+import type { Capture, SyscallCall } from '../call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
@@ -11,6 +11,7 @@ import { futexOp } from './events';
 import { enumName, hexNumber } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
+import { signalName } from './siginfo';
 
 const O_CREAT = 0o100;
 const O_TMPFILE_BIT = 0o20000000;
@@ -39,10 +40,15 @@ const IOCTL_NO_ARG = new Set(['FIOCLEX', 'FIONCLEX', 'TIOCNOTTY']);
 /** ioctl requests whose argument is an int passed by value (FICLONE's source descriptor). */
 const IOCTL_INT_ARG = new Set(['FICLONE']);
 
+/** Sizes whose names read as flags (the mask's size): strace writes them in decimal. */
+const DECIMAL_ARGS = new Set(['signalfd.sizemask', 'signalfd4.sizemask']);
+
 /** An argument strace writes otherwise than its C type says; undefined for the rest. */
 export function straceArgText(nr: number, index: number, args: readonly number[]): string | undefined {
-  if (syscallInfo(nr)?.name === 'ioctl' && index === 2 && IOCTL_INT_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? ''))
+  const info = syscallInfo(nr);
+  if (info?.name === 'ioctl' && index === 2 && IOCTL_INT_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? ''))
     return String(args[2] | 0);
+  if (info && DECIMAL_ARGS.has(`${info.name}.${info.args[index]?.name}`)) return String(args[index]);
   return undefined;
 }
 
@@ -61,9 +67,11 @@ const F_GETFD = 1;
 const F_GETFL = 3;
 const FD_CLOEXEC = 1;
 
-/** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE). */
+/** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE),
+ * rt_sigtimedwait's = 17 (SIGCHLD). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
   if (args && ret >= 0 && syscallInfo(nr)?.name === 'prctl') return prctlReturnNote(args, ret);
+  if (ret > 0 && syscallInfo(nr)?.name === 'rt_sigtimedwait') return ` (${signalName(ret)})`;
   if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
   if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';
@@ -167,7 +175,14 @@ const PR = {
   SET_TIMERSLACK: 29, GET_TIMERSLACK: 30, TASK_PERF_EVENTS_DISABLE: 31, TASK_PERF_EVENTS_ENABLE: 32,
   SET_CHILD_SUBREAPER: 36, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, SET_THP_DISABLE: 41, GET_THP_DISABLE: 42,
   GET_IO_FLUSHER: 58, SET_IO_FLUSHER: 57, SET_PTRACER: 0x59616d61,
+  GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41,
 } as const;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+const PR_SET_VMA_ANON_NAME = 0;
+const SECCOMP_MODE_STRICT = 1;
+const SECCOMP_MODE_FILTER = 2;
+/** struct sock_fprog: len (u16), then the filter's address at byte 8. */
+const SOCK_FPROG_SIZE = 16;
 const SUID_DUMP = ['SUID_DUMP_DISABLE', 'SUID_DUMP_USER', 'SUID_DUMP_ROOT'];
 /** TASK_COMM_LEN - 1: the bytes of a name PR_SET_NAME takes. */
 const COMM_MAX = 15;
@@ -175,9 +190,60 @@ const COMM_MAX = 15;
 /** A number strace prints with printxval64: its name, or hex and the unknown's comment. */
 const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexNumber(value)} /* ${unknown} */`;
 
+/** The prctl captures an option reads (src/capture-rules.ts copies these for every prctl):
+ * PR_SET_NAME's name, what PR_GET_NAME, PR_GET_PDEATHSIG and PR_GET_CHILD_SUBREAPER return,
+ * PR_SET_SECCOMP's filter program, PR_SET_VMA's name. */
+export function prctlCaptureUsed(args: readonly number[] | null, item: Capture): boolean {
+  const option = (args?.[0] ?? -1) >>> 0;
+  const atExit = (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0;
+  const isString = item.kind === CaptureKind.CAPTURE_STRING;
+  switch (item.arg) {
+    case 1:
+      if (!atExit) return isString && option === PR.SET_NAME;
+      return isString ? option === PR.GET_NAME : option === PR.GET_PDEATHSIG || option === PR.GET_CHILD_SUBREAPER;
+    case 2: return !atExit && option === PR.SET_SECCOMP && args?.[1] === SECCOMP_MODE_FILTER;
+    case 4: return !atExit && isString && option === PR.SET_VMA && args?.[1] === PR_SET_VMA_ANON_NAME;
+    default: return false;
+  }
+}
+
+/** The prctl capture of argument arg that the option reads, undefined if it faulted (or, at the
+ * exit, if the call failed: the kernel wrote nothing). */
+function prctlCapture(call: SyscallCall, arg: number, atExit: boolean): Capture | undefined {
+  if (atExit && !(call.state === 'returned' && call.ret !== null && call.ret >= 0)) return undefined;
+  return call.captures?.find((c) => c.arg === arg && ((c.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0) === atExit &&
+    !(c.flags & CaptureFlag.CAPTURE_FAULT) && prctlCaptureUsed(call.args, c));
+}
+
+/** An int the kernel wrote at the argument, as strace prints it: [SIGKILL], [0]; the pointer if not copied. */
+function prctlIntResult(call: SyscallCall, arg: number, text: (value: number) => string): string {
+  const data = prctlCapture(call, arg, true)?.data;
+  if (!data || data.length < 4) return address(call.args?.[arg] ?? 0);
+  return `[${text(new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true))}]`;
+}
+
+/** A string argument as strace's printstr: at most limit bytes, then `...`; NULL, or the pointer if not copied. */
+function prctlString(call: SyscallCall, arg: number, atExit: boolean, limit: number, hexMode: HexMode): string {
+  const data = prctlCapture(call, arg, atExit)?.data;
+  if (!data) return address(call.args?.[arg] ?? 0);
+  const end = data.indexOf(0);
+  const length = end >= 0 ? end : data.length;
+  return quoteBytes(data.subarray(0, Math.min(length, limit)), length > limit, hexMode);
+}
+
+/** PR_SET_SECCOMP's filter program without -v: {len=1, filter=0x...}. */
+function seccompProgram(call: SyscallCall): string {
+  const data = prctlCapture(call, 2, false)?.data;
+  if (!data || data.length < SOCK_FPROG_SIZE) return address(call.args?.[2] ?? 0);
+  const view = new DataView(data.buffer, data.byteOffset, SOCK_FPROG_SIZE);
+  const filter = view.getBigUint64(8, true);
+  return `{len=${view.getUint16(0, true)}, filter=${filter === 0n ? 'NULL' : '0x' + filter.toString(16)}}`;
+}
+
 /** prctl with the arguments its option reads, as strace 6.1 prints them, for the options
  * decoded here; undefined (each argument shown raw) for the others. */
-function prctlArgs(args: readonly number[], nameText: string | undefined): SplitArgs | undefined {
+function prctlArgs(call: SyscallCall, hexMode: HexMode, stringLimit: number): SplitArgs | undefined {
+  const args = call.args ?? [];
   const option = args[0] >>> 0;
   const head = enumName('prctl_option', option) ?? hexNumber(option);
   const u = (i: number): string => String(args[i]);
@@ -195,9 +261,29 @@ function prctlArgs(args: readonly number[], nameText: string | undefined): Split
     case PR.SET_PDEATHSIG: rest = [args[1] > 128 ? u(1) : enumName('signals', args[1]) ?? u(1)]; break;
     case PR.SET_PTRACER: rest = [(args[1] | 0) === -1 ? 'PR_SET_PTRACER_ANY' : String(args[1] | 0)]; break;
     case PR.SET_TIMERSLACK: rest = [String(args[1])]; break;
-    case PR.SET_NAME:
+    case PR.SET_NAME: {
+      const nameText = commText(call, hexMode);
       if (nameText === undefined) return undefined;
       rest = [nameText]; break;
+    }
+    case PR.GET_NAME: rest = [prctlString(call, 1, true, COMM_MAX + 1, hexMode)]; break;
+    case PR.GET_PDEATHSIG: rest = [prctlIntResult(call, 1, (v) => (v > 0 && enumName('signals', v)) || String(v))]; break;
+    case PR.GET_CHILD_SUBREAPER: rest = [prctlIntResult(call, 1, (v) => String(v >>> 0))]; break;
+    case PR.CAP_AMBIENT:
+      rest = [xval64(enumName('pr_cap_ambient', args[1]), args[1], 'PR_CAP_AMBIENT_???')];
+      if (args[1] >= 1 && args[1] < PR_CAP_AMBIENT_CLEAR_ALL) rest.push(xval64(enumName('capability', args[2]), args[2], 'CAP_???'), ...restHex(3));
+      else rest.push(...restHex(2));
+      break;
+    case PR.SET_VMA:
+      rest = [xval64(enumName('pr_set_vma', args[1]), args[1], 'PR_SET_VMA_???')];
+      if (args[1] === PR_SET_VMA_ANON_NAME) rest.push(address(args[2]), String(args[3]), prctlString(call, 4, false, stringLimit, hexMode));
+      else rest.push(...restHex(2));
+      break;
+    case PR.SET_SECCOMP:
+      rest = [xval64(enumName('seccomp_mode', args[1]), args[1], 'SECCOMP_MODE_???')];
+      if (args[1] === SECCOMP_MODE_FILTER) rest.push(seccompProgram(call));
+      else if (args[1] !== SECCOMP_MODE_STRICT) rest.push(...restHex(2));
+      break;
     case PR.SET_NO_NEW_PRIVS: case PR.SET_THP_DISABLE: case PR.SET_IO_FLUSHER: rest = [u(1), ...restHex(2)]; break;
     case PR.GET_NO_NEW_PRIVS: case PR.GET_THP_DISABLE: case PR.GET_IO_FLUSHER: rest = restHex(1); break;
     default: return undefined;
@@ -207,7 +293,7 @@ function prctlArgs(args: readonly number[], nameText: string | undefined): Split
 
 /** PR_SET_NAME's name as strace prints it: at most 15 bytes, then `...` if it goes on. */
 function commText(call: SyscallCall, hexMode: HexMode): string | undefined {
-  const item = call.captures?.find((c) => c.arg === 1 && c.kind === CaptureKind.CAPTURE_STRING && !(c.flags & CaptureFlag.CAPTURE_FAULT));
+  const item = prctlCapture(call, 1, false);
   if (!item) return undefined;
   const end = item.data.indexOf(0);
   const length = end >= 0 ? end : item.data.length;
@@ -221,7 +307,8 @@ function prctlReturnNote(args: readonly number[], ret: number): string {
 }
 
 /** The split argument list of the calls strace writes in their own shape; undefined for the rest. */
-export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[], hexMode: HexMode = 'none'): SplitArgs | undefined {
+export function splitArgs(call: SyscallCall, captured: readonly (string | undefined)[], hexMode: HexMode,
+  stringLimit: number): SplitArgs | undefined {
   if (!call.args) return undefined;
   switch (syscallInfo(call.nr)?.name) {
     case 'clone':
@@ -229,7 +316,7 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
     case 'futex':
       return futexArgs(call.args, captured);
     case 'prctl':
-      return prctlArgs(call.args, call.args[0] === PR.SET_NAME ? commText(call, hexMode) : undefined);
+      return prctlArgs(call, hexMode, stringLimit);
     case 'rt_sigreturn': // no argument of its own: the mask it restores, when copied
       return captured[0] === undefined ? undefined : { entry: captured[0], exit: '' };
     case 'clone3':
