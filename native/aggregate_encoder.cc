@@ -1,5 +1,7 @@
 #include "aggregate_encoder.h"
 
+#include "generated/batch_schema.h"
+
 #include <cstring>
 
 #include "protobuf_writer.h"
@@ -8,12 +10,8 @@ using namespace protobuf_writer;
 
 namespace {
 
-// Field numbers of messages Aggregate and AggregateRow in proto/batch.proto.
-enum AggregateField : uint32_t { kStartNs = 1, kEndNs = 2, kUncountedCalls = 3, kRows = 4, kFinal = 5 };
-enum RowField : uint32_t {
-	kGroup = 1, kNr = 2, kComm = 3, kCalls = 4, kErrors = 5, kTotalNs = 6, kMinNs = 7, kMaxNs = 8,
-	kBucket = 9, kBucketCount = 10,
-};
+using namespace batch_schema::aggregate_field;
+using namespace batch_schema::aggregate_row_field;
 
 auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
 

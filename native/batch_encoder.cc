@@ -9,16 +9,7 @@ using namespace protobuf_writer;
 
 namespace {
 
-// Field numbers of message Batch in proto/batch.proto.
-enum BatchField : uint32_t {
-	kBaseTsNs = 1, kFlushTsNs = 2, kLostEvents = 3, /* 4: reserved */
-	kKind = 5, kTsDeltaNs = 6, kTid = 7, kNr = 8,
-	kPid = 9, kCommIndex = 10, kArg0 = 11, /* arg1..arg5 = 12..16 */
-	kRet = 17, kComms = 18, kDurationNs = 19,
-	kCaptureEvent = 20, kCaptureArg = 21, kCaptureKind = 22, kCaptureFlags = 23, kCaptureData = 24,
-	kMapsEvent = 25, kMapsPid = 26, kMaps = 27,
-	kTamperedEvent = 28, kTamperedHow = 29, kEventCommIndex = 30,
-};
+using namespace batch_schema::batch_field;
 
 constexpr uint32_t kNrExecve = 59, kNrExecveat = 322;
 
@@ -169,7 +160,8 @@ std::string BatchBuilder::finish(uint64_t flush_ns, uint64_t lost_events)
 	put_packed(out, kNr, nr_, as_unsigned);
 	put_packed(out, kPid, pid_, as_unsigned);
 	put_packed(out, kCommIndex, comm_index_, as_unsigned);
-	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) put_packed(out, kArg0 + i, args_[i], as_zigzag);
+	static constexpr uint32_t kArgs[SYSCALL_ARG_COUNT] = {kArg0, kArg1, kArg2, kArg3, kArg4, kArg5};
+	for (int i = 0; i < SYSCALL_ARG_COUNT; i++) put_packed(out, kArgs[i], args_[i], as_zigzag);
 	put_packed(out, kRet, ret_, as_zigzag);
 	put_packed(out, kDurationNs, duration_, as_zigzag);
 	for (const std::string &comm : comms_) put_bytes(out, kComms, comm);

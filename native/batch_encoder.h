@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <linux/types.h>
+#include "generated/batch_schema.h"
 #include "process_maps.h"
 #include "syscall_event.h"
 
@@ -14,9 +15,10 @@
 class BatchBuilder;
 void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
-enum class EventKind : uint32_t { Enter = 0, Exit = 1, InProgress = 2, Call = 3, Signal = 4, ProcessExit = 5, ThreadExit = 6, ChildReturn = 7, Lost = 8 };
+using batch_schema::EventKind;
 // enum Tampering of proto/batch.proto.
-constexpr uint32_t kTamperInjected = 1, kTamperDelayed = 2;
+constexpr uint32_t kTamperInjected = uint32_t(batch_schema::Tampering::TamperInjected),
+                   kTamperDelayed = uint32_t(batch_schema::Tampering::TamperDelayed);
 
 class BatchBuilder {
 public:

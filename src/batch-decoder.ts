@@ -2,6 +2,7 @@
 // (src/batch-reader.ts), aggregates with the code protobufjs generated from the schema.
 import { bpftrace_ts } from './generated/batch';
 import { readBatch } from './batch-reader';
+import { BatchField } from './generated/batch-fields';
 
 export const EventKind = bpftrace_ts.EventKind;
 export const Tampering = bpftrace_ts.Tampering;
@@ -15,7 +16,9 @@ export function decodeBatch(bytes: Uint8Array): Batch {
 }
 
 /** Batch fields that say what an event's arguments were: args, captures, maps, tampering. */
-const ARGUMENT_FIELDS: ReadonlySet<number> = new Set([11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+const ARGUMENT_FIELDS: ReadonlySet<number> = new Set([BatchField.arg0, BatchField.arg1, BatchField.arg2, BatchField.arg3,
+  BatchField.arg4, BatchField.arg5, BatchField.captureEvent, BatchField.captureArg, BatchField.captureKind, BatchField.captureFlags,
+  BatchField.captureData, BatchField.mapsEvent, BatchField.mapsPid, BatchField.maps, BatchField.tamperedEvent, BatchField.tamperedHow]);
 
 /** A batch without its argument columns (empty): which calls, by whom, when, with what result. */
 export function decodeBatchWithoutArguments(bytes: Uint8Array): Batch {

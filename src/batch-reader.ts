@@ -5,6 +5,7 @@
 // compares the two on every field), into the generated Batch class.
 import * as protobuf from 'protobufjs/minimal';
 import { bpftrace_ts } from './generated/batch';
+import { BatchField } from './generated/batch-fields';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -220,35 +221,35 @@ export function readBatch(buf: Uint8Array, skipped?: ReadonlySet<number>): bpftr
       continue;
     }
     switch (field) {
-      case 1: batch.baseTsNs = sint64(cursor); break;
-      case 2: batch.flushTsNs = sint64(cursor); break;
-      case 3: batch.lostEvents = varint(cursor); break;
-      case 5: batch.kind = uint32Column(cursor, wire, batch.kind, true); break;
-      case 6: batch.tsDeltaNs = sint64Column(cursor, wire, batch.tsDeltaNs); break;
-      case 7: batch.tid = uint32Column(cursor, wire, batch.tid); break;
-      case 8: batch.nr = uint32Column(cursor, wire, batch.nr); break;
-      case 9: batch.pid = uint32Column(cursor, wire, batch.pid); break;
-      case 10: batch.commIndex = uint32Column(cursor, wire, batch.commIndex); break;
-      case 11: batch.arg0 = sint64Column(cursor, wire, batch.arg0); break;
-      case 12: batch.arg1 = sint64Column(cursor, wire, batch.arg1); break;
-      case 13: batch.arg2 = sint64Column(cursor, wire, batch.arg2); break;
-      case 14: batch.arg3 = sint64Column(cursor, wire, batch.arg3); break;
-      case 15: batch.arg4 = sint64Column(cursor, wire, batch.arg4); break;
-      case 16: batch.arg5 = sint64Column(cursor, wire, batch.arg5); break;
-      case 17: batch.ret = sint64Column(cursor, wire, batch.ret); break;
-      case 18: batch.comms.push(string(cursor)); break;
-      case 19: batch.durationNs = sint64Column(cursor, wire, batch.durationNs); break;
-      case 20: batch.captureEvent = uint32Column(cursor, wire, batch.captureEvent); break;
-      case 21: batch.captureArg = uint32Column(cursor, wire, batch.captureArg); break;
-      case 22: batch.captureKind = uint32Column(cursor, wire, batch.captureKind, true); break;
-      case 23: batch.captureFlags = uint32Column(cursor, wire, batch.captureFlags); break;
-      case 24: batch.captureData.push(bytes(cursor)); break;
-      case 25: batch.mapsEvent = uint32Column(cursor, wire, batch.mapsEvent); break;
-      case 26: batch.mapsPid = uint32Column(cursor, wire, batch.mapsPid); break;
-      case 27: batch.maps.push(string(cursor)); break;
-      case 28: batch.tamperedEvent = uint32Column(cursor, wire, batch.tamperedEvent); break;
-      case 29: batch.tamperedHow = uint32Column(cursor, wire, batch.tamperedHow); break;
-      case 30: batch.eventCommIndex = uint32Column(cursor, wire, batch.eventCommIndex); break;
+      case BatchField.baseTsNs: batch.baseTsNs = sint64(cursor); break;
+      case BatchField.flushTsNs: batch.flushTsNs = sint64(cursor); break;
+      case BatchField.lostEvents: batch.lostEvents = varint(cursor); break;
+      case BatchField.kind: batch.kind = uint32Column(cursor, wire, batch.kind, true); break;
+      case BatchField.tsDeltaNs: batch.tsDeltaNs = sint64Column(cursor, wire, batch.tsDeltaNs); break;
+      case BatchField.tid: batch.tid = uint32Column(cursor, wire, batch.tid); break;
+      case BatchField.nr: batch.nr = uint32Column(cursor, wire, batch.nr); break;
+      case BatchField.pid: batch.pid = uint32Column(cursor, wire, batch.pid); break;
+      case BatchField.commIndex: batch.commIndex = uint32Column(cursor, wire, batch.commIndex); break;
+      case BatchField.arg0: batch.arg0 = sint64Column(cursor, wire, batch.arg0); break;
+      case BatchField.arg1: batch.arg1 = sint64Column(cursor, wire, batch.arg1); break;
+      case BatchField.arg2: batch.arg2 = sint64Column(cursor, wire, batch.arg2); break;
+      case BatchField.arg3: batch.arg3 = sint64Column(cursor, wire, batch.arg3); break;
+      case BatchField.arg4: batch.arg4 = sint64Column(cursor, wire, batch.arg4); break;
+      case BatchField.arg5: batch.arg5 = sint64Column(cursor, wire, batch.arg5); break;
+      case BatchField.ret: batch.ret = sint64Column(cursor, wire, batch.ret); break;
+      case BatchField.comms: batch.comms.push(string(cursor)); break;
+      case BatchField.durationNs: batch.durationNs = sint64Column(cursor, wire, batch.durationNs); break;
+      case BatchField.captureEvent: batch.captureEvent = uint32Column(cursor, wire, batch.captureEvent); break;
+      case BatchField.captureArg: batch.captureArg = uint32Column(cursor, wire, batch.captureArg); break;
+      case BatchField.captureKind: batch.captureKind = uint32Column(cursor, wire, batch.captureKind, true); break;
+      case BatchField.captureFlags: batch.captureFlags = uint32Column(cursor, wire, batch.captureFlags); break;
+      case BatchField.captureData: batch.captureData.push(bytes(cursor)); break;
+      case BatchField.mapsEvent: batch.mapsEvent = uint32Column(cursor, wire, batch.mapsEvent); break;
+      case BatchField.mapsPid: batch.mapsPid = uint32Column(cursor, wire, batch.mapsPid); break;
+      case BatchField.maps: batch.maps.push(string(cursor)); break;
+      case BatchField.tamperedEvent: batch.tamperedEvent = uint32Column(cursor, wire, batch.tamperedEvent); break;
+      case BatchField.tamperedHow: batch.tamperedHow = uint32Column(cursor, wire, batch.tamperedHow); break;
+      case BatchField.eventCommIndex: batch.eventCommIndex = uint32Column(cursor, wire, batch.eventCommIndex); break;
       default: skip(cursor, wire);
     }
   }

@@ -42,7 +42,7 @@ export interface Capture {
   data: Uint8Array;
 }
 
-/** What happened to a process rather than in a call: a signal (ptrace backend), its end (both). */
+/** What happened to a process rather than in a call: a signal, its end. */
 export type ProcessEvent =
   | { type: 'signal'; tsNs: number; pid: number; tid: number; comm: string; signo: number; siginfo: Uint8Array }
   /** The process ended; status as waitpid() reports it. */

@@ -11,4 +11,18 @@ test('src/generated/kernel-constants.ts is what scripts/gen-kernel-constants.mjs
   assert.is(run.status, 0, run.stderr);
 });
 
+test("proto/batch.proto's CaptureKind and CaptureFlag are the kernel's capture_kind and capture_flag", () => {
+  // The addon passes the kernel's values through unchanged, so the two enums must agree.
+  const K = require('../dist/generated/kernel-constants');
+  const { bpftrace_ts } = require('../dist/generated/batch');
+  for (const [name, value] of Object.entries(bpftrace_ts.CaptureKind)) {
+    if (typeof value !== 'number') continue;
+    assert.is(K[name.replace(/^CAPTURE_/, 'CAPTURE_KIND_')], value, name);
+  }
+  for (const [name, value] of Object.entries(bpftrace_ts.CaptureFlag)) {
+    if (typeof value !== 'number' || value === 0) continue;
+    assert.is(K[name.replace(/^CAPTURE_/, 'CAPTURE_FLAG_')], value, name);
+  }
+});
+
 test.run();
