@@ -47,9 +47,8 @@ struct {
 	__type(value, __u8);
 } maps_read SEC(".maps");
 
-static __always_inline void capture_stack(void *ctx, struct capture_scratch *c, __u64 user_sp)
+static __always_inline void capture_stack(void *ctx, struct capture_scratch *c, __u64 user_sp, __u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long data_off = item_data_offset(c);
 	__u64 *words, sp_word = 0;
 	long n, ids = 0;

@@ -398,7 +398,7 @@ static __always_inline void emit_enter_captured(void *ctx, __u64 pid_tgid, long 
 		}
 	}
 	if (stack_enabled)
-		capture_stack(ctx, c, user_sp);
+		capture_stack(ctx, c, user_sp, pid_tgid >> 32);
 	if (output_captured(c, 0))
 		comm_sent((__u32)pid_tgid, comm);
 }

@@ -113,6 +113,9 @@ export class BuildIdFiles {
   /** The directories still to read, once the first unknown ID asked for them. */
   private toScan?: string[];
   private scanBudget = MAX_SCANNED_FILES;
+  /** IDs looked for everywhere in vain: not looked for again (each frame of each stack asks)
+   * until a file is read. */
+  private readonly missing = new Set<string>();
 
   /** The objects this process has mapped (the C library, the dynamic linker...): most
    * programs' frames are in some of them, and reading them is cheaper than a scan. */
@@ -144,6 +147,7 @@ export class BuildIdFiles {
   find(id: string): string | null {
     const hit = this.checked(this.byId.get(id), id);
     if (hit) return hit;
+    if (this.missing.has(id)) return null;
     // Directory by directory, until a file has the ID: most IDs are in the first ones.
     while (this.scanNextDir()) {
       const scanned = this.checked(this.byId.get(id), id);
@@ -151,6 +155,8 @@ export class BuildIdFiles {
     }
     // The object itself is gone; its debug file, if installed, has its symbols.
     for (const name of debugNames(id)) if (readBuildId(name)?.padEnd(KERNEL_ID_HEX, '0') === id) return name;
+    if (this.missing.size >= MAX_IDS) this.missing.clear();
+    this.missing.add(id);
     return null;
   }
 
@@ -185,6 +191,7 @@ export class BuildIdFiles {
       real = fs.realpathSync(file);
     } catch { /* gone meanwhile: keep the name it was found by */ }
     this.byId.set(id, real);
+    this.missing.clear(); // a file read since may be what an ID looked for in vain names
     if (this.known.size > 4 * MAX_IDS) this.known.clear(); // only the cost of reading files again
   }
 
