@@ -24,7 +24,6 @@ import type { TriggerMark } from './flight/trigger-mark';
 import type { LineSink } from './output-sink';
 import { SyscallSummary, type SummaryBy } from './syscall-summary';
 
-export { OUTPUT_FORMATS, type OutputFormat } from './display-options';
 
 export type AggregateOptions = {
   intervalMs?: number;
