@@ -14,12 +14,8 @@
 
 namespace {
 
-// Same flush rules as TraceSession: a batch closes at this many events, or this long
-// after the last flush; also once its captured bytes grow large.
-constexpr size_t kMaxBatchEvents = 8192;
+// Besides the rules of js_hand_off.h, a batch closes once its captured bytes grow large.
 constexpr size_t kMaxBatchCaptureBytes = 4 << 20;
-constexpr uint64_t kFlushIntervalNs = 25'000'000;
-constexpr size_t kMaxQueuedBatches = 256;
 
 // The tracer thread blocks in waitpid(), which nothing but a signal interrupts. A timer
 // sends it this signal every flush interval (so batches close while the tracees are
@@ -116,9 +112,7 @@ Napi::Value PtraceSession::Start(const Napi::CallbackInfo &info)
 	Napi::Env env = info.Env();
 	if (running_ || thread_.joinable()) throw Napi::Error::New(env, "the trace session is already running");
 	start_ns_ = monotonic_ns();
-	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts ptrace batches",
-	                                          kMaxQueuedBatches, 1);
-	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts ptrace end", 1, 1);
+	to_js_.open(env, info[0].As<Napi::Function>(), info[1].As<Napi::Function>(), "bpftrace-ts ptrace");
 	std::promise<void> set_up;
 	std::future<void> setup_done = set_up.get_future();
 	running_ = true;
@@ -129,8 +123,7 @@ Napi::Value PtraceSession::Start(const Napi::CallbackInfo &info)
 	if (setup_error_) {
 		thread_.join();
 		running_ = false;
-		on_batch_.Release();
-		on_end_.Release();
+		to_js_.release();
 		throw js_error(env, *setup_error_);
 	}
 	// Stay alive while the tracer thread runs (see TraceSession::Start). Released in finish().
@@ -188,7 +181,7 @@ void PtraceSession::run(std::promise<void> &set_up)
 			uint64_t now = monotonic_ns();
 			if (batch.size() >= kMaxBatchEvents || batch.capture_bytes() >= kMaxBatchCaptureBytes ||
 			    now - last_flush >= kFlushIntervalNs) {
-				flush(batch);
+				to_js_.flush(batch, 0);
 				last_flush = now;
 			}
 		}
@@ -205,31 +198,15 @@ void PtraceSession::run(std::promise<void> &set_up)
 	}
 	tracer_tid_ = 0;
 	if (timer) timer_delete(*timer);
-	flush(batch);
+	to_js_.flush(batch, 0);
 	finish(end);
-}
-
-void PtraceSession::flush(BatchBuilder &batch)
-{
-	// As TraceSession::flush: after activity one empty batch, then nothing while idle.
-	bool quiet = batch.empty();
-	if (quiet && last_flush_was_quiet_) return;
-	last_flush_was_quiet_ = quiet;
-	hand_to_js(batch.finish(monotonic_ns(), 0));
-}
-
-void PtraceSession::hand_to_js(std::string message)
-{
-	send_buffer(on_batch_, std::move(message));
 }
 
 void PtraceSession::finish(SessionEnd end)
 {
-	deliver_end(on_end_, std::move(end), [this] {
+	to_js_.finish(std::move(end), [this] {
 		thread_.join();
 		running_ = false;
 		Unref();
 	});
-	on_batch_.Release();
-	on_end_.Release();
 }

@@ -15,10 +15,9 @@
 
 #include <napi.h>
 #include "native_error.h"
+#include "js_hand_off.h"
 #include "ptrace_tracer.h"
-#include "trace_session.h"
-
-class BatchBuilder;
+#include "session_spec.h"
 
 class PtraceSession : public Napi::ObjectWrap<PtraceSession> {
 public:
@@ -34,8 +33,6 @@ private:
 
 	// The tracer thread: setup (reported through setup_error_), then the stop loop.
 	void run(std::promise<void> &set_up);
-	void flush(BatchBuilder &batch);
-	void hand_to_js(std::string message);
 	void finish(SessionEnd end);
 	void wake();
 
@@ -43,12 +40,11 @@ private:
 	std::optional<CommandSpec> command_;
 	std::vector<uint32_t> pids_;
 	uint64_t start_ns_ = 0;
-	bool last_flush_was_quiet_ = true;
 	pid_t child_pid_ = -1;
 	std::optional<NativeError> setup_error_;
 	std::atomic<pid_t> tracer_tid_{0};
 	std::atomic<bool> stop_requested_{false};
-	Napi::ThreadSafeFunction on_batch_, on_end_;
+	JsHandOff to_js_;
 	std::thread thread_;
 	std::atomic<bool> running_{false};
 };

@@ -19,7 +19,7 @@
 #include "native_error.h"
 #include "ptrace_stack.h"
 #include "seccomp_filter.h"
-#include "trace_session.h"
+#include "session_spec.h"
 #include "tracee_memory.h"
 
 namespace {

@@ -1,16 +1,14 @@
-// What both trace sessions (eBPF and ptrace) exchange with JavaScript: the values they read
-// from the spec object, the errors they throw, and the two thread-safe hand-overs (a
-// batch, then the end of the session).
+// What both trace sessions (eBPF and ptrace) read from JavaScript: the values of the spec
+// object, and the errors they throw (what they hand back: js_hand_off.h).
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include <napi.h>
 #include "native_error.h"
-#include "trace_session.h"
+#include "session_spec.h"
 
 // CLOCK_MONOTONIC in ns: the clock of every event time.
 uint64_t monotonic_ns();
@@ -28,11 +26,3 @@ std::vector<syscall_capture> capture_table(const Napi::Array &rules);
 uint32_t stack_frames(const Napi::Object &spec);
 // spec.command: {path, argv, env, user?: {uid, gid, groups}}
 CommandSpec command_spec(const Napi::Object &command);
-
-// Queues an encoded message for the batch callback as a Buffer that owns it (no copy),
-// waiting while the queue is full. From the session's own thread.
-void send_buffer(Napi::ThreadSafeFunction &on_batch, std::string message);
-
-// Calls the end callback with {reason, exitCode, signal, lostEvents}; on the JavaScript
-// thread, before that, runs release (join the session's thread, Unref the session).
-void deliver_end(Napi::ThreadSafeFunction &on_end, SessionEnd end, std::function<void()> release);

@@ -22,14 +22,6 @@
 
 namespace {
 
-// A batch closes when it holds this many events, or kFlushInterval after the last flush.
-// The BPF side wakes us only every 256 KiB, so the same timer also collects a quiet trace.
-constexpr size_t kMaxBatchEvents = 8192;
-constexpr uint64_t kFlushIntervalNs = 25'000'000;
-// Batches queued for JavaScript before the drain thread waits and the ring absorbs the
-// rest. A call takes ~32 bytes here against ~136 in the kernel's ring, so bursts are
-// better absorbed here: 256 full batches hold up to 2M calls, ~65 MB.
-constexpr size_t kMaxQueuedBatches = 256;
 // Events taken from the ring per pass. Under a load the tracer cannot keep up with (-a on a
 // busy host) the ring never empties, and a pass until it is empty would never return to see
 // a stop request or a target's exit.
@@ -217,9 +209,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		throw js_error(env, e);
 	}
 
-	on_batch_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpftrace-ts batches",
-	                                          kMaxQueuedBatches, 1);
-	on_end_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "bpftrace-ts end", 1, 1);
+	to_js_.open(env, info[0].As<Napi::Function>(), info[1].As<Napi::Function>(), "bpftrace-ts");
 	// What JavaScript is told is read before the drain thread goes: the thread resets
 	// tracer_ when the targets end, which a short command can do before Start() returns.
 	Napi::Object result = Napi::Object::New(env);
@@ -322,17 +312,7 @@ void TraceSession::mark_lost()
 
 void TraceSession::flush()
 {
-	// After activity, one empty batch (a quiet tick) tells JavaScript which calls are still
-	// blocked; after that an idle trace sends nothing.
-	bool quiet = batch_->empty();
-	if (quiet && last_flush_was_quiet_) return;
-	last_flush_was_quiet_ = quiet;
-	hand_to_js(batch_->finish(monotonic_ns(), tracer_->counter(COUNTER_LOST_EVENTS)));
-}
-
-void TraceSession::hand_to_js(std::string message)
-{
-	send_buffer(on_batch_, std::move(message));
+	to_js_.flush(*batch_, tracer_->counter(COUNTER_LOST_EVENTS));
 }
 
 void TraceSession::send_aggregate(bool final)
@@ -341,7 +321,7 @@ void TraceSession::send_aggregate(bool final)
 	std::string message = encode_aggregate(tracer_->take_aggregate(), int64_t(last_snapshot_ns_ - start_ns_),
 	                                       int64_t(now - start_ns_), tracer_->counter(COUNTER_UNCOUNTED_CALLS), final);
 	last_snapshot_ns_ = now;
-	hand_to_js(std::move(message));
+	to_js_.send(std::move(message));
 }
 
 void TraceSession::drain_loop()
@@ -433,11 +413,9 @@ void TraceSession::drain_loop()
 void TraceSession::finish(SessionEnd end)
 {
 	// On the JavaScript thread: the drain thread is past its last call into JavaScript.
-	deliver_end(on_end_, std::move(end), [this] {
+	to_js_.finish(std::move(end), [this] {
 		thread_.join();
 		running_ = false;
 		Unref();
 	});
-	on_batch_.Release();
-	on_end_.Release();
 }

@@ -15,37 +15,10 @@
 #include <napi.h>
 #include "batch_encoder.h"
 #include "bpf_tracer.h"
+#include "js_hand_off.h"
 #include "ring_reader.h"
 #include "sent_comms.h"
-#include "user_identity.h"
-
-struct CommandSpec {
-	std::string path;
-	std::vector<std::string> argv, env;
-	std::optional<UserIdentity> user; // -u: run as this user
-};
-
-struct SessionSpec {
-	TracerConfig tracer;
-	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
-	std::optional<CommandSpec> command;
-	std::vector<uint32_t> pids; // tgids to attach to
-	int nice_increment = 0;     // the tracer's own threads run this much nicer (own_priority.h)
-};
-
-// How the drain thread ended, reported after the last batch.
-struct SessionEnd {
-	std::string reason;          // "command-exited", "targets-exited", "stopped"
-	int exit_code = -1;          // the launched command's, when it exited
-	int term_signal = 0;         // the signal that killed it, if one did
-	uint64_t lost_events = 0;
-	uint64_t lost_task_exits = 0; // thread and process ends the ring had no room for (eBPF)
-	uint64_t lost_signals = 0;    // signal deliveries the ring had no room for (eBPF)
-	// Argument copies (bpf/argument_capture.h): taken at the entry, retried at the exit, failed.
-	uint64_t captured_at_entry = 0, capture_retried = 0, capture_failed = 0;
-	// ptrace under the -e seccomp filter: the processes killed when the trace stopped.
-	std::vector<pid_t> killed_pids;
-};
+#include "session_spec.h"
 
 class TraceSession : public Napi::ObjectWrap<TraceSession> {
 public:
@@ -73,8 +46,6 @@ private:
 	void flush();
 	// Aggregation: hands JavaScript the stats since the last snapshot.
 	void send_aggregate(bool final);
-	// Queues an encoded message for the JavaScript callback, waiting while the queue is full.
-	void hand_to_js(std::string message);
 	void finish(SessionEnd end);
 
 	SessionSpec spec_;
@@ -87,7 +58,6 @@ private:
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
 	SentComms sent_comms_;        // names of the entries that come without (drain thread)
-	bool last_flush_was_quiet_ = true;
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;
 	uint64_t lost_marked_ = 0; // lost events already marked in the stream (LOST)
@@ -95,7 +65,7 @@ private:
 	pid_t child_pid_ = -1;
 	std::vector<int> pidfds_;     // one per target we wait on; -1 once it exited
 	int stop_fd_ = -1;            // eventfd: JS asks the drain thread to finish
-	Napi::ThreadSafeFunction on_batch_, on_end_;
+	JsHandOff to_js_;
 	std::thread thread_;
 	// The drain thread's tid, set when it starts, and whether it is to drain (false: Start()
 	// failed after creating it). Members, not locals of Start(): the thread may still be
