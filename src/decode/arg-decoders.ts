@@ -1,10 +1,10 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
 import { syscallInfo } from '../syscall-table';
 import { futexOp, ioctlRequest } from './events';
-import { accessMode, dirfd, fcntlArg, fileMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
+import { accessMode, dirfd, fcntlArg, fileMode, flockOp, mknodDevice, mknodMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
-import { clockId, cloneFlags } from './process';
+import { clockId, cloneFlags, priorityWhich, priorityWho } from './process';
 import { enumDecoder, enumeration, flagsDecoder, userOrGroupIdText, type ArgDecoder } from './symbols';
 
 const atFlags = flagsDecoder('at_flags');
@@ -14,6 +14,8 @@ const fdFlags = flagsDecoder('open_flags');
 const signal = enumDecoder('signals');
 const rlimitResource = enumDecoder('rlimit_resource');
 const msgFlags = flagsDecoder('msg_flags');
+const clockFlags = flagsDecoder('clock_flags');
+const xattrFlags = flagsDecoder('xattr_flags');
 
 export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDecoder>>>> = {
   // files
@@ -24,7 +26,12 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   creat: { mode: fileMode },
   mkdir: { mode: fileMode },
   mkdirat: { dfd: dirfd, mode: fileMode },
-  mknodat: { dfd: dirfd },
+  mknod: { mode: mknodMode, dev: mknodDevice },
+  mknodat: { dfd: dirfd, mode: mknodMode, dev: mknodDevice },
+  flock: { cmd: flockOp },
+  setxattr: { flags: xattrFlags },
+  lsetxattr: { flags: xattrFlags },
+  fsetxattr: { flags: xattrFlags },
   chmod: { mode: fileMode },
   fchmod: { mode: fileMode },
   fchmodat: { dfd: dirfd, mode: fileMode },
@@ -81,8 +88,11 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   clock_gettime: { which_clock: clockId },
   clock_getres: { which_clock: clockId },
   clock_settime: { which_clock: clockId },
-  clock_nanosleep: { which_clock: clockId },
+  clock_nanosleep: { which_clock: clockId, flags: clockFlags },
   timer_create: { which_clock: clockId },
+  timer_settime: { flags: clockFlags },
+  getpriority: { which: priorityWhich, who: priorityWho },
+  setpriority: { which: priorityWhich, who: priorityWho },
   // sockets
   socket: { family: enumDecoder('socket_family'), type: socketType, protocol: socketProtocol },
   setsockopt: { level: enumDecoder('sockopt_level'), optname: socketOption },

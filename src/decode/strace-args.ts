@@ -5,7 +5,7 @@ import type { Capture, SyscallCall } from '../call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
-import { openFlags } from './fs';
+import { mknodHasDevice, openFlags } from './fs';
 import { CLONE, CSIGNAL, cloneFlags } from './process';
 import { futexOp } from './events';
 import { enumName, hexNumber } from './symbols';
@@ -30,6 +30,10 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
     case 'ioctl':
       return IOCTL_NO_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? '') ? 2 : count;
+    case 'mknod': // the device only for a device file
+      return mknodHasDevice(args[1]) ? 3 : 2;
+    case 'mknodat':
+      return mknodHasDevice(args[2]) ? 4 : 3;
     default:
       return count;
   }
