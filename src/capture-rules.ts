@@ -75,7 +75,7 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64,
+  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64, itimerval: 32, tms: 32,
 } as const;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
@@ -173,6 +173,12 @@ const RULES: Record<string, CaptureRule[]> = {
   // The new setting, and the old one the kernel returns.
   timer_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec)), exit(3, 'struct', fixed(SIZEOF.itimerspec))],
   timer_gettime: [exit(1, 'struct', fixed(SIZEOF.itimerspec))],
+  getitimer: [exit(1, 'struct', fixed(SIZEOF.itimerval))],
+  setitimer: [entry(1, 'struct', fixed(SIZEOF.itimerval)), exit(2, 'struct', fixed(SIZEOF.itimerval))],
+  times: [exit(0, 'struct', fixed(SIZEOF.tms))],
+  // The offsets as the program passes them (strace shows them at the entry: [0]).
+  splice: [entry(1, 'struct', fixed(SIZEOF.loff_t)), entry(3, 'struct', fixed(SIZEOF.loff_t))],
+  copy_file_range: [entry(1, 'struct', fixed(SIZEOF.loff_t)), entry(3, 'struct', fixed(SIZEOF.loff_t))],
   // Attribute values: what the program sets (size bytes), what the kernel returns (the
   // result's bytes), and the name lists (the result's bytes), cut at -s.
   setxattr: [entry(2, 'bytes', lengthArg(3))],

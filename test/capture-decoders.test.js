@@ -102,6 +102,14 @@ test('structs: stat of a device, a short copy, timespecs, signal sets, wait stat
   assert.is(structs.pollResult(bytes(...le32(3), 1, 0, 0, 0), 2, 32), undefined, 'a copy cut short before the text ends: nothing');
 });
 
+test('times: clock ticks with the seconds they make, as strace writes them', () => {
+  assert.is(structs.tms(bytes(...le64(2), ...le64(1234), ...le64(0), ...le64(100))),
+    '{tms_utime=2 /* 0.02 s */, tms_stime=1234 /* 12.34 s */, tms_cutime=0, tms_cstime=100 /* 1.00 s */}');
+  assert.is(structs.itimerval(bytes(...le64(0), ...le64(5), ...le64(30), ...le64(0))),
+    '{it_interval={tv_sec=0, tv_usec=5}, it_value={tv_sec=30, tv_usec=0}}');
+  assert.is(structs.offset(bytes(...le64(-1))), '[-1]');
+});
+
 test("poll's result: cut with `...` where strace's 1024-byte text runs out (xargs polling 64 fds, -s 64)", () => {
   const revents = (fd) => (fd === 0 ? 0 : fd === 1 ? 0x5 : fd === 2 ? 0x4 : 0x20);
   const fds = [];

@@ -15,6 +15,7 @@ const signal = enumDecoder('signals');
 const rlimitResource = enumDecoder('rlimit_resource');
 const msgFlags = flagsDecoder('msg_flags');
 const clockFlags = flagsDecoder('clock_flags');
+const schedPolicy = enumDecoder('sched_policy');
 const xattrFlags = flagsDecoder('xattr_flags');
 
 export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDecoder>>>> = {
@@ -84,7 +85,11 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   setrlimit: { resource: rlimitResource },
   prlimit64: { resource: rlimitResource },
   getrusage: { who: (value) => enumeration('rusage_who', value | 0) },
-  sched_setscheduler: { policy: enumDecoder('sched_policy') },
+  sched_setscheduler: { policy: schedPolicy },
+  sched_get_priority_max: { policy: schedPolicy },
+  sched_get_priority_min: { policy: schedPolicy },
+  getitimer: { which: enumDecoder('itimer_which') },
+  setitimer: { which: enumDecoder('itimer_which') },
   clock_gettime: { which_clock: clockId },
   clock_getres: { which_clock: clockId },
   clock_settime: { which_clock: clockId },

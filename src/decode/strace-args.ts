@@ -72,10 +72,14 @@ const F_GETFL = 3;
 const FD_CLOEXEC = 1;
 
 /** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE),
- * rt_sigtimedwait's = 17 (SIGCHLD). */
+ * rt_sigtimedwait's = 17 (SIGCHLD), sched_getscheduler's = 0 (SCHED_OTHER). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
   if (args && ret >= 0 && syscallInfo(nr)?.name === 'prctl') return prctlReturnNote(args, ret);
   if (ret > 0 && syscallInfo(nr)?.name === 'rt_sigtimedwait') return ` (${signalName(ret)})`;
+  if (ret >= 0 && syscallInfo(nr)?.name === 'sched_getscheduler') {
+    const policy = enumName('sched_policy', ret);
+    return policy ? ` (${policy})` : '';
+  }
   if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
   if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';

@@ -103,6 +103,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'CLOCK_',
     entries: [['CLOCK_REALTIME', 0], ['CLOCK_MONOTONIC', 1], ['CLOCK_PROCESS_CPUTIME_ID', 2], ['CLOCK_THREAD_CPUTIME_ID', 3], ['CLOCK_MONOTONIC_RAW', 4], ['CLOCK_REALTIME_COARSE', 5], ['CLOCK_MONOTONIC_COARSE', 6], ['CLOCK_BOOTTIME', 7], ['CLOCK_REALTIME_ALARM', 8], ['CLOCK_BOOTTIME_ALARM', 9], ['CLOCK_TAI', 11]],
   },
+  itimer_which: {
+    kind: 'enum', prefix: 'ITIMER_',
+    entries: [['ITIMER_REAL', 0], ['ITIMER_VIRTUAL', 1], ['ITIMER_PROF', 2]],
+  },
   clock_flags: {
     kind: 'flags', prefix: 'TIMER_',
     entries: [['TIMER_ABSTIME', 0x1]],
