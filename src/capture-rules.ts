@@ -162,7 +162,8 @@ const RULES: Record<string, CaptureRule[]> = {
   // The mask the call restores, at the address both backends give as its (pseudo) first
   // argument (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET).
   rt_sigreturn: [entry(0, 'struct', fixed(SIZEOF.sigset))],
-  wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
+  wait4: [exit(1, 'struct', fixed(SIZEOF.int)), exit(3, 'struct', fixed(SIZEOF.rusage))],
+  waitid: [exit(2, 'struct', fixed(SIZEOF.siginfo)), exit(4, 'struct', fixed(SIZEOF.rusage))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
   clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args)],
   utimensat: [entry(2, 'struct', fixed(2 * SIZEOF.timespec))],

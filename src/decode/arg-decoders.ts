@@ -64,6 +64,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   // memory
   mmap: { prot: mmapProt, flags: mmapFlags },
   mprotect: { prot: mmapProt },
+  mremap: { flags: flagsDecoder('mremap_flags') },
   pkey_mprotect: { prot: mmapProt },
   pkey_alloc: { init_val: flagsDecoder('pkey_access') },
   madvise: { behavior: enumDecoder('madvise_advice') },
@@ -72,7 +73,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   unshare: { unshare_flags: cloneFlags },
   setns: { flags: cloneFlags },
   wait4: { options: flagsDecoder('wait_options') },
-  waitid: { options: flagsDecoder('waitid_options') },
+  waitid: { which: enumDecoder('waitid_which'), options: flagsDecoder('waitid_options') },
   kill: { sig: signal },
   tkill: { sig: signal },
   tgkill: { sig: signal },

@@ -101,6 +101,7 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'sigset_t *': structs.sigset,
   'const sigset_t *': structs.sigset,
   'siginfo_t *': (b) => (b.length >= 48 ? siginfoText(b) : undefined),
+  'struct siginfo *': (b) => (b.length >= 48 ? siginfoText(b) : undefined), // waitid's
   'struct sigaction *': structs.sigaction,
   'const struct sigaction *': structs.sigaction,
   'int *': structs.fdPair,
@@ -121,8 +122,8 @@ function fcntlLock(bytes: Uint8Array, atExit: boolean, call: SyscallCall): strin
 }
 
 /** ioctl requests whose argument is an int the program passes, and one the kernel returns. */
-const IOCTL_INT_IN = new Set(['FIONBIO', 'FIOASYNC']);
-const IOCTL_INT_OUT = new Set(['FIONREAD']);
+const IOCTL_INT_IN = new Set(['FIONBIO', 'FIOASYNC', 'TIOCSPTLCK']);
+const IOCTL_INT_OUT = new Set(['FIONREAD', 'TIOCGPTN']);
 
 /** ioctl's int argument, [1], for the requests above; the pointer for the others. */
 function ioctlInt(bytes: Uint8Array, atExit: boolean, call: SyscallCall): string | undefined {
@@ -158,6 +159,8 @@ const EPOLL_CTL_DEL = 2;
 const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   // WNOHANG with no child changed (= 0), or a failure: the kernel wrote no status.
   'wait4.1': (call) => call.ret !== null && call.ret <= 0,
+  // Nor its usage (strace shows it only for a child waited for).
+  'wait4.3': (call) => call.ret !== null && call.ret <= 0,
   // EPOLL_CTL_DEL ignores the event.
   'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
 };

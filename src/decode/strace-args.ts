@@ -8,7 +8,7 @@ import { syscallInfo } from '../syscall-table';
 import { mknodHasDevice, openFlags } from './fs';
 import { CLONE, CSIGNAL, cloneFlags } from './process';
 import { futexOp } from './events';
-import { enumName, hexNumber } from './symbols';
+import { enumName, hexNumber, tableValue } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
 import { signalName } from './siginfo';
@@ -30,6 +30,8 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
     case 'ioctl':
       return IOCTL_NO_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? '') ? 2 : count;
+    case 'mremap': // the new address only where the call takes it
+      return (args[3] & MREMAP_MAYMOVE_FIXED) === MREMAP_MAYMOVE_FIXED ? 5 : 4;
     case 'mknod': // the device only for a device file
       return mknodHasDevice(args[1]) ? 3 : 2;
     case 'mknodat':
@@ -38,6 +40,8 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return count;
   }
 }
+
+const MREMAP_MAYMOVE_FIXED = tableValue('mremap_flags', 'MREMAP_MAYMOVE') | tableValue('mremap_flags', 'MREMAP_FIXED');
 
 /** ioctl requests that take no argument: strace shows none. */
 const IOCTL_NO_ARG = new Set(['FIOCLEX', 'FIONCLEX', 'TIOCNOTTY']);

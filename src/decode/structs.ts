@@ -6,6 +6,7 @@ import { CLONE } from './process';
 import { CPUSET_SIZE } from '../capture-rules';
 import { openFlags, statxMask } from './fs';
 import { FLAG_TABLES } from '../generated/flag-tables';
+import { clockTicksText } from './siginfo';
 
 /** Little-endian reads that say when the bytes ran out. */
 class Fields {
@@ -169,21 +170,11 @@ export function itimerval(bytes: Uint8Array): string {
   return `{it_interval=${timeval(bytes, 0)}, it_value=${timeval(bytes, 16)}}`;
 }
 
-/** The clock ticks per second of x86_64 Linux's user interface (sysconf(_SC_CLK_TCK)). */
-const CLK_TCK = 100n;
-
-/** A clock_t as strace's print_clock_t: the ticks and, unless 0, the seconds they make in a
- * comment (2, then 0.02 s). */
-function clockTicks(value: bigint): string {
-  if (value === 0n) return '0';
-  return `${value} /* ${value / CLK_TCK}.${String(value % CLK_TCK).padStart(2, '0')} s */`;
-}
-
 /** struct tms (times). */
 export function tms(bytes: Uint8Array): string {
   const f = new Fields(bytes);
   if (!f.has(0, 32)) return '{...}';
-  return `{tms_utime=${clockTicks(f.u64(0))}, tms_stime=${clockTicks(f.u64(8))}, tms_cutime=${clockTicks(f.u64(16))}, tms_cstime=${clockTicks(f.u64(24))}}`;
+  return `{tms_utime=${clockTicksText(f.u64(0))}, tms_stime=${clockTicksText(f.u64(8))}, tms_cutime=${clockTicksText(f.u64(16))}, tms_cstime=${clockTicksText(f.u64(24))}}`;
 }
 
 /** A loff_t the program passes (splice's and copy_file_range's offsets): [0]. */
