@@ -75,7 +75,7 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16,
+  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64, itimerval: 32, tms: 32,
 } as const;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
@@ -131,8 +131,10 @@ const RULES: Record<string, CaptureRule[]> = {
   clock_gettime: [exit(1, 'struct', fixed(SIZEOF.timespec))],
   clock_getres: [exit(1, 'struct', fixed(SIZEOF.timespec))],
   gettimeofday: [exit(0, 'struct', fixed(SIZEOF.timeval))],
-  poll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd)],
-  ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd), 16 * SIZEOF.pollfd), entry(2, 'struct', fixed(SIZEOF.timespec)),
+  // The pollfd arrays up to CAPTURE_ITEM_MAX bytes (512 entries): strace shows -s of them at
+  // the entry, and at the exit those with events until its 1024-byte text is full.
+  poll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd)), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd))],
+  ppoll: [entry(0, 'struct', lengthArg(1, SIZEOF.pollfd)), exit(0, 'struct', lengthArg(1, SIZEOF.pollfd)), entry(2, 'struct', fixed(SIZEOF.timespec)),
     entry(3, 'struct', fixed(SIZEOF.sigset))],
   // The timeout at the exit: what is left of it (strace's `left {...}`).
   select: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timeval)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timeval))],
@@ -160,12 +162,35 @@ const RULES: Record<string, CaptureRule[]> = {
   // The mask the call restores, at the address both backends give as its (pseudo) first
   // argument (bpf/syscall_event.h: RT_SIGFRAME_MASK_OFFSET).
   rt_sigreturn: [entry(0, 'struct', fixed(SIZEOF.sigset))],
-  wait4: [exit(1, 'struct', fixed(SIZEOF.int))],
+  wait4: [exit(1, 'struct', fixed(SIZEOF.int)), exit(3, 'struct', fixed(SIZEOF.rusage))],
+  waitid: [exit(2, 'struct', fixed(SIZEOF.siginfo)), exit(4, 'struct', fixed(SIZEOF.rusage))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
   clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args)],
   utimensat: [entry(2, 'struct', fixed(2 * SIZEOF.timespec))],
   sysinfo: [exit(0, 'struct', fixed(SIZEOF.sysinfo))],
   timerfd_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec))],
+  // The sigevent the program passes, the timer id the kernel returns.
+  timer_create: [entry(1, 'struct', fixed(SIZEOF.sigevent)), exit(2, 'struct', fixed(SIZEOF.int))],
+  // The new setting, and the old one the kernel returns.
+  timer_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec)), exit(3, 'struct', fixed(SIZEOF.itimerspec))],
+  timer_gettime: [exit(1, 'struct', fixed(SIZEOF.itimerspec))],
+  getitimer: [exit(1, 'struct', fixed(SIZEOF.itimerval))],
+  setitimer: [entry(1, 'struct', fixed(SIZEOF.itimerval)), exit(2, 'struct', fixed(SIZEOF.itimerval))],
+  times: [exit(0, 'struct', fixed(SIZEOF.tms))],
+  // The offsets as the program passes them (strace shows them at the entry: [0]).
+  splice: [entry(1, 'struct', fixed(SIZEOF.loff_t)), entry(3, 'struct', fixed(SIZEOF.loff_t))],
+  copy_file_range: [entry(1, 'struct', fixed(SIZEOF.loff_t)), entry(3, 'struct', fixed(SIZEOF.loff_t))],
+  // Attribute values: what the program sets (size bytes), what the kernel returns (the
+  // result's bytes), and the name lists (the result's bytes), cut at -s.
+  setxattr: [entry(2, 'bytes', lengthArg(3))],
+  lsetxattr: [entry(2, 'bytes', lengthArg(3))],
+  fsetxattr: [entry(2, 'bytes', lengthArg(3))],
+  getxattr: [exit(2, 'bytes', lengthRet())],
+  lgetxattr: [exit(2, 'bytes', lengthRet())],
+  fgetxattr: [exit(2, 'bytes', lengthRet())],
+  listxattr: [exit(1, 'bytes', lengthRet())],
+  llistxattr: [exit(1, 'bytes', lengthRet())],
+  flistxattr: [exit(1, 'bytes', lengthRet())],
   getrusage: [exit(1, 'struct', fixed(SIZEOF.rusage))],
   // A struct flock for the lock commands (F_SETLK's at the entry, F_GETLK's at the exit); the
   // others pass a number, whose copy faults or is not shown (src/decode/captured.ts).
@@ -196,8 +221,7 @@ const RULES: Record<string, CaptureRule[]> = {
 const PATH_ARG = /^(filename|pathname|path|oldname|newname|dir_name|dev_name|specialfile|library|new_root|put_old|special|from_pathname|to_pathname)$/;
 const PATH_ARGS_NAMED_OTHERWISE = new Set(['umount2.name', 'acct.name', 'name_to_handle_at.name']);
 /** `char *` arguments that are not NUL-terminated strings (buffers without a rule here). */
-const NOT_STRINGS = new Set(['shmat.shmaddr', 'shmdt.shmaddr', 'syslog.buf', 'listxattr.list', 'llistxattr.list',
-  'flistxattr.list', 'lookup_dcookie.buf', 'mq_timedsend.u_msg_ptr', 'mq_timedreceive.u_msg_ptr']);
+const NOT_STRINGS = new Set(['shmat.shmaddr', 'shmdt.shmaddr', 'syslog.buf', 'listxattrat.list', 'lookup_dcookie.buf', 'mq_timedsend.u_msg_ptr', 'mq_timedreceive.u_msg_ptr']);
 
 /** Every syscall's rules, by syscall number. */
 export function captureRules(): Map<number, CaptureRule[]> {

@@ -79,6 +79,9 @@ test('structs: stat of a device, a short copy, timespecs, signal sets, wait stat
   assert.is(structs.stat(st), '{st_mode=S_IFCHR|0620, st_rdev=makedev(0x88, 0), ...}', "a zero as printf's %#x writes it");
   assert.is(structs.stat(new Uint8Array(10)), '{...}', 'a copy cut short shows no garbage');
   assert.is(structs.fileTypeAndMode(0o104755), 'S_IFREG|S_ISUID|0755');
+  assert.is(structs.fileTypeAndMode(0o100005), 'S_IFREG|005', "the permissions as C's %#03o");
+  assert.is(structs.fileTypeAndMode(0o030644), '030644', 'a type without a name: the whole mode in octal');
+  assert.is(structs.fileTypeAndMode(0o1644), 'S_ISVTX|0644');
   assert.is(structs.timespec(bytes(...le64(-1), ...le64(999999999))), '{tv_sec=-1, tv_nsec=999999999}');
   assert.is(structs.sigset(bytes(...le64(0))), '[]');
   assert.is(structs.sigset(bytes(...le64((1 << 1) | (1 << 14)))), '[INT TERM]');
@@ -92,7 +95,28 @@ test('structs: stat of a device, a short copy, timespecs, signal sets, wait stat
   assert.is(structs.gids(bytes(...le32(7)), 2, 32), '[7, ...]', 'a copy cut short shows no garbage');
   assert.is(structs.gids(new Uint8Array(0), -1, 32), undefined, 'a count no call accepts: the pointer');
   assert.is(structs.gids(new Uint8Array(0), 65537, 32), undefined);
-  assert.is(structs.pollfds(bytes(...le32(3), 1, 0, 0, 0, ...le32(4), 4, 0, 4, 0), true), '[{fd=4, revents=POLLOUT}]');
+  assert.is(structs.pollResult(bytes(...le32(3), 1, 0, 0, 0, ...le32(4), 4, 0, 4, 0), 2, 32), '[{fd=4, revents=POLLOUT}]');
+  assert.is(structs.pollfds(bytes(...le32(-1), 1, 0, 0, 0, ...le32(4), 4, 0, 0, 0), 2, 32), '[{fd=-1}, {fd=4, events=POLLOUT}]',
+    'a negative fd without its events');
+  assert.is(structs.pollfds(bytes(...le32(3), 1, 0, 0, 0, ...le32(4), 4, 0, 0, 0), 2, 1), '[{fd=3, events=POLLIN}, ...]', '-s elements');
+  assert.is(structs.pollResult(bytes(...le32(3), 1, 0, 0, 0), 2, 32), undefined, 'a copy cut short before the text ends: nothing');
+});
+
+test('times: clock ticks with the seconds they make, as strace writes them', () => {
+  assert.is(structs.tms(bytes(...le64(2), ...le64(1234), ...le64(0), ...le64(100))),
+    '{tms_utime=2 /* 0.02 s */, tms_stime=1234 /* 12.34 s */, tms_cutime=0, tms_cstime=100 /* 1.00 s */}');
+  assert.is(structs.itimerval(bytes(...le64(0), ...le64(5), ...le64(30), ...le64(0))),
+    '{it_interval={tv_sec=0, tv_usec=5}, it_value={tv_sec=30, tv_usec=0}}');
+  assert.is(structs.offset(bytes(...le64(-1))), '[-1]');
+});
+
+test("poll's result: cut with `...` where strace's 1024-byte text runs out (xargs polling 64 fds, -s 64)", () => {
+  const revents = (fd) => (fd === 0 ? 0 : fd === 1 ? 0x5 : fd === 2 ? 0x4 : 0x20);
+  const fds = [];
+  for (let fd = 0; fd < 64; fd++) fds.push(...le32(fd), 0x5, 0, revents(fd), 0);
+  const shown = ['{fd=1, revents=POLLIN|POLLOUT}', '{fd=2, revents=POLLOUT}'];
+  for (let fd = 3; fd <= 37; fd++) shown.push(`{fd=${fd}, revents=POLLNVAL}`);
+  assert.is(structs.pollResult(bytes(...fds), 64, 64), `[${shown.join(', ')}, ...]`);
 });
 
 test('iovecs: each element gets its share of the data, "..." only where it was cut', () => {

@@ -76,3 +76,20 @@ test('siginfo CPU times: strace adds the seconds after a tick count that is not 
 });
 
 test.run();
+
+test('flock operations, mknod modes and devices, priorities as strace 6.1 prints them', () => {
+  assert.is(fs.flockOp(2 | 4).strace, 'LOCK_EX|LOCK_NB');
+  assert.is(fs.flockOp(0).strace, '0');
+  // LOCK_READ|LOCK_WRITE is LOCK_RW in strace's table, after LOCK_MAND.
+  assert.is(fs.flockOp(0x20 | 0x40 | 0x80 | 0x100).strace, 'LOCK_MAND|LOCK_RW|0x100');
+  assert.is(fs.flockOp(0x40).strace, 'LOCK_READ');
+  assert.is(fs.mknodMode(0o10666).strace, 'S_IFIFO|0666');
+  assert.is(fs.mknodMode(0o644).strace, '0644', 'no type: the permissions alone');
+  assert.ok(fs.mknodHasDevice(0o20600) && fs.mknodHasDevice(0o60600) && !fs.mknodHasDevice(0o10600));
+  assert.is(fs.mknodDevice((8 << 8) | 17).strace, 'makedev(0x8, 0x11)');
+  assert.is(processes.priorityWhich(2).strace, 'PRIO_USER');
+  assert.is(processes.priorityWhich(-1).strace, '0xffffffff /* PRIO_??? */');
+  assert.is(processes.priorityWho(-1, [2]).strace, '-1');
+  assert.is(processes.priorityWho(1000, [2]).strace, '1000');
+  assert.is(processes.priorityWho(-5, [1]).strace, '-5');
+});

@@ -125,7 +125,7 @@ test('capture: strings, buffers (cut at -s), structs and iovecs, at entry or exi
 
 // The strace corpus (test/fixtures/corpus, see strace-format.test.js) with the ptrace
 // backend's captures: every line strace prints must appear, in order.
-for (const name of ['files', 'net', 'process']) {
+for (const name of ['files', 'net', 'process', 'misc']) {
   test(`capture rendered: corpus ${name} in --format strace, every line strace prints`, async () => {
     const work = fs.mkdtempSync(path.join(dir, `corpus-${name}-`));
     const expectedFile = path.join(work, 'expected');

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { fixture, missingLines, runTracer, tempDir } = require('./helpers');
 
 const dir = tempDir();
-const CORPUS = ['files', 'net', 'process'];
+const CORPUS = ['files', 'net', 'process', 'misc'];
 const covered = new Set();
 
 async function traceCorpus(name, extraArgs = []) {

@@ -84,6 +84,39 @@ signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 os.kill(os.getpid(), signal.SIGUSR2)
 print(got)
 `,
+  'py-shutil': `
+import shutil, os
+shutil.copy('data.txt', 'c.txt'); shutil.copytree('sub', 'sub2'); shutil.rmtree('sub2')
+print(os.path.getsize('c.txt'))
+`,
+  'py-fcntl': `
+import fcntl, os
+fd = os.open('data.txt', os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX); fcntl.lockf(fd, fcntl.LOCK_UN)
+fcntl.flock(fd, fcntl.LOCK_SH); fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); fcntl.flock(fd, fcntl.LOCK_UN)
+print(fcntl.fcntl(fd, fcntl.F_GETFD), os.get_blocking(fd)); os.set_blocking(fd, False)
+os.close(fd)
+`,
+  'py-misc': `
+import os, resource, time
+print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 0)
+print(len(os.sched_getaffinity(0)) > 0, os.getgroups() is not None)
+st = os.statvfs('.'); print(st.f_bsize > 0)
+os.truncate('data.txt', 10); print(os.path.getsize('data.txt'))
+os.utime('data.txt', (0, 0)); os.chmod('data.txt', 0o600); print(oct(os.stat('data.txt').st_mode))
+r, w = os.pipe2(os.O_CLOEXEC); os.dup2(r, 10); os.close(10)
+print(os.readlink('/proc/self/exe').startswith('/'))
+time.sleep(0.001)
+`,
+  // 70 descriptors in one poll: strace shows -s (64) of them, and the result until its text is full.
+  'py-poll': `
+import os, select
+fds = [os.open('data.txt', os.O_RDONLY) for _ in range(70)]
+p = select.poll()
+for fd in fds: p.register(fd, select.POLLIN)
+print(len(p.poll(0)))
+for fd in fds: os.close(fd)
+`,
 };
 
 const SHELL_SCRIPT = `set -e
@@ -141,6 +174,17 @@ const programs = [
   { name: 'getent', command: ['getent', 'passwd', 'root'] },
   { name: 'env-printenv', command: ['env', 'printenv', 'TZ'] },
   { name: 'sleep', command: ['sleep', '0.01'] },
+  { name: 'diff', command: ['sh', '-c', 'diff data.txt words.txt; cmp data.txt words.txt; exit 0'] },
+  { name: 'touch-chmod', command: ['sh', '-c', 'touch -d @0 f && chmod 600 f && ls -l --time-style=+%s f && truncate -s 1K f && stat -c %s f'] },
+  // dd's signal handlers: sa_flags with bits above 32.
+  { name: 'dd', command: ['dd', 'if=data.txt', 'of=out', 'bs=16', 'count=2', 'status=none'] },
+  { name: 'fifo-ln', command: ['sh', '-c', 'mkfifo p && ln data.txt hard && realpath hard && stat -c %h data.txt && rm p hard'] },
+  // Priorities, a POSIX timer (timeout), CPU affinity, sessions.
+  { name: 'nice-timeout', command: ['sh', '-c', 'nice -n 5 true; timeout 5 true; taskset -c 0 true; setsid true; env -i /usr/bin/true'] },
+  { name: 'flock-fallocate', command: ['sh', '-c', 'flock f.lock true; fallocate -l 4096 g && stat -c %s g; sync g'] },
+  { name: 'stat-f', command: ['stat', '-f', '-c', '%T', '.'] },
+  // install copies the file's ACL as an extended attribute.
+  { name: 'install', command: ['sh', '-c', 'install -m 644 data.txt inst.txt && install -d dd/ee && ls -ld dd/ee'] },
 ];
 
 const FIXED_TIME = new Date('2020-01-01T00:00:00Z');

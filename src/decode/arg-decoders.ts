@@ -1,10 +1,10 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
 import { syscallInfo } from '../syscall-table';
 import { futexOp, ioctlRequest } from './events';
-import { accessMode, dirfd, fcntlArg, fileMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
+import { accessMode, dirfd, fcntlArg, fileMode, flockOp, mknodDevice, mknodMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
 import { mmapFlags, mmapProt } from './memory';
 import { socketOption, socketProtocol, socketType } from './net';
-import { clockId, cloneFlags } from './process';
+import { clockId, cloneFlags, priorityWhich, priorityWho } from './process';
 import { enumDecoder, enumeration, flagsDecoder, userOrGroupIdText, type ArgDecoder } from './symbols';
 
 const atFlags = flagsDecoder('at_flags');
@@ -14,6 +14,9 @@ const fdFlags = flagsDecoder('open_flags');
 const signal = enumDecoder('signals');
 const rlimitResource = enumDecoder('rlimit_resource');
 const msgFlags = flagsDecoder('msg_flags');
+const clockFlags = flagsDecoder('clock_flags');
+const schedPolicy = enumDecoder('sched_policy');
+const xattrFlags = flagsDecoder('xattr_flags');
 
 export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDecoder>>>> = {
   // files
@@ -24,7 +27,12 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   creat: { mode: fileMode },
   mkdir: { mode: fileMode },
   mkdirat: { dfd: dirfd, mode: fileMode },
-  mknodat: { dfd: dirfd },
+  mknod: { mode: mknodMode, dev: mknodDevice },
+  mknodat: { dfd: dirfd, mode: mknodMode, dev: mknodDevice },
+  flock: { cmd: flockOp },
+  setxattr: { flags: xattrFlags },
+  lsetxattr: { flags: xattrFlags },
+  fsetxattr: { flags: xattrFlags },
   chmod: { mode: fileMode },
   fchmod: { mode: fileMode },
   fchmodat: { dfd: dirfd, mode: fileMode },
@@ -56,6 +64,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   // memory
   mmap: { prot: mmapProt, flags: mmapFlags },
   mprotect: { prot: mmapProt },
+  mremap: { flags: flagsDecoder('mremap_flags') },
   pkey_mprotect: { prot: mmapProt },
   pkey_alloc: { init_val: flagsDecoder('pkey_access') },
   madvise: { behavior: enumDecoder('madvise_advice') },
@@ -64,7 +73,7 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   unshare: { unshare_flags: cloneFlags },
   setns: { flags: cloneFlags },
   wait4: { options: flagsDecoder('wait_options') },
-  waitid: { options: flagsDecoder('waitid_options') },
+  waitid: { which: enumDecoder('waitid_which'), options: flagsDecoder('waitid_options') },
   kill: { sig: signal },
   tkill: { sig: signal },
   tgkill: { sig: signal },
@@ -77,12 +86,19 @@ export const ARG_DECODERS: Readonly<Record<string, Readonly<Record<string, ArgDe
   setrlimit: { resource: rlimitResource },
   prlimit64: { resource: rlimitResource },
   getrusage: { who: (value) => enumeration('rusage_who', value | 0) },
-  sched_setscheduler: { policy: enumDecoder('sched_policy') },
+  sched_setscheduler: { policy: schedPolicy },
+  sched_get_priority_max: { policy: schedPolicy },
+  sched_get_priority_min: { policy: schedPolicy },
+  getitimer: { which: enumDecoder('itimer_which') },
+  setitimer: { which: enumDecoder('itimer_which') },
   clock_gettime: { which_clock: clockId },
   clock_getres: { which_clock: clockId },
   clock_settime: { which_clock: clockId },
-  clock_nanosleep: { which_clock: clockId },
+  clock_nanosleep: { which_clock: clockId, flags: clockFlags },
   timer_create: { which_clock: clockId },
+  timer_settime: { flags: clockFlags },
+  getpriority: { which: priorityWhich, who: priorityWho },
+  setpriority: { which: priorityWhich, who: priorityWho },
   // sockets
   socket: { family: enumDecoder('socket_family'), type: socketType, protocol: socketProtocol },
   setsockopt: { level: enumDecoder('sockopt_level'), optname: socketOption },

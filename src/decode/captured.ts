@@ -85,6 +85,12 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'const struct __kernel_timespec *': (b) => structs.timespec(b),
   'struct __kernel_old_timeval *': (b) => structs.timeval(b),
   'const struct __kernel_itimerspec *': structs.itimerspec,
+  'struct __kernel_itimerspec *': structs.itimerspec,
+  'struct sigevent *': structs.sigevent,
+  'struct __kernel_old_itimerval *': structs.itimerval,
+  'struct tms *': structs.tms,
+  'loff_t *': structs.offset,
+  'timer_t *': structs.intResult,
   'struct rlimit *': structs.rlimit,
   'struct rlimit64 *': structs.rlimit,
   'const struct rlimit64 *': structs.rlimit,
@@ -95,10 +101,10 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'sigset_t *': structs.sigset,
   'const sigset_t *': structs.sigset,
   'siginfo_t *': (b) => (b.length >= 48 ? siginfoText(b) : undefined),
+  'struct siginfo *': (b) => (b.length >= 48 ? siginfoText(b) : undefined), // waitid's
   'struct sigaction *': structs.sigaction,
   'const struct sigaction *': structs.sigaction,
   'int *': structs.fdPair,
-  'struct pollfd *': structs.pollfds,
   'struct epoll_event *': (b, atExit) => structs.epollEvents(b, atExit),
   'struct sockaddr *': sockaddr,
   'char *': structs.intOrBytes, // setsockopt and getsockopt values
@@ -116,8 +122,8 @@ function fcntlLock(bytes: Uint8Array, atExit: boolean, call: SyscallCall): strin
 }
 
 /** ioctl requests whose argument is an int the program passes, and one the kernel returns. */
-const IOCTL_INT_IN = new Set(['FIONBIO', 'FIOASYNC']);
-const IOCTL_INT_OUT = new Set(['FIONREAD']);
+const IOCTL_INT_IN = new Set(['FIONBIO', 'FIOASYNC', 'TIOCSPTLCK']);
+const IOCTL_INT_OUT = new Set(['FIONREAD', 'TIOCGPTN']);
 
 /** ioctl's int argument, [1], for the requests above; the pointer for the others. */
 function ioctlInt(bytes: Uint8Array, atExit: boolean, call: SyscallCall): string | undefined {
@@ -153,6 +159,8 @@ const EPOLL_CTL_DEL = 2;
 const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   // WNOHANG with no child changed (= 0), or a failure: the kernel wrote no status.
   'wait4.1': (call) => call.ret !== null && call.ret <= 0,
+  // Nor its usage (strace shows it only for a child waited for).
+  'wait4.3': (call) => call.ret !== null && call.ret <= 0,
   // EPOLL_CTL_DEL ignores the event.
   'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
 };
@@ -194,14 +202,30 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
   });
 }
 
-/** A string's or a buffer's text, quoted; as a JSON string holding that text if json. */
-function quotedText(call: SyscallCall, name: string, item: Capture, options: CaptureOptions, json: boolean): string {
+/** Extended attribute values (argument 2) and name lists (argument 1, of size argument 2). */
+const XATTR_VALUES = new Set(['setxattr', 'lsetxattr', 'fsetxattr', 'getxattr', 'lgetxattr', 'fgetxattr']);
+const XATTR_LISTS = new Set(['listxattr', 'llistxattr', 'flistxattr']);
+/** Above this an attribute value is shown as its pointer (strace: no value is that long). */
+const XATTR_SIZE_MAX = 65536;
+
+/** A string's or a buffer's text, quoted; as a JSON string holding that text if json.
+ * undefined: the call did not use the buffer (the pointer is shown). */
+function quotedText(call: SyscallCall, name: string, item: Capture, options: CaptureOptions, json: boolean): string | undefined {
   const quote = json ? quoteBytesJson : quoteBytes;
   if (item.kind === CaptureKind.CAPTURE_STRING) return quote(item.data, (item.flags & CaptureFlag.CAPTURE_TRUNCATED) !== 0, options.hex);
   const rule = ruleFor(call.nr, item.arg, (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0);
-  const shown = Math.min(item.data.length, rule?.max ?? options.stringLimit);
+  let shown = Math.min(item.data.length, rule?.max ?? options.stringLimit);
   const mode = HEX_BUFFERS.has(name) ? 'all' : options.hex;
-  return quote(item.data, fullLength(call, rule, item.data) > shown, mode, shown);
+  const full = fullLength(call, rule, item.data);
+  // A size query (size 0) fills no list.
+  if (XATTR_LISTS.has(name) && call.args?.[2] === 0) return undefined;
+  if (XATTR_VALUES.has(name)) {
+    if (full > XATTR_SIZE_MAX) return undefined;
+    // strace leaves out a NUL that ends what it shows, and then no `...` follows (in hex, as
+    // a NUL makes -x write, it shows it).
+    if (mode === 'none' && shown > 0 && item.data[shown - 1] === 0) return quote(item.data, false, mode, shown - 1);
+  }
+  return quote(item.data, full > shown, mode, shown);
 }
 
 /** The text of an item other than a string or a buffer. */
@@ -228,6 +252,9 @@ function itemText(call: SyscallCall, item: Capture, items: Capture[], options: C
         const moved = atExit ? call.ret ?? 0 : Number.MAX_SAFE_INTEGER;
         return structs.iovecs(item.data, data?.data ?? null, moved, limit, (bytes, cut) => quoteBytes(bytes, cut, hex));
       }
+      const nfds = (call.args?.[1] ?? 0) >>> 0;
+      if (POLL_LIKE.has(syscallInfo(call.nr)?.name ?? '') && item.arg === 0)
+        return atExit ? structs.pollResult(item.data, nfds, limit) : structs.pollfds(item.data, nfds, limit);
       const groups = GROUP_COUNTS[syscallInfo(call.nr)?.name ?? '']?.(call);
       if (groups !== undefined) return structs.gids(item.data, groups, limit);
       return structText(call, item);

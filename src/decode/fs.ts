@@ -1,5 +1,6 @@
 // File-system arguments: directory fds, open flags, permission modes, access modes.
-import { enumeration, flagNames, flags, hex, joined, same, type Decoded } from './symbols';
+import { enumeration, flagNames, flags, hex, joined, same, tableValue, type Decoded } from './symbols';
+import { fileTypeAndMode, makedev } from './structs';
 
 const AT_FDCWD = -100;
 const O_ACCMODE = 3;
@@ -84,4 +85,37 @@ export function statxMask(value: number): Decoded {
 /** umask(2)'s mask and result, as strace writes them (%#03o: 022). */
 export function umaskValue(value: number): Decoded {
   return same('0' + ((value >>> 0) & 0o777).toString(8).padStart(2, '0'));
+}
+
+const LOCK_RW = tableValue('flock_op', 'LOCK_READ') | tableValue('flock_op', 'LOCK_WRITE');
+
+/** flock(2)'s operation: LOCK_SH|LOCK_NB; LOCK_READ|LOCK_WRITE together as LOCK_RW, where
+ * strace lists it (after LOCK_MAND). */
+export function flockOp(value: number): Decoded {
+  if ((value & LOCK_RW) !== LOCK_RW) return flags('flock_op', value);
+  const { names, rest } = flagNames('flock_op', (value & ~LOCK_RW) >>> 0);
+  const mand = names.indexOf('LOCK_MAND');
+  names.splice(mand >= 0 ? mand + 1 : names.length, 0, 'LOCK_RW');
+  if (rest !== 0) names.push(hex(rest));
+  return joined(names, 'LOCK_');
+}
+
+const S_IFMT = 0o170000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+
+/** mknod(2)'s mode (an unsigned short to the kernel): S_IFIFO|0666. */
+export function mknodMode(value: number): Decoded {
+  return same(fileTypeAndMode(value & 0xffff));
+}
+
+/** Whether mknod's device argument means something: only for a character or block device. */
+export function mknodHasDevice(mode: number): boolean {
+  const type = mode & S_IFMT;
+  return type === S_IFCHR || type === S_IFBLK;
+}
+
+/** mknod(2)'s device: makedev(0x1, 0x3). */
+export function mknodDevice(value: number): Decoded {
+  return same(makedev(BigInt(value >>> 0)));
 }

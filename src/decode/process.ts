@@ -1,5 +1,5 @@
-// Process arguments: clone flags with their exit signal, clock ids.
-import { enumName, enumeration, flagNames, hex, joined, same, tableValue, type Decoded } from './symbols';
+// Process arguments: clone flags with their exit signal, clock ids, scheduling priorities.
+import { enumName, enumeration, flagNames, hex, hexNumber, joined, same, tableValue, userOrGroupIdText, type Decoded } from './symbols';
 
 export const CSIGNAL = 0xff; // clone(2): the signal sent to the parent when the child exits
 /** The clone flags strace's clone and clone3 lines depend on (bits above 32 included). */
@@ -24,4 +24,17 @@ export function cloneFlags(value: number): Decoded {
 /** A clock id: the named clocks, or a negative CPU-time clock of a process or thread. */
 export function clockId(value: number): Decoded {
   return enumeration('clock_id', value | 0);
+}
+
+const PRIO_USER = tableValue('prio_which', 'PRIO_USER');
+
+/** getpriority's and setpriority's which: PRIO_PROCESS, or the number and a PRIO_??? comment. */
+export function priorityWhich(value: number): Decoded {
+  const name = enumName('prio_which', value | 0);
+  return name ? joined([name], 'PRIO_') : same(`${hexNumber(value >>> 0)} /* PRIO_??? */`);
+}
+
+/** Their who: a user id for PRIO_USER ((uid_t)-1 as -1), a process or group id otherwise. */
+export function priorityWho(value: number, args: readonly number[]): Decoded {
+  return same((args[0] | 0) === PRIO_USER ? userOrGroupIdText(value >>> 0) : String(value | 0));
 }

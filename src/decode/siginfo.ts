@@ -34,6 +34,8 @@ function codeName(signo: number, code: number): string {
 
 /** A siginfo_t as strace writes it: {si_signo=SIGCHLD, si_code=CLD_EXITED, ...}. */
 export function siginfoText(bytes: Uint8Array): string {
+  // No signal (waitid with WNOHANG and no child to report): strace shows {}.
+  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true) === 0) return '{}';
   return `{${siginfoFields(bytes).map(([name, value]) => `${name}=${siginfoFieldText(name, value)}`).join(', ')}}`;
 }
 
@@ -66,15 +68,19 @@ export function siginfoFields(bytes: Uint8Array): [string, string][] {
 }
 
 /** Clock ticks per second in what the kernel reports to programs (USER_HZ: 100 on x86_64). */
-const USER_HZ = 100;
+const USER_HZ = 100n;
 /** The siginfo fields in clock ticks, after which strace writes the seconds. */
 const CLOCK_TICK_FIELDS = new Set(['si_utime', 'si_stime']);
 
-/** A field's value as strace writes it in its line: ticks with their seconds when not 0
- * (si_utime=1 /* 0.01 s *\/). */
+/** A clock_t as strace's print_clock_t: the ticks and, unless 0, the seconds they make in a
+ * comment (1, then 0.01 s). */
+export function clockTicksText(ticks: bigint): string {
+  if (ticks === 0n) return '0';
+  return `${ticks} /* ${ticks / USER_HZ}.${String(ticks % USER_HZ).padStart(2, '0')} s */`;
+}
+
+/** A field's value as strace writes it in its line: ticks with their seconds when not 0. */
 export function siginfoFieldText(name: string, value: string): string {
-  if (!CLOCK_TICK_FIELDS.has(name) || !/^\d+$/.test(value) || value === '0') return value;
-  const ticks = BigInt(value);
-  const hz = BigInt(USER_HZ);
-  return `${value} /* ${ticks / hz}.${String(ticks % hz).padStart(2, '0')} s */`;
+  if (!CLOCK_TICK_FIELDS.has(name) || !/^\d+$/.test(value)) return value;
+  return clockTicksText(BigInt(value));
 }

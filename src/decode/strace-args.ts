@@ -5,10 +5,10 @@ import type { Capture, SyscallCall } from '../call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { hex } from '../raw-args';
 import { syscallInfo } from '../syscall-table';
-import { openFlags } from './fs';
+import { mknodHasDevice, openFlags } from './fs';
 import { CLONE, CSIGNAL, cloneFlags } from './process';
 import { futexOp } from './events';
-import { enumName, hexNumber } from './symbols';
+import { enumName, hexNumber, tableValue } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
 import { signalName } from './siginfo';
@@ -30,10 +30,18 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
       return FCNTL_NO_ARG.has(args[1]) ? 2 : count;
     case 'ioctl':
       return IOCTL_NO_ARG.has(enumName('ioctl_request', args[1] >>> 0) ?? '') ? 2 : count;
+    case 'mremap': // the new address only where the call takes it
+      return (args[3] & MREMAP_MAYMOVE_FIXED) === MREMAP_MAYMOVE_FIXED ? 5 : 4;
+    case 'mknod': // the device only for a device file
+      return mknodHasDevice(args[1]) ? 3 : 2;
+    case 'mknodat':
+      return mknodHasDevice(args[2]) ? 4 : 3;
     default:
       return count;
   }
 }
+
+const MREMAP_MAYMOVE_FIXED = tableValue('mremap_flags', 'MREMAP_MAYMOVE') | tableValue('mremap_flags', 'MREMAP_FIXED');
 
 /** ioctl requests that take no argument: strace shows none. */
 const IOCTL_NO_ARG = new Set(['FIOCLEX', 'FIONCLEX', 'TIOCNOTTY']);
@@ -68,10 +76,14 @@ const F_GETFL = 3;
 const FD_CLOEXEC = 1;
 
 /** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE),
- * rt_sigtimedwait's = 17 (SIGCHLD). */
+ * rt_sigtimedwait's = 17 (SIGCHLD), sched_getscheduler's = 0 (SCHED_OTHER). */
 export function returnNote(nr: number, args: readonly number[] | null, ret: number): string {
   if (args && ret >= 0 && syscallInfo(nr)?.name === 'prctl') return prctlReturnNote(args, ret);
   if (ret > 0 && syscallInfo(nr)?.name === 'rt_sigtimedwait') return ` (${signalName(ret)})`;
+  if (ret >= 0 && syscallInfo(nr)?.name === 'sched_getscheduler') {
+    const policy = enumName('sched_policy', ret);
+    return policy ? ` (${policy})` : '';
+  }
   if (!args || ret < 0 || syscallInfo(nr)?.name !== 'fcntl') return '';
   if (args[1] === F_GETFL) return ` (flags ${openFlags(ret).strace})`; // 0: (flags O_RDONLY)
   if (args[1] === F_GETFD && ret === FD_CLOEXEC) return ' (flags FD_CLOEXEC)';

@@ -1,11 +1,12 @@
 // Structs copied from the traced program (x86_64 layouts), printed as strace prints them:
 // {st_mode=S_IFREG|0644, st_size=2996, ...}, {tv_sec=1, tv_nsec=0}, [{fd=3, events=POLLIN}].
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
-import { enumName, flags, hexNumber, userOrGroupIdText, type Decoded } from './symbols';
+import { enumName, flagNames, flags, hexNumber, userOrGroupIdText, type Decoded } from './symbols';
 import { CLONE } from './process';
 import { CPUSET_SIZE } from '../capture-rules';
 import { openFlags, statxMask } from './fs';
 import { FLAG_TABLES } from '../generated/flag-tables';
+import { clockTicksText } from './siginfo';
 
 /** Little-endian reads that say when the bytes ran out. */
 class Fields {
@@ -41,21 +42,26 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const SPECIAL_BITS: readonly [number, string][] = [[0o4000, 'S_ISUID'], [0o2000, 'S_ISGID'], [0o1000, 'S_ISVTX']];
 
-/** st_mode: S_IFREG|0644, with S_ISUID and friends named. */
+/** C's %#03o: 0644, 044, 004, 000. */
+const octal03 = (value: number): string => (value === 0 ? '0' : '0' + value.toString(8)).padStart(3, '0');
+
+/** A mode with its file type, as strace's print_symbolic_mode_t: S_IFREG|0644,
+ * S_IFIFO|S_ISUID|0755; the whole mode in octal when the type has no name; 0644 without one. */
 export function fileTypeAndMode(mode: number): string {
-  const type = enumName('file_type', mode & S_IFMT);
-  const parts = type ? [type] : (mode & S_IFMT) !== 0 ? ['0' + (mode & S_IFMT).toString(8)] : [];
-  for (const [bit, name] of SPECIAL_BITS) if (mode & bit) parts.push(name);
-  parts.push('0' + (mode & 0o777).toString(8).padStart(3, '0'));
+  const type = mode & S_IFMT;
+  const name = type === 0 ? '' : enumName('file_type', type);
+  if (name === undefined) return octal03(mode);
+  const parts = name ? [name] : [];
+  for (const [bit, special] of SPECIAL_BITS) if (mode & bit) parts.push(special);
+  parts.push(octal03(mode & ~(S_IFMT | 0o7000)));
   return parts.join('|');
 }
 
-function makedev(dev: bigint): string {
+/** A device number as strace prints it: makedev(0x1, 0x3). */
+export function makedev(dev: bigint): string {
   const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
   const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-  // printf's %#x, as strace writes them: 0 without the 0x.
-  const hex = (n: number): string => (n === 0 ? '0' : '0x' + n.toString(16));
-  return `makedev(${hex(major)}, ${hex(minor)})`;
+  return `makedev(${hexNumber(major)}, ${hexNumber(minor)})`;
 }
 
 /** struct stat: the type and mode, the device of a device file, the size. */
@@ -159,8 +165,54 @@ export function timeval(bytes: Uint8Array, offset = 0): string {
   return `{tv_sec=${f.s64(offset)}, tv_usec=${f.s64(offset + 8)}}`;
 }
 
+/** struct itimerval (setitimer, getitimer): two timevals. */
+export function itimerval(bytes: Uint8Array): string {
+  return `{it_interval=${timeval(bytes, 0)}, it_value=${timeval(bytes, 16)}}`;
+}
+
+/** struct tms (times). */
+export function tms(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 32)) return '{...}';
+  return `{tms_utime=${clockTicksText(f.u64(0))}, tms_stime=${clockTicksText(f.u64(8))}, tms_cutime=${clockTicksText(f.u64(16))}, tms_cstime=${clockTicksText(f.u64(24))}}`;
+}
+
+/** A loff_t the program passes (splice's and copy_file_range's offsets): [0]. */
+export function offset(bytes: Uint8Array): string | undefined {
+  const f = new Fields(bytes);
+  return f.has(0, 8) ? `[${f.s64(0)}]` : undefined;
+}
+
 export function itimerspec(bytes: Uint8Array): string {
   return `{it_interval=${timespec(bytes, 0)}, it_value=${timespec(bytes, 16)}}`;
+}
+
+const SIGEV = { SIGNAL: 0, THREAD: 2, THREAD_ID: 4 } as const;
+
+/** A signal number as strace's signame: its name, SIG_0, or the number. */
+const signalNumberText = (signo: number): string => (signo === 0 ? 'SIG_0' : enumName('signals', signo) ?? String(signo));
+
+/** struct sigevent (timer_create): sigev_value only when its pointer is set, the signal by name
+ * when the notification is one, the thread fields of the thread notifications. */
+export function sigevent(bytes: Uint8Array): string {
+  const f = new Fields(bytes);
+  if (!f.has(0, 32)) return '{...}';
+  const parts: string[] = [];
+  const value = f.u64(0);
+  if (value !== 0n) parts.push(`sigev_value={sival_int=${f.s32(0)}, sival_ptr=${hexBig(value)}}`);
+  const notify = f.s32(12);
+  const signalNotify = notify === SIGEV.SIGNAL || notify === SIGEV.THREAD || notify === SIGEV.THREAD_ID;
+  parts.push(`sigev_signo=${signalNotify ? signalNumberText(f.s32(8)) : String(f.u32(8))}`);
+  parts.push(`sigev_notify=${enumName('sigev_notify', notify) ?? `${hexNumber(notify >>> 0)} /* SIGEV_??? */`}`);
+  if (notify === SIGEV.THREAD_ID) parts.push(`sigev_notify_thread_id=${f.s32(16)}`);
+  if (notify === SIGEV.THREAD) parts.push(`sigev_notify_function=${hexBig(f.u64(16))}`, `sigev_notify_attributes=${hexBig(f.u64(24))}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** An int the kernel wrote (timer_create's timer id): [0]. */
+export function intResult(bytes: Uint8Array): string | undefined {
+  const f = new Fields(bytes);
+  return f.has(0, 4) ? `[${f.s32(0)}]` : undefined;
 }
 
 // --- processes and resources ---
@@ -363,6 +415,16 @@ export function sigset(bytes: Uint8Array): string {
   return set.length > 32 ? `~[${names(false).join(' ')}]` : `[${set.join(' ')}]`;
 }
 
+/** A 64-bit flags field as strace's printflags64: the names of the table's (32-bit) flags, then
+ * every bit no name covers in one hex number (SA_RESTORER|0xffffffff00000000). */
+function flags64(table: Parameters<typeof flags>[0], value: bigint): string {
+  if (value === 0n) return '0';
+  const { names, rest } = flagNames(table, Number(value & 0xffffffffn));
+  const unnamed = (value >> 32n << 32n) | BigInt(rest);
+  if (unnamed !== 0n) names.push('0x' + unnamed.toString(16));
+  return names.join('|');
+}
+
 /** The kernel's struct sigaction on x86_64: handler, flags, restorer, mask. */
 export function sigaction(bytes: Uint8Array): string {
   const f = new Fields(bytes);
@@ -370,7 +432,7 @@ export function sigaction(bytes: Uint8Array): string {
   const handler = f.u64(0);
   const handlerText = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : hexBig(handler);
   const saFlags = Number(f.u64(8) & 0xffffffffn);
-  const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${flags('sigaction_flags', saFlags).strace}`;
+  const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${flags64('sigaction_flags', f.u64(8))}`;
   return saFlags & SA_RESTORER ? `${text}, sa_restorer=${hexBig(f.u64(16))}}` : `${text}}`;
 }
 const SA_RESTORER = 0x04000000;
@@ -391,16 +453,51 @@ export function fdSet(bytes: Uint8Array, nfds: number): string {
   return `[${fds.join(' ')}]`;
 }
 
-/** poll's array: at entry what is asked, at exit only the fds with events. */
-export function pollfds(bytes: Uint8Array, atExit: boolean): string {
+/** poll's array at the entry, as strace's print_array: at most limit (-s) elements, then `...`;
+ * an element with a negative fd without its events. nfds is how many the program passed. */
+export function pollfds(bytes: Uint8Array, nfds: number, limit: number): string {
   const f = new Fields(bytes);
   const items: string[] = [];
-  for (let offset = 0; f.has(offset, 8); offset += 8) {
-    const events = atExit ? f.u16(offset + 6) : f.u16(offset + 4);
-    if (atExit && events === 0) continue;
-    items.push(`{fd=${f.s32(offset)}, ${atExit ? 'revents' : 'events'}=${flags('poll_events', events).strace}}`);
+  for (let offset = 0; f.has(offset, 8) && items.length < Math.min(nfds, limit); offset += 8) {
+    const fd = f.s32(offset);
+    items.push(fd < 0 ? `{fd=${fd}}` : `{fd=${fd}, events=${flags('poll_events', f.u16(offset + 4)).strace}}`);
   }
+  if (items.length < nfds) items.push('...');
   return `[${items.join(', ')}]`;
+}
+
+/** The size of strace's buffer for poll's result text, and what it keeps free at its end
+ * (2 + 2 * sizeof(long) + sizeof(", ], ...")): an entry that would reach that far is `...`. */
+const POLL_RESULT_BUFFER = 1024;
+const POLL_RESULT_RESERVE = 2 + 2 * 8 + 9;
+
+/** poll's result as strace writes it after the return value: the fds with events, at most
+ * limit (-s) of them and as many as fit its 1024-byte buffer, then `...`. undefined when the
+ * bytes end before the text does (the copy was cut) or no fd has events. */
+export function pollResult(bytes: Uint8Array, nfds: number, limit: number): string | undefined {
+  const f = new Fields(bytes);
+  let out = '';
+  let printed = 0;
+  for (let index = 0; index < nfds; index++) {
+    const offset = index * 8;
+    if (!f.has(offset, 8)) return undefined;
+    const revents = f.u16(offset + 6);
+    if (revents === 0) continue;
+    out += out === '' ? '[' : ', ';
+    if (printed >= limit) {
+      out += '...';
+      break;
+    }
+    const head = `{fd=${f.s32(offset)}, revents=`;
+    const names = flags('poll_events', revents).strace;
+    if (out.length + head.length + names.length + 1 >= POLL_RESULT_BUFFER - POLL_RESULT_RESERVE) {
+      out += '...';
+      break;
+    }
+    out += `${head}${names}}`;
+    printed++;
+  }
+  return out === '' ? undefined : `${out}]`;
 }
 
 /** struct epoll_event (packed, 12 bytes); several in a row from epoll_wait. */
