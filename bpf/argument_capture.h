@@ -26,7 +26,7 @@ __u64 exit_retries_pending = 0;
  * masked by CAPTURE_EVENT_MAX - 1 and sizes by 2 * CAPTURE_ITEM_MAX - 1, so every access is
  * inside whatever the values are). */
 _Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096 && CAPTURE_SYSCALLS == 512 &&
-               CAPTURE_RULES_PER_SYSCALL == 8, "the BOUNDED() masks below assume these sizes");
+               CAPTURE_RULES_PER_SYSCALL == 16, "the BOUNDED() masks below assume these sizes");
 
 struct capture_scratch {
 	__u64 args[SYSCALL_ARG_COUNT]; /* the call's arguments (at the exit: saved at its entry) */
@@ -60,7 +60,7 @@ static __always_inline const volatile struct capture_rule *rules_of(long nr)
 /* Rule `index` of syscall nr. */
 static __always_inline const volatile struct capture_rule *rule_of(long nr, __u32 index)
 {
-	return &rules_of(nr)[BOUNDED(index, 7 /* CAPTURE_RULES_PER_SYSCALL - 1 */)];
+	return &rules_of(nr)[BOUNDED(index, 15 /* CAPTURE_RULES_PER_SYSCALL - 1 */)];
 }
 
 static __always_inline struct capture_scratch *scratch(void)
@@ -372,7 +372,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 {
 	const volatile struct capture_rule *r = rule_of(nr, index);
 	struct capture_scratch *c = scratch();
-	__u8 arg, source, item_flags = flags;
+	__u8 arg, source, kind, item_flags = flags;
 	bool may_retry = !(flags & (CAPTURE_FLAG_AT_EXIT | CAPTURE_FLAG_RETRIED));
 	__u64 ptr;
 	__u32 max, start;
@@ -464,7 +464,14 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		return CAPTURE_FAILED;
 	}
 	}
-	/* bytes and structs */
+	/* bytes and structs, and what a pointer in a struct points to: a NULL one shows as NULL */
+	kind = source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES :
+	       source == CAPTURE_SOURCE_POINTEE ? CAPTURE_KIND_POINTEE : CAPTURE_KIND_STRUCT;
+	if (source == CAPTURE_SOURCE_POINTEE &&
+	    bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(ptr + r->field)))
+		goto fault;
+	if (!ptr)
+		return CAPTURE_DONE;
 	len = rule_length(c, r);
 	if (len >= 0) {
 		if (len > max) {
@@ -475,14 +482,14 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		n = copy_bytes(c, data_off, ptr, len);
 	}
 	if (n < 0) {
+fault:
 		if (may_retry)
 			return CAPTURE_FAULTED;
 		count(COUNTER_CAPTURE_FAILED);
-		close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT,
-		           item_flags | CAPTURE_FLAG_FAULT, 0);
+		close_item(c, arg, kind, item_flags | CAPTURE_FLAG_FAULT, 0);
 		return CAPTURE_FAILED;
 	}
-	close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT, item_flags, n);
+	close_item(c, arg, kind, item_flags, n);
 	return CAPTURE_DONE;
 }
 
@@ -506,6 +513,9 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 	case CAPTURE_SOURCE_BYTES:
 		kind = CAPTURE_KIND_BYTES;
 		break;
+	case CAPTURE_SOURCE_POINTEE:
+		kind = CAPTURE_KIND_POINTEE;
+		break;
 	default:
 		kind = CAPTURE_KIND_STRUCT;
 	}
@@ -513,15 +523,46 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 	return 0;
 }
 
-/* The entry's copies. Returns the bits of the rules that faulted and can be retried. */
-static __always_inline __u32 capture_at_entry(long nr)
+/* Rule `index` of syscall nr at the exit: an output of a call that succeeded, or the entry's
+ * faulted copy (except after a successful execve: the memory it was in is gone). Returns 1
+ * when there are no more rules (they are packed: the first unused one ends them). A global
+ * function, as capture_rule(): the verifier checks it once, not once per rule of the loop. */
+__noinline int exit_rule(__u32 nr, __u32 index, long ret, __u32 retry)
+{
+	const volatile struct capture_rule *r = rule_of(nr, index);
+	int result;
+
+	if (r->source == CAPTURE_SOURCE_NONE)
+		return 1;
+	if (r->at_exit) {
+		if (ret >= 0)
+			capture_rule(nr, index, CAPTURE_FLAG_AT_EXIT);
+		return 0;
+	}
+	if (!(retry & (1U << (index & 31))))
+		return 0;
+	result = (nr == NR_execve || nr == NR_execveat) && ret == 0 ? CAPTURE_FAULTED :
+	         capture_rule(nr, index, CAPTURE_FLAG_RETRIED);
+	if (result == CAPTURE_DONE)
+		count(COUNTER_CAPTURE_RETRIED);
+	else if (result == CAPTURE_FAULTED)
+		capture_failed(nr, index);
+	return 0;
+}
+
+/* The entry's copies. Returns the bits of the rules that faulted and can be retried. A global
+ * function: its loop is checked once, not once per call site. */
+__noinline __u32 capture_at_entry(__u32 nr)
 {
 	const volatile struct capture_rule *rules = rules_of(nr);
 	__u32 retry = 0;
 	int i;
 
+	/* The rules are packed: the first unused one ends them. */
 	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
-		if (rules[i].source == CAPTURE_SOURCE_NONE || rules[i].at_exit)
+		if (rules[i].source == CAPTURE_SOURCE_NONE)
+			break;
+		if (rules[i].at_exit)
 			continue;
 		if (capture_rule(nr, i, 0) == CAPTURE_DONE)
 			count(COUNTER_CAPTURED_AT_ENTRY);
@@ -531,29 +572,14 @@ static __always_inline __u32 capture_at_entry(long nr)
 	return retry;
 }
 
-/* The exit's copies: outputs of a call that succeeded, and the entry's faulted strings
- * (except after a successful execve: the memory they were in is gone). */
+/* The exit's copies: outputs, and the entry's faulted copies. */
 static __always_inline void capture_at_exit(long nr, long ret, __u32 retry)
 {
-	const volatile struct capture_rule *rules = rules_of(nr);
-	bool execed = (nr == NR_execve || nr == NR_execveat) && ret == 0;
 	int i;
 
-	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
-		if (rules[i].source == CAPTURE_SOURCE_NONE)
-			continue;
-		if (rules[i].at_exit) {
-			if (ret >= 0)
-				capture_rule(nr, i, CAPTURE_FLAG_AT_EXIT);
-		} else if (retry & (1U << i)) {
-			int result = execed ? CAPTURE_FAULTED : capture_rule(nr, i, CAPTURE_FLAG_RETRIED);
-
-			if (result == CAPTURE_DONE)
-				count(COUNTER_CAPTURE_RETRIED);
-			else if (result == CAPTURE_FAULTED)
-				capture_failed(nr, i);
-		}
-	}
+	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++)
+		if (exit_rule(nr, i, ret, retry))
+			break;
 }
 
 #endif

@@ -109,6 +109,10 @@ enum capture_source {
 	CAPTURE_SOURCE_IOVEC = 5,
 	CAPTURE_SOURCE_MSGHDR = 6,    /* a msghdr, then its name, control and iovec data */
 	CAPTURE_SOURCE_DIRENTS = 7,   /* getdents(64) at the exit: how many entries in the ret bytes */
+	/* What a pointer inside a struct argument points to: the 8 bytes at offset `field` of the
+	 * struct at args[arg] are an address, whose first elem_size bytes (CAPTURE_LENGTH_FIXED) are
+	 * copied as a CAPTURE_KIND_POINTEE item (clone3's pidfd, pselect6's sigmask). */
+	CAPTURE_SOURCE_POINTEE = 8,
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
@@ -122,8 +126,9 @@ enum capture_length_from {
 	CAPTURE_LENGTH_BITS = 5,     /* args[length_arg] bits in whole 64-bit words (an fd_set of nfds) */
 };
 
-/* select and pselect6 copy their three fd sets and timeout at both ends. */
-#define CAPTURE_RULES_PER_SYSCALL 8
+/* select and pselect6 copy their three fd sets and timeout at both ends, and pselect6 its
+ * sigmask struct and the mask it points to: 10 rules. */
+#define CAPTURE_RULES_PER_SYSCALL 16
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
 #define CAPTURE_ARGV_MAX 256           /* argv elements; strace shows -s of them */
 #define CAPTURE_IOVEC_MAX 8
@@ -153,7 +158,7 @@ struct capture_rule {
 	__u8 at_exit;
 	__u8 length_from;             /* enum capture_length_from */
 	__u8 length_arg;
-	__u8 pad;
+	__u8 field;                   /* CAPTURE_SOURCE_POINTEE: the pointer's offset in the struct */
 	__u16 elem_size;
 	__u32 max_bytes;
 };
@@ -191,6 +196,7 @@ enum capture_kind {
 	 * user space. */
 	CAPTURE_KIND_PAD = 10,
 	CAPTURE_KIND_STACK_BUILD_ID = 11,
+	CAPTURE_KIND_POINTEE = 12,    /* CAPTURE_SOURCE_POINTEE's bytes */
 };
 
 enum capture_flag {

@@ -142,12 +142,19 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 	}
 
 	case CAPTURE_SOURCE_BYTES:
-	case CAPTURE_SOURCE_STRUCT: {
-		const uint8_t kind = rule.source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT;
+	case CAPTURE_SOURCE_STRUCT:
+	case CAPTURE_SOURCE_POINTEE: {
+		const uint8_t kind = rule.source == CAPTURE_SOURCE_BYTES   ? CAPTURE_KIND_BYTES
+		                     : rule.source == CAPTURE_SOURCE_POINTEE ? CAPTURE_KIND_POINTEE
+		                                                             : CAPTURE_KIND_STRUCT;
+		// A pointer inside the struct: what it points to, NULL shown as NULL (no item).
+		uint64_t from = addr;
+		if (rule.source == CAPTURE_SOURCE_POINTEE && !memory.read(addr + rule.field, &from, sizeof(from))) return fault(kind);
+		if (from == 0) return;
 		uint64_t length;
 		if (!rule_length(memory, rule, args, ret, length)) return fault(kind);
 		data.resize(std::min<uint64_t>(length, rule.max_bytes));
-		if (!memory.read(addr, data.data(), data.size())) return fault(kind);
+		if (!memory.read(from, data.data(), data.size())) return fault(kind);
 		// A buffer's whole length is in its arguments or result; a struct's is not.
 		bool cut = length > rule.max_bytes && kind == CAPTURE_KIND_STRUCT;
 		return item(kind, cut ? CAPTURE_FLAG_TRUNCATED : 0, data);

@@ -131,6 +131,12 @@ function entryData(call: SyscallCall, arg: number): Uint8Array | undefined {
   return call.captures?.find((item) => item.arg === arg && !(item.flags & (CaptureFlag.CAPTURE_FAULT | CaptureFlag.CAPTURE_AT_EXIT)))?.data;
 }
 
+/** The entry's copy of what a pointer inside argument arg's struct points to (pselect6's sigmask). */
+function pointeeData(call: SyscallCall, arg: number): Uint8Array | undefined {
+  return call.captures?.find((item) => item.arg === arg && item.kind === CaptureKind.CAPTURE_POINTEE &&
+    !(item.flags & (CaptureFlag.CAPTURE_FAULT | CaptureFlag.CAPTURE_AT_EXIT)))?.data;
+}
+
 /** Decoders that the argument's type alone does not pick; undefined: the pointer. */
 const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call: SyscallCall) => string | undefined> = {
   'fcntl.2': fcntlLock,
@@ -146,6 +152,7 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
   'recvmsg.1': structs.msghdrNamelen,
   'rt_sigreturn.0': (bytes) => `{mask=${structs.sigset(bytes)}}`,
+  'pselect6.5': (bytes, _atExit, call) => structs.pselect6Sigmask(bytes, pointeeData(call, 5)),
 };
 
 const EPOLL_CTL_DEL = 2;
@@ -171,8 +178,9 @@ const GROUP_COUNTS: Record<string, (call: SyscallCall) => number> = {
   setgroups: (call) => (call.args?.[0] ?? 0) | 0,
 };
 
-/** Items shown as part of another item of the same argument: a msghdr's or an iovec array's. */
-const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL]);
+/** Items shown as part of another item of the same argument: a msghdr's or an iovec array's, what a pointer in a struct points to. */
+const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL,
+  CaptureKind.CAPTURE_POINTEE]);
 
 /** A msghdr with what it points to: the items of the same argument and end that follow it. */
 function msghdrText(call: SyscallCall, header: Capture, items: Capture[], options: CaptureOptions): string {

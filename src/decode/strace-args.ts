@@ -120,7 +120,9 @@ function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[]
   const struct = captured[0] ?? address(args[0]);
   const size = String(args[1]);
   if (!bytes || !clone3WritesBack(bytes)) return { entry: `${struct}, ${size}`, exit: '' };
-  const written = call.state === 'returned' && call.ret !== null && call.ret > 0 ? clone3Result(bytes, call.ret) : undefined;
+  const pidfd = call.captures?.find((item) => item.arg === 0 && item.kind === CaptureKind.CAPTURE_POINTEE &&
+    !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data;
+  const written = call.state === 'returned' && call.ret !== null && call.ret > 0 ? clone3Result(bytes, call.ret, pidfd) : undefined;
   return { entry: struct, exit: `${written ? ` => ${written}` : ''}, ${size}` };
 }
 
@@ -320,7 +322,8 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
     case 'rt_sigreturn': // no argument of its own: the mask it restores, when copied
       return captured[0] === undefined ? undefined : { entry: captured[0], exit: '' };
     case 'clone3':
-      return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
+      return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && item.kind === CaptureKind.CAPTURE_STRUCT &&
+        !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
     default:
       return undefined;
   }
