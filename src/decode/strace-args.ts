@@ -177,7 +177,7 @@ const PR = {
   SET_TIMERSLACK: 29, GET_TIMERSLACK: 30, TASK_PERF_EVENTS_DISABLE: 31, TASK_PERF_EVENTS_ENABLE: 32,
   SET_CHILD_SUBREAPER: 36, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, SET_THP_DISABLE: 41, GET_THP_DISABLE: 42,
   GET_IO_FLUSHER: 58, SET_IO_FLUSHER: 57, SET_PTRACER: 0x59616d61,
-  GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41,
+  GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41, SET_MM: 35,
 } as const;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const PR_SET_VMA_ANON_NAME = 0;
@@ -281,6 +281,7 @@ function prctlArgs(call: SyscallCall, hexMode: HexMode, stringLimit: number): Sp
       if (args[1] === PR_SET_VMA_ANON_NAME) rest.push(address(args[2]), String(args[3]), prctlString(call, 4, false, stringLimit, hexMode));
       else rest.push(...restHex(2));
       break;
+    case PR.SET_MM: rest = [xval64(enumName('pr_set_mm', args[1]), args[1], 'PR_SET_MM_???'), ...restHex(2)]; break;
     case PR.SET_SECCOMP:
       rest = [xval64(enumName('seccomp_mode', args[1]), args[1], 'SECCOMP_MODE_???')];
       if (args[1] === SECCOMP_MODE_FILTER) rest.push(seccompProgram(call));
