@@ -203,14 +203,24 @@ const RULES: Record<string, CaptureRule[]> = {
   sched_setaffinity: [entry(2, 'struct', lengthArg(1), CPUSET_SIZE)],
   sched_getaffinity: [exit(2, 'struct', lengthRet(), CPUSET_SIZE)],
   sigaltstack: [entry(0, 'struct', fixed(SIZEOF.stack_t)), exit(1, 'struct', fixed(SIZEOF.stack_t))],
+  // Extended attributes: the value the program sets (size bytes), the one the kernel returns and
+  // the list of names (the result's bytes).
+  setxattr: [entry(2, 'bytes', lengthArg(3))],
+  lsetxattr: [entry(2, 'bytes', lengthArg(3))],
+  fsetxattr: [entry(2, 'bytes', lengthArg(3))],
+  getxattr: [exit(2, 'bytes', lengthRet())],
+  lgetxattr: [exit(2, 'bytes', lengthRet())],
+  fgetxattr: [exit(2, 'bytes', lengthRet())],
+  listxattr: [exit(1, 'bytes', lengthRet())],
+  llistxattr: [exit(1, 'bytes', lengthRet())],
+  flistxattr: [exit(1, 'bytes', lengthRet())],
 };
 
 /** Strings that are paths: printed whole, up to PATH_MAX, as strace prints them. */
 const PATH_ARG = /^(filename|pathname|path|oldname|newname|dir_name|dev_name|specialfile|library|new_root|put_old|special|from_pathname|to_pathname)$/;
 const PATH_ARGS_NAMED_OTHERWISE = new Set(['umount2.name', 'acct.name', 'name_to_handle_at.name']);
 /** `char *` arguments that are not NUL-terminated strings (buffers without a rule here). */
-const NOT_STRINGS = new Set(['shmat.shmaddr', 'shmdt.shmaddr', 'syslog.buf', 'listxattr.list', 'llistxattr.list',
-  'flistxattr.list', 'lookup_dcookie.buf', 'mq_timedsend.u_msg_ptr', 'mq_timedreceive.u_msg_ptr']);
+const NOT_STRINGS = new Set(['shmat.shmaddr', 'shmdt.shmaddr', 'syslog.buf', 'lookup_dcookie.buf', 'mq_timedsend.u_msg_ptr', 'mq_timedreceive.u_msg_ptr']);
 
 /** Every syscall's rules, by syscall number. */
 export function captureRules(): Map<number, CaptureRule[]> {

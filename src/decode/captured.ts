@@ -202,14 +202,31 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
   });
 }
 
-/** A string's or a buffer's text, quoted; as a JSON string holding that text if json. */
-function quotedText(call: SyscallCall, name: string, item: Capture, options: CaptureOptions, json: boolean): string {
+/** Extended attribute values (strace: without a trailing NUL; the pointer past XATTR_SIZE_MAX)
+ * and name lists (the pointer when the call passed no room: it only asked the size). */
+const XATTR_VALUES = new Set(['getxattr', 'lgetxattr', 'fgetxattr', 'setxattr', 'lsetxattr', 'fsetxattr']);
+const XATTR_LISTS = new Set(['listxattr', 'llistxattr', 'flistxattr']);
+const XATTR_SIZE_MAX = 65536;
+
+/** A string's or a buffer's text, quoted; as a JSON string holding that text if json;
+ * undefined where strace shows the pointer. */
+function quotedText(call: SyscallCall, name: string, item: Capture, options: CaptureOptions, json: boolean): string | undefined {
   const quote = json ? quoteBytesJson : quoteBytes;
   if (item.kind === CaptureKind.CAPTURE_STRING) return quote(item.data, (item.flags & CaptureFlag.CAPTURE_TRUNCATED) !== 0, options.hex);
   const rule = ruleFor(call.nr, item.arg, (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0);
-  const shown = Math.min(item.data.length, rule?.max ?? options.stringLimit);
+  let data = item.data;
+  let full = fullLength(call, rule, data);
+  if (XATTR_LISTS.has(name) && call.args?.[2] === 0) return undefined;
+  if (XATTR_VALUES.has(name)) {
+    if (full > XATTR_SIZE_MAX) return undefined;
+    if (full === data.length && data.length > 0 && data[data.length - 1] === 0) {
+      data = data.subarray(0, data.length - 1);
+      full--;
+    }
+  }
+  const shown = Math.min(data.length, rule?.max ?? options.stringLimit);
   const mode = HEX_BUFFERS.has(name) ? 'all' : options.hex;
-  return quote(item.data, fullLength(call, rule, item.data) > shown, mode, shown);
+  return quote(data, full > shown, mode, shown);
 }
 
 /** The text of an item other than a string or a buffer. */
