@@ -390,10 +390,20 @@ export function sigaction(bytes: Uint8Array): string {
   const handler = f.u64(0);
   const handlerText = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : hexBig(handler);
   const saFlags = Number(f.u64(8) & 0xffffffffn);
-  const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${flags('sigaction_flags', saFlags).strace}`;
+  const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${withHighBits(flags('sigaction_flags', saFlags).strace, f.u64(8) >> 32n)}`;
   return saFlags & SA_RESTORER ? `${text}, sa_restorer=${hexBig(f.u64(16))}}` : `${text}}`;
 }
 const SA_RESTORER = 0x04000000;
+
+/** A 64-bit flag word whose low half is named (text) and whose high half (high) no name
+ * covers: the unnamed bits in one hex number, as strace prints them (SA_RESETHAND|0x100000000). */
+function withHighBits(text: string, high: bigint): string {
+  if (high === 0n) return text;
+  const unnamed = /(?:^|\|)0x([0-9a-f]+)$/.exec(text);
+  const names = unnamed ? text.slice(0, unnamed.index) : text === '0' ? '' : text;
+  const rest = (high << 32n) | (unnamed ? BigInt('0x' + unnamed[1]) : 0n);
+  return `${names ? names + '|' : ''}0x${rest.toString(16)}`;
+}
 
 // --- descriptors and events ---
 
