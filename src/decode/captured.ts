@@ -100,7 +100,8 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'int *': structs.fdPair,
   'struct pollfd *': structs.pollfds,
   'struct epoll_event *': (b, atExit) => structs.epollEvents(b, atExit),
-  'struct sockaddr *': sockaddr,
+  // Shorter than its family (an address length of 0): strace shows the pointer.
+  'struct sockaddr *': (b) => (b.length < 2 ? undefined : sockaddr(b)),
   'char *': structs.intOrBytes, // setsockopt and getsockopt values
   'struct statfs *': structs.statfs,
   'const stack_t *': structs.stackT,
