@@ -176,6 +176,8 @@ const RULES: Record<string, CaptureRule[]> = {
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
   // The struct, and the pidfd the kernel stored where its pidfd field points (CLONE_PIDFD).
   clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args), pointee(exit, 0, CLONE_ARGS_PIDFD, SIZEOF.int)],
+  // The pidfd CLONE_PIDFD stores where parent_tid points (CLONE_PARENT_SETTID's id is the result).
+  clone: [exit(2, 'struct', fixed(SIZEOF.int))],
   utimensat: [entry(2, 'struct', fixed(2 * SIZEOF.timespec))],
   sysinfo: [exit(0, 'struct', fixed(SIZEOF.sysinfo))],
   timerfd_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec))],

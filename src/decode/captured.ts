@@ -163,6 +163,8 @@ const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   'wait4.1': (call) => call.ret !== null && call.ret <= 0,
   // EPOLL_CTL_DEL ignores the event.
   'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
+  // clone's pidfd, which src/decode/strace-args.ts shows as strace does (parent_tid=[3]).
+  'clone.2': () => true,
 };
 
 function structText(call: SyscallCall, item: Capture): string | undefined {

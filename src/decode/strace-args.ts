@@ -99,15 +99,25 @@ const { CaptureFlag, CaptureKind } = bpftrace_ts;
 
 const address = (value: number): string => (value === 0 ? 'NULL' : '0x' + hex(value));
 
+/** The call's copy of argument arg of this kind at the exit, unless it faulted. */
+const exitCopy = (call: SyscallCall, arg: number, kind: number): Uint8Array | undefined =>
+  call.captures?.find((item) => item.arg === arg && item.kind === kind && (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0 &&
+    !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data;
+
 /** clone(flags, stack, parent_tid, child_tid, tls) as strace names its arguments:
  * clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...).
- * parent_tid is what the kernel stored there: the id the call returns. */
-function cloneArgs(args: readonly number[], ret: number | null): SplitArgs {
+ * parent_tid is what the kernel stored there: the id the call returns (CLONE_PARENT_SETTID),
+ * or the pidfd, copied at the exit (CLONE_PIDFD). */
+function cloneArgs(call: SyscallCall, ret: number | null): SplitArgs {
+  const args = call.args ?? [];
   const flagBits = args[0] & ~CSIGNAL;
   const entry = `child_stack=${address(args[1])}, flags=${cloneFlags(args[0]).strace}`;
   let exit = '';
-  if (flagBits & (CLONE.PARENT_SETTID | CLONE.PIDFD))
-    exit += `, parent_tid=${flagBits & CLONE.PARENT_SETTID && ret !== null && ret > 0 ? `[${ret}]` : address(args[2])}`;
+  if (flagBits & (CLONE.PARENT_SETTID | CLONE.PIDFD)) {
+    const pidfd = ret !== null && ret > 0 && flagBits & CLONE.PIDFD ? exitCopy(call, 2, CaptureKind.CAPTURE_STRUCT) : undefined;
+    const stored = flagBits & CLONE.PARENT_SETTID ? ret : pidfd && pidfd.length >= 4 ? new DataView(pidfd.buffer, pidfd.byteOffset, 4).getInt32(0, true) : null;
+    exit += `, parent_tid=${stored !== null && ret !== null && ret > 0 ? `[${stored}]` : address(args[2])}`;
+  }
   if (flagBits & CLONE.SETTLS) exit += `, tls=${address(args[4])}`;
   if (flagBits & (CLONE.CHILD_SETTID | CLONE.CHILD_CLEARTID)) exit += `, child_tidptr=${address(args[3])}`;
   return { entry, exit };
@@ -120,9 +130,8 @@ function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[]
   const struct = captured[0] ?? address(args[0]);
   const size = String(args[1]);
   if (!bytes || !clone3WritesBack(bytes)) return { entry: `${struct}, ${size}`, exit: '' };
-  const pidfd = call.captures?.find((item) => item.arg === 0 && item.kind === CaptureKind.CAPTURE_POINTEE &&
-    !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data;
-  const written = call.state === 'returned' && call.ret !== null && call.ret > 0 ? clone3Result(bytes, call.ret, pidfd) : undefined;
+  const written = call.state === 'returned' && call.ret !== null && call.ret > 0
+    ? clone3Result(bytes, call.ret, exitCopy(call, 0, CaptureKind.CAPTURE_POINTEE)) : undefined;
   return { entry: struct, exit: `${written ? ` => ${written}` : ''}, ${size}` };
 }
 
@@ -315,7 +324,7 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
   if (!call.args) return undefined;
   switch (syscallInfo(call.nr)?.name) {
     case 'clone':
-      return cloneArgs(call.args, call.state === 'returned' ? call.ret : null);
+      return cloneArgs(call, call.state === 'returned' ? call.ret : null);
     case 'futex':
       return futexArgs(call.args, captured);
     case 'prctl':
