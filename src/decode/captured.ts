@@ -340,11 +340,13 @@ const CAPTURE_USED: Record<string, (call: SyscallCall, item: Capture) => boolean
   prctl: (call, item) => prctlCaptureUsed(call.args, item),
 };
 
+const NO_ITEMS: Capture[] = [];
+
 function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
   const { args } = into;
   let afterReturn: string | null = null;
-  const items = call.captures;
-  if (!items) return;
+  // A call without copies still gets what strace adds after some results: poll(NULL, 0, 0) = 0 (Timeout).
+  const items = call.captures ?? NO_ITEMS;
   const name = syscallInfo(call.nr)?.name ?? '';
   const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;
