@@ -26,7 +26,7 @@ __u64 exit_retries_pending = 0;
  * masked by CAPTURE_EVENT_MAX - 1 and sizes by 2 * CAPTURE_ITEM_MAX - 1, so every access is
  * inside whatever the values are). */
 _Static_assert(CAPTURE_EVENT_MAX == 16384 && CAPTURE_ITEM_MAX == 4096 && CAPTURE_SYSCALLS == 512 &&
-               CAPTURE_RULES_PER_SYSCALL == 16, "the BOUNDED() masks below assume these sizes");
+               CAPTURE_RULES_PER_SYSCALL == 8, "the BOUNDED() masks below assume these sizes");
 
 struct capture_scratch {
 	__u64 args[SYSCALL_ARG_COUNT]; /* the call's arguments (at the exit: saved at its entry) */
@@ -60,7 +60,7 @@ static __always_inline const volatile struct capture_rule *rules_of(long nr)
 /* Rule `index` of syscall nr. */
 static __always_inline const volatile struct capture_rule *rule_of(long nr, __u32 index)
 {
-	return &rules_of(nr)[BOUNDED(index, 15 /* CAPTURE_RULES_PER_SYSCALL - 1 */)];
+	return &rules_of(nr)[BOUNDED(index, 7 /* CAPTURE_RULES_PER_SYSCALL - 1 */)];
 }
 
 static __always_inline struct capture_scratch *scratch(void)
@@ -364,6 +364,32 @@ enum capture_result {
 	CAPTURE_FAILED = 2,    /* a copy faulted at the exit: its items say FAULT, it is counted */
 };
 
+/* select's three fd sets (args 1-3) of the rule's length: an item for each that is not NULL,
+ * with its argument's index. An entry's copy that faults leaves none, for a retry at the exit. */
+static __always_inline int copy_fd_sets(struct capture_scratch *c, const volatile struct capture_rule *r, __u8 flags,
+                                        bool may_retry, __u32 start)
+{
+	__s64 len = rule_length(c, r);
+	int status = 0, i;
+
+	if (len > r->max_bytes)
+		len = r->max_bytes;
+	for (i = 1; i <= 3; i++) {
+		__u64 set = arg_value(c->args, i);
+
+		if (set && copy_item(c, i, CAPTURE_KIND_STRUCT, flags, set, len) < 0)
+			status = -1;
+	}
+	if (!status)
+		return CAPTURE_DONE;
+	if (may_retry) {
+		c->off = start;
+		return CAPTURE_FAULTED;
+	}
+	count(COUNTER_CAPTURE_FAILED);
+	return CAPTURE_FAILED;
+}
+
 /* Applies rule `index` of syscall nr to the event in the scratch buffer. A global function:
  * the verifier checks it once, not once per call site and path, which kept the programs
  * under its instruction limit. An input copied at the entry that faults (a page the program
@@ -385,6 +411,8 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 	arg = r->arg;
 	source = r->source;
 	max = r->max_bytes;
+	if (source == CAPTURE_SOURCE_FDSETS)
+		return copy_fd_sets(c, r, item_flags, may_retry, start);
 	ptr = arg_value(c->args, arg);
 	data_off = item_data_offset(c);
 	if (!ptr || data_off < 0)
@@ -523,46 +551,15 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 	return 0;
 }
 
-/* Rule `index` of syscall nr at the exit: an output of a call that succeeded, or the entry's
- * faulted copy (except after a successful execve: the memory it was in is gone). Returns 1
- * when there are no more rules (they are packed: the first unused one ends them). A global
- * function, as capture_rule(): the verifier checks it once, not once per rule of the loop. */
-__noinline int exit_rule(__u32 nr, __u32 index, long ret, __u32 retry)
-{
-	const volatile struct capture_rule *r = rule_of(nr, index);
-	int result;
-
-	if (r->source == CAPTURE_SOURCE_NONE)
-		return 1;
-	if (r->at_exit) {
-		if (ret >= 0)
-			capture_rule(nr, index, CAPTURE_FLAG_AT_EXIT);
-		return 0;
-	}
-	if (!(retry & (1U << (index & 31))))
-		return 0;
-	result = (nr == NR_execve || nr == NR_execveat) && ret == 0 ? CAPTURE_FAULTED :
-	         capture_rule(nr, index, CAPTURE_FLAG_RETRIED);
-	if (result == CAPTURE_DONE)
-		count(COUNTER_CAPTURE_RETRIED);
-	else if (result == CAPTURE_FAULTED)
-		capture_failed(nr, index);
-	return 0;
-}
-
-/* The entry's copies. Returns the bits of the rules that faulted and can be retried. A global
- * function: its loop is checked once, not once per call site. */
-__noinline __u32 capture_at_entry(__u32 nr)
+/* The entry's copies. Returns the bits of the rules that faulted and can be retried. */
+static __always_inline __u32 capture_at_entry(long nr)
 {
 	const volatile struct capture_rule *rules = rules_of(nr);
 	__u32 retry = 0;
 	int i;
 
-	/* The rules are packed: the first unused one ends them. */
 	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
-		if (rules[i].source == CAPTURE_SOURCE_NONE)
-			break;
-		if (rules[i].at_exit)
+		if (rules[i].source == CAPTURE_SOURCE_NONE || rules[i].at_exit)
 			continue;
 		if (capture_rule(nr, i, 0) == CAPTURE_DONE)
 			count(COUNTER_CAPTURED_AT_ENTRY);
@@ -572,14 +569,29 @@ __noinline __u32 capture_at_entry(__u32 nr)
 	return retry;
 }
 
-/* The exit's copies: outputs, and the entry's faulted copies. */
+/* The exit's copies: outputs of a call that succeeded, and the entry's faulted strings
+ * (except after a successful execve: the memory they were in is gone). */
 static __always_inline void capture_at_exit(long nr, long ret, __u32 retry)
 {
+	const volatile struct capture_rule *rules = rules_of(nr);
+	bool execed = (nr == NR_execve || nr == NR_execveat) && ret == 0;
 	int i;
 
-	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++)
-		if (exit_rule(nr, i, ret, retry))
-			break;
+	for (i = 0; i < CAPTURE_RULES_PER_SYSCALL; i++) {
+		if (rules[i].source == CAPTURE_SOURCE_NONE)
+			continue;
+		if (rules[i].at_exit) {
+			if (ret >= 0)
+				capture_rule(nr, i, CAPTURE_FLAG_AT_EXIT);
+		} else if (retry & (1U << i)) {
+			int result = execed ? CAPTURE_FAULTED : capture_rule(nr, i, CAPTURE_FLAG_RETRIED);
+
+			if (result == CAPTURE_DONE)
+				count(COUNTER_CAPTURE_RETRIED);
+			else if (result == CAPTURE_FAULTED)
+				capture_failed(nr, i);
+		}
+	}
 }
 
 #endif

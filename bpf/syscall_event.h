@@ -113,6 +113,9 @@ enum capture_source {
 	 * struct at args[arg] are an address, whose first elem_size bytes (CAPTURE_LENGTH_FIXED) are
 	 * copied as a CAPTURE_KIND_POINTEE item (clone3's pidfd, pselect6's sigmask). */
 	CAPTURE_SOURCE_POINTEE = 8,
+	/* select's three fd sets, args[1..3], each of the rule's length (CAPTURE_LENGTH_BITS): a
+	 * CAPTURE_KIND_STRUCT item for each that is not NULL, with its own argument's index. */
+	CAPTURE_SOURCE_FDSETS = 9,
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
@@ -126,9 +129,9 @@ enum capture_length_from {
 	CAPTURE_LENGTH_BITS = 5,     /* args[length_arg] bits in whole 64-bit words (an fd_set of nfds) */
 };
 
-/* select and pselect6 copy their three fd sets and timeout at both ends, and pselect6 its
- * sigmask struct and the mask it points to: 10 rules. */
-#define CAPTURE_RULES_PER_SYSCALL 16
+/* pselect6 copies its fd sets and timeout at both ends, its sigmask struct and the mask it
+ * points to: 6 rules. */
+#define CAPTURE_RULES_PER_SYSCALL 8
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
 #define CAPTURE_ARGV_MAX 256           /* argv elements; strace shows -s of them */
 #define CAPTURE_IOVEC_MAX 8

@@ -15,7 +15,8 @@ export type CaptureSource =
   | 'iovec'   // an iovec array, then the data of each element up to -s in all
   | 'msghdr'  // a msghdr, its name and control messages, and its iovec data as 'iovec'
   | 'dirents' // getdents(64)'s buffer at the exit: how many directory entries the kernel wrote
-  | 'pointee'; // what a pointer inside the struct the argument points to points to (at byte `field`)
+  | 'pointee' // what a pointer inside the struct the argument points to points to (at byte `field`)
+  | 'fdsets'; // select's three fd sets, args 1-3 (the rule's arg is 1), each an item of its own argument
 
 /** How many bytes to copy. */
 export type CaptureLength =
@@ -53,7 +54,7 @@ export interface NativeCaptureRule {
 const SOURCE_VALUES: Record<CaptureSource, number> = {
   string: K.CAPTURE_SOURCE_STRING, argv: K.CAPTURE_SOURCE_ARGV, envc: K.CAPTURE_SOURCE_ENVC, bytes: K.CAPTURE_SOURCE_BYTES,
   struct: K.CAPTURE_SOURCE_STRUCT, iovec: K.CAPTURE_SOURCE_IOVEC, msghdr: K.CAPTURE_SOURCE_MSGHDR, dirents: K.CAPTURE_SOURCE_DIRENTS,
-  pointee: K.CAPTURE_SOURCE_POINTEE,
+  pointee: K.CAPTURE_SOURCE_POINTEE, fdsets: K.CAPTURE_SOURCE_FDSETS,
 };
 const LENGTH_FROM_VALUES = {
   none: K.CAPTURE_LENGTH_NONE, fixed: K.CAPTURE_LENGTH_FIXED, arg: K.CAPTURE_LENGTH_ARG, ret: K.CAPTURE_LENGTH_RET,
@@ -92,7 +93,7 @@ export const CPUSET_SIZE = 128;
 
 /** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
  * them at the entry or writes them at the exit; at most FD_SETSIZE (1024) fds are shown. */
-const fdSets = (at: typeof entry): CaptureRule[] => [1, 2, 3].map((arg) => at(arg, 'struct', lengthBits(0), SIZEOF.fd_set));
+const fdSets = (at: typeof entry): CaptureRule[] => [at(1, 'fdsets', lengthBits(0), SIZEOF.fd_set)];
 
 /** Rules for arguments that are not plain strings. Keyed by syscall name. */
 const RULES: Record<string, CaptureRule[]> = {
@@ -258,7 +259,7 @@ export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
         lengthArg: length && 'arg' in length ? length.arg : 0,
         field: rule.field ?? 0,
         elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
-        maxBytes: rule.max ?? (rule.source === 'struct' || rule.source === 'pointee' ? (length?.from === 'fixed' ? length.size : K.CAPTURE_ITEM_MAX) : stringLimit),
+        maxBytes: rule.max ?? (rule.source === 'struct' || rule.source === 'pointee' || rule.source === 'fdsets' ? (length?.from === 'fixed' ? length.size : K.CAPTURE_ITEM_MAX) : stringLimit),
       });
     }
   }
