@@ -364,6 +364,21 @@ enum capture_result {
 	CAPTURE_FAILED = 2,    /* a copy faulted at the exit: its items say FAULT, it is counted */
 };
 
+/* The result of a copy in several parts (an iovec array, a msghdr, fd sets), status < 0 or 1
+ * when a part faulted: at the entry nothing is kept (c->off back to start), for a retry at
+ * the exit; at the exit the faulted parts' items say so, and it is counted. */
+static __always_inline int parts_result(struct capture_scratch *c, int status, bool may_retry, __u32 start)
+{
+	if (!status)
+		return CAPTURE_DONE;
+	if (may_retry) {
+		c->off = start;
+		return CAPTURE_FAULTED;
+	}
+	count(COUNTER_CAPTURE_FAILED);
+	return CAPTURE_FAILED;
+}
+
 /* select's three fd sets (args 1-3) of the rule's length: an item for each that is not NULL,
  * with its argument's index. An entry's copy that faults leaves none, for a retry at the exit. */
 static __always_inline int copy_fd_sets(struct capture_scratch *c, const volatile struct capture_rule *r, __u8 flags,
@@ -380,14 +395,7 @@ static __always_inline int copy_fd_sets(struct capture_scratch *c, const volatil
 		if (set && copy_item(c, i, CAPTURE_KIND_STRUCT, flags, set, len) < 0)
 			status = -1;
 	}
-	if (!status)
-		return CAPTURE_DONE;
-	if (may_retry) {
-		c->off = start;
-		return CAPTURE_FAULTED;
-	}
-	count(COUNTER_CAPTURE_FAILED);
-	return CAPTURE_FAILED;
+	return parts_result(c, status, may_retry, start);
 }
 
 /* Applies rule `index` of syscall nr to the event in the scratch buffer. A global function:
@@ -482,14 +490,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		if (iov && copy_iovec(c, arg, item_flags, array_kind, iov, iovlen,
 		                      (flags & CAPTURE_FLAG_AT_EXIT) ? c->ret : ~0ULL, max) < 0)
 			status = -1;
-		if (!status)
-			return CAPTURE_DONE;
-		if (may_retry) {
-			c->off = start;
-			return CAPTURE_FAULTED;
-		}
-		count(COUNTER_CAPTURE_FAILED);
-		return CAPTURE_FAILED;
+		return parts_result(c, status, may_retry, start);
 	}
 	}
 	/* bytes and structs, and what a pointer in a struct points to: a NULL one shows as NULL */
