@@ -364,6 +364,40 @@ enum capture_result {
 	CAPTURE_FAILED = 2,    /* a copy faulted at the exit: its items say FAULT, it is counted */
 };
 
+/* The result of a copy in several parts (an iovec array, a msghdr, fd sets), status < 0 or 1
+ * when a part faulted: at the entry nothing is kept (c->off back to start), for a retry at
+ * the exit; at the exit the faulted parts' items say so, and it is counted. */
+static __always_inline int parts_result(struct capture_scratch *c, int status, bool may_retry, __u32 start)
+{
+	if (!status)
+		return CAPTURE_DONE;
+	if (may_retry) {
+		c->off = start;
+		return CAPTURE_FAULTED;
+	}
+	count(COUNTER_CAPTURE_FAILED);
+	return CAPTURE_FAILED;
+}
+
+/* select's three fd sets (args 1-3) of the rule's length: an item for each that is not NULL,
+ * with its argument's index. An entry's copy that faults leaves none, for a retry at the exit. */
+static __always_inline int copy_fd_sets(struct capture_scratch *c, const volatile struct capture_rule *r, __u8 flags,
+                                        bool may_retry, __u32 start)
+{
+	__s64 len = rule_length(c, r);
+	int status = 0, i;
+
+	if (len > r->max_bytes)
+		len = r->max_bytes;
+	for (i = 1; i <= 3; i++) {
+		__u64 set = arg_value(c->args, i);
+
+		if (set && copy_item(c, i, CAPTURE_KIND_STRUCT, flags, set, len) < 0)
+			status = -1;
+	}
+	return parts_result(c, status, may_retry, start);
+}
+
 /* Applies rule `index` of syscall nr to the event in the scratch buffer. A global function:
  * the verifier checks it once, not once per call site and path, which kept the programs
  * under its instruction limit. An input copied at the entry that faults (a page the program
@@ -372,7 +406,7 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 {
 	const volatile struct capture_rule *r = rule_of(nr, index);
 	struct capture_scratch *c = scratch();
-	__u8 arg, source, item_flags = flags;
+	__u8 arg, source, kind, item_flags = flags;
 	bool may_retry = !(flags & (CAPTURE_FLAG_AT_EXIT | CAPTURE_FLAG_RETRIED));
 	__u64 ptr;
 	__u32 max, start;
@@ -385,6 +419,8 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 	arg = r->arg;
 	source = r->source;
 	max = r->max_bytes;
+	if (source == CAPTURE_SOURCE_FDSETS)
+		return copy_fd_sets(c, r, item_flags, may_retry, start);
 	ptr = arg_value(c->args, arg);
 	data_off = item_data_offset(c);
 	if (!ptr || data_off < 0)
@@ -454,17 +490,17 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		if (iov && copy_iovec(c, arg, item_flags, array_kind, iov, iovlen,
 		                      (flags & CAPTURE_FLAG_AT_EXIT) ? c->ret : ~0ULL, max) < 0)
 			status = -1;
-		if (!status)
-			return CAPTURE_DONE;
-		if (may_retry) {
-			c->off = start;
-			return CAPTURE_FAULTED;
-		}
-		count(COUNTER_CAPTURE_FAILED);
-		return CAPTURE_FAILED;
+		return parts_result(c, status, may_retry, start);
 	}
 	}
-	/* bytes and structs */
+	/* bytes and structs, and what a pointer in a struct points to: a NULL one shows as NULL */
+	kind = source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES :
+	       source == CAPTURE_SOURCE_POINTEE ? CAPTURE_KIND_POINTEE : CAPTURE_KIND_STRUCT;
+	if (source == CAPTURE_SOURCE_POINTEE &&
+	    bpf_probe_read_user(&ptr, sizeof(ptr), (const void *)(ptr + r->field)))
+		goto fault;
+	if (!ptr)
+		return CAPTURE_DONE;
 	len = rule_length(c, r);
 	if (len >= 0) {
 		if (len > max) {
@@ -475,14 +511,14 @@ __noinline int capture_rule(__u32 nr, __u32 index, __u32 flags)
 		n = copy_bytes(c, data_off, ptr, len);
 	}
 	if (n < 0) {
+fault:
 		if (may_retry)
 			return CAPTURE_FAULTED;
 		count(COUNTER_CAPTURE_FAILED);
-		close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT,
-		           item_flags | CAPTURE_FLAG_FAULT, 0);
+		close_item(c, arg, kind, item_flags | CAPTURE_FLAG_FAULT, 0);
 		return CAPTURE_FAILED;
 	}
-	close_item(c, arg, source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT, item_flags, n);
+	close_item(c, arg, kind, item_flags, n);
 	return CAPTURE_DONE;
 }
 
@@ -505,6 +541,9 @@ __noinline int capture_failed(__u32 nr, __u32 index)
 		break;
 	case CAPTURE_SOURCE_BYTES:
 		kind = CAPTURE_KIND_BYTES;
+		break;
+	case CAPTURE_SOURCE_POINTEE:
+		kind = CAPTURE_KIND_POINTEE;
 		break;
 	default:
 		kind = CAPTURE_KIND_STRUCT;

@@ -109,6 +109,13 @@ enum capture_source {
 	CAPTURE_SOURCE_IOVEC = 5,
 	CAPTURE_SOURCE_MSGHDR = 6,    /* a msghdr, then its name, control and iovec data */
 	CAPTURE_SOURCE_DIRENTS = 7,   /* getdents(64) at the exit: how many entries in the ret bytes */
+	/* What a pointer inside a struct argument points to: the 8 bytes at offset `field` of the
+	 * struct at args[arg] are an address, whose first elem_size bytes (CAPTURE_LENGTH_FIXED) are
+	 * copied as a CAPTURE_KIND_POINTEE item (clone3's pidfd, pselect6's sigmask). */
+	CAPTURE_SOURCE_POINTEE = 8,
+	/* select's three fd sets, args[1..3], each of the rule's length (CAPTURE_LENGTH_BITS): a
+	 * CAPTURE_KIND_STRUCT item for each that is not NULL, with its own argument's index. */
+	CAPTURE_SOURCE_FDSETS = 9,
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
@@ -122,7 +129,8 @@ enum capture_length_from {
 	CAPTURE_LENGTH_BITS = 5,     /* args[length_arg] bits in whole 64-bit words (an fd_set of nfds) */
 };
 
-/* select and pselect6 copy their three fd sets and timeout at both ends. */
+/* pselect6 copies its fd sets and timeout at both ends, its sigmask struct and the mask it
+ * points to: 6 rules. */
 #define CAPTURE_RULES_PER_SYSCALL 8
 #define CAPTURE_SYSCALLS (SYSCALL_BITMAP_WORDS * 64)
 #define CAPTURE_ARGV_MAX 256           /* argv elements; strace shows -s of them */
@@ -153,7 +161,7 @@ struct capture_rule {
 	__u8 at_exit;
 	__u8 length_from;             /* enum capture_length_from */
 	__u8 length_arg;
-	__u8 pad;
+	__u8 field;                   /* CAPTURE_SOURCE_POINTEE: the pointer's offset in the struct */
 	__u16 elem_size;
 	__u32 max_bytes;
 };
@@ -191,6 +199,7 @@ enum capture_kind {
 	 * user space. */
 	CAPTURE_KIND_PAD = 10,
 	CAPTURE_KIND_STACK_BUILD_ID = 11,
+	CAPTURE_KIND_POINTEE = 12,    /* CAPTURE_SOURCE_POINTEE's bytes */
 };
 
 enum capture_flag {

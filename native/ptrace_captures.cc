@@ -78,7 +78,8 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 	};
 	std::string data;
 	bool truncated = false;
-	if (addr == 0) return; // NULL is shown as NULL: no item, as the BPF programs do
+	// NULL is shown as NULL: no item, as the BPF programs do (select's sets: each on its own).
+	if (addr == 0 && rule.source != CAPTURE_SOURCE_FDSETS) return;
 
 	switch (rule.source) {
 	case CAPTURE_SOURCE_STRING:
@@ -142,15 +143,40 @@ void PtraceCaptures::apply(BatchBuilder &batch, TraceeMemory &memory, const capt
 	}
 
 	case CAPTURE_SOURCE_BYTES:
-	case CAPTURE_SOURCE_STRUCT: {
-		const uint8_t kind = rule.source == CAPTURE_SOURCE_BYTES ? CAPTURE_KIND_BYTES : CAPTURE_KIND_STRUCT;
+	case CAPTURE_SOURCE_STRUCT:
+	case CAPTURE_SOURCE_POINTEE: {
+		const uint8_t kind = rule.source == CAPTURE_SOURCE_BYTES   ? CAPTURE_KIND_BYTES
+		                     : rule.source == CAPTURE_SOURCE_POINTEE ? CAPTURE_KIND_POINTEE
+		                                                             : CAPTURE_KIND_STRUCT;
+		// A pointer inside the struct: what it points to, NULL shown as NULL (no item).
+		uint64_t from = addr;
+		if (rule.source == CAPTURE_SOURCE_POINTEE && !memory.read(addr + rule.field, &from, sizeof(from))) return fault(kind);
+		if (from == 0) return;
 		uint64_t length;
 		if (!rule_length(memory, rule, args, ret, length)) return fault(kind);
 		data.resize(std::min<uint64_t>(length, rule.max_bytes));
-		if (!memory.read(addr, data.data(), data.size())) return fault(kind);
+		if (!memory.read(from, data.data(), data.size())) return fault(kind);
 		// A buffer's whole length is in its arguments or result; a struct's is not.
 		bool cut = length > rule.max_bytes && kind == CAPTURE_KIND_STRUCT;
 		return item(kind, cut ? CAPTURE_FLAG_TRUNCATED : 0, data);
+	}
+
+	case CAPTURE_SOURCE_FDSETS: {
+		// select's three sets (args 1-3), each an item of its own argument, as the BPF programs copy them.
+		uint64_t length;
+		rule_length(memory, rule, args, ret, length);
+		data.resize(std::min<uint64_t>(length, rule.max_bytes));
+		for (uint8_t arg = 1; arg <= 3; arg++) {
+			if (args[arg] == 0) continue;
+			if (!memory.read(args[arg], data.data(), data.size())) {
+				failed_++;
+				batch.add_capture(arg, CAPTURE_KIND_STRUCT, when | CAPTURE_FLAG_FAULT, nullptr, 0);
+				continue;
+			}
+			if (!at_exit) copied_at_entry_++;
+			batch.add_capture(arg, CAPTURE_KIND_STRUCT, when, data.data(), uint32_t(data.size()));
+		}
+		return;
 	}
 
 	case CAPTURE_SOURCE_IOVEC:

@@ -73,6 +73,7 @@ std::vector<syscall_capture> capture_table(const Napi::Array &rules)
 		slot->at_exit = o.Get("atExit").ToBoolean();
 		slot->length_from = uint8_t(field(o, "lengthFrom"));
 		slot->length_arg = uint8_t(field(o, "lengthArg"));
+		slot->field = uint8_t(field(o, "field"));
 		slot->elem_size = uint16_t(field(o, "elemSize"));
 		slot->max_bytes = field(o, "maxBytes");
 		entry.when |= slot->at_exit ? CAPTURE_AT_EXIT_RULES : CAPTURE_AT_ENTRY;

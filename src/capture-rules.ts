@@ -14,7 +14,9 @@ export type CaptureSource =
   | 'struct'  // a struct or array of structs, decoded field by field
   | 'iovec'   // an iovec array, then the data of each element up to -s in all
   | 'msghdr'  // a msghdr, its name and control messages, and its iovec data as 'iovec'
-  | 'dirents'; // getdents(64)'s buffer at the exit: how many directory entries the kernel wrote
+  | 'dirents' // getdents(64)'s buffer at the exit: how many directory entries the kernel wrote
+  | 'pointee' // what a pointer inside the struct the argument points to points to (at byte `field`)
+  | 'fdsets'; // select's three fd sets, args 1-3 (the rule's arg is 1), each an item of its own argument
 
 /** How many bytes to copy. */
 export type CaptureLength =
@@ -32,6 +34,8 @@ export interface CaptureRule {
   length?: CaptureLength;
   /** Cap in bytes; undefined means -s for strings and bytes, the struct's size for structs. */
   max?: number;
+  /** 'pointee': the offset of the pointer in the struct. */
+  field?: number;
 }
 
 /** A rule with everything resolved, as the native side takes it. */
@@ -42,6 +46,7 @@ export interface NativeCaptureRule {
   atExit: boolean;
   lengthFrom: number;     // enum capture_length_from
   lengthArg: number;
+  field: number;
   elemSize: number;
   maxBytes: number;
 }
@@ -49,6 +54,7 @@ export interface NativeCaptureRule {
 const SOURCE_VALUES: Record<CaptureSource, number> = {
   string: K.CAPTURE_SOURCE_STRING, argv: K.CAPTURE_SOURCE_ARGV, envc: K.CAPTURE_SOURCE_ENVC, bytes: K.CAPTURE_SOURCE_BYTES,
   struct: K.CAPTURE_SOURCE_STRUCT, iovec: K.CAPTURE_SOURCE_IOVEC, msghdr: K.CAPTURE_SOURCE_MSGHDR, dirents: K.CAPTURE_SOURCE_DIRENTS,
+  pointee: K.CAPTURE_SOURCE_POINTEE, fdsets: K.CAPTURE_SOURCE_FDSETS,
 };
 const LENGTH_FROM_VALUES = {
   none: K.CAPTURE_LENGTH_NONE, fixed: K.CAPTURE_LENGTH_FIXED, arg: K.CAPTURE_LENGTH_ARG, ret: K.CAPTURE_LENGTH_RET,
@@ -66,6 +72,9 @@ const lengthArg = (arg: number, elemSize = 1): CaptureLength => ({ from: 'arg', 
 const lengthRet = (elemSize = 1): CaptureLength => ({ from: 'ret', elemSize });
 const lengthAt = (arg: number): CaptureLength => ({ from: 'pointer', arg });
 const lengthBits = (arg: number): CaptureLength => ({ from: 'bits', arg });
+/** `size` bytes where the pointer at byte `field` of the struct at args[arg] points. */
+const pointee = (at: typeof entry, arg: number, field: number, size: number): CaptureRule =>
+  ({ ...at(arg, 'pointee', fixed(size)), field });
 
 /** A socklen_t the program sets and the kernel updates: copied at both ends ([128 => 16]). */
 const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(4)), exit(arg, 'struct', fixed(4))];
@@ -75,14 +84,16 @@ const SIZEOF = {
   stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
   epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
   clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64, itimerval: 32, tms: 32,
+  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64, itimerval: 32, tms: 32, pselect6_sigmask: 16,
 } as const;
+/** Where struct clone_args keeps its pidfd pointer. */
+const CLONE_ARGS_PIDFD = 8;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
 
 /** select's read, write and except sets (args 1-3) of nfds (arg 0) bits, as the kernel reads
  * them at the entry or writes them at the exit; at most FD_SETSIZE (1024) fds are shown. */
-const fdSets = (at: typeof entry): CaptureRule[] => [1, 2, 3].map((arg) => at(arg, 'struct', lengthBits(0), SIZEOF.fd_set));
+const fdSets = (at: typeof entry): CaptureRule[] => [at(1, 'fdsets', lengthBits(0), SIZEOF.fd_set)];
 
 /** Rules for arguments that are not plain strings. Keyed by syscall name. */
 const RULES: Record<string, CaptureRule[]> = {
@@ -138,7 +149,9 @@ const RULES: Record<string, CaptureRule[]> = {
     entry(3, 'struct', fixed(SIZEOF.sigset))],
   // The timeout at the exit: what is left of it (strace's `left {...}`).
   select: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timeval)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timeval))],
-  pselect6: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timespec)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timespec))],
+  // Its 6th argument: a struct {const sigset_t *ss; size_t ss_len}, and the mask ss points to.
+  pselect6: [...fdSets(entry), entry(4, 'struct', fixed(SIZEOF.timespec)), ...fdSets(exit), exit(4, 'struct', fixed(SIZEOF.timespec)),
+    entry(5, 'struct', fixed(SIZEOF.pselect6_sigmask)), pointee(entry, 5, 0, SIZEOF.sigset)],
   getrlimit: [exit(1, 'struct', fixed(SIZEOF.rlimit))],
   setrlimit: [entry(1, 'struct', fixed(SIZEOF.rlimit))],
   prlimit64: [entry(2, 'struct', fixed(SIZEOF.rlimit)), exit(3, 'struct', fixed(SIZEOF.rlimit))],
@@ -165,7 +178,10 @@ const RULES: Record<string, CaptureRule[]> = {
   wait4: [exit(1, 'struct', fixed(SIZEOF.int)), exit(3, 'struct', fixed(SIZEOF.rusage))],
   waitid: [exit(2, 'struct', fixed(SIZEOF.siginfo)), exit(4, 'struct', fixed(SIZEOF.rusage))],
   openat2: [entry(2, 'struct', fixed(SIZEOF.open_how))],
-  clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args)],
+  // The struct, and the pidfd the kernel stored where its pidfd field points (CLONE_PIDFD).
+  clone3: [entry(0, 'struct', lengthArg(1), SIZEOF.clone_args), pointee(exit, 0, CLONE_ARGS_PIDFD, SIZEOF.int)],
+  // The pidfd CLONE_PIDFD stores where parent_tid points (CLONE_PARENT_SETTID's id is the result).
+  clone: [exit(2, 'struct', fixed(SIZEOF.int))],
   utimensat: [entry(2, 'struct', fixed(2 * SIZEOF.timespec))],
   sysinfo: [exit(0, 'struct', fixed(SIZEOF.sysinfo))],
   timerfd_settime: [entry(2, 'struct', fixed(SIZEOF.itimerspec))],
@@ -255,8 +271,9 @@ export function nativeCaptureRules(stringLimit: number): NativeCaptureRule[] {
         atExit: rule.atExit,
         lengthFrom: LENGTH_FROM_VALUES[length?.from ?? 'none'],
         lengthArg: length && 'arg' in length ? length.arg : 0,
+        field: rule.field ?? 0,
         elemSize: length?.from === 'fixed' ? length.size : length && 'elemSize' in length ? length.elemSize : 1,
-        maxBytes: rule.max ?? (rule.source === 'struct' ? (length?.from === 'fixed' ? length.size : K.CAPTURE_ITEM_MAX) : stringLimit),
+        maxBytes: rule.max ?? (rule.source === 'struct' || rule.source === 'pointee' || rule.source === 'fdsets' ? (length?.from === 'fixed' ? length.size : K.CAPTURE_ITEM_MAX) : stringLimit),
       });
     }
   }

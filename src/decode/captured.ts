@@ -106,7 +106,8 @@ const TYPE_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean) => stri
   'const struct sigaction *': structs.sigaction,
   'int *': structs.fdPair,
   'struct epoll_event *': (b, atExit) => structs.epollEvents(b, atExit),
-  'struct sockaddr *': sockaddr,
+  // Shorter than its family (an address length of 0): strace shows the pointer.
+  'struct sockaddr *': (b) => (b.length < 2 ? undefined : sockaddr(b)),
   'char *': structs.intOrBytes, // setsockopt and getsockopt values
   'struct statfs *': structs.statfs,
   'const stack_t *': structs.stackT,
@@ -137,6 +138,12 @@ function entryData(call: SyscallCall, arg: number): Uint8Array | undefined {
   return call.captures?.find((item) => item.arg === arg && !(item.flags & (CaptureFlag.CAPTURE_FAULT | CaptureFlag.CAPTURE_AT_EXIT)))?.data;
 }
 
+/** The entry's copy of what a pointer inside argument arg's struct points to (pselect6's sigmask). */
+function pointeeData(call: SyscallCall, arg: number): Uint8Array | undefined {
+  return call.captures?.find((item) => item.arg === arg && item.kind === CaptureKind.CAPTURE_POINTEE &&
+    !(item.flags & (CaptureFlag.CAPTURE_FAULT | CaptureFlag.CAPTURE_AT_EXIT)))?.data;
+}
+
 /** Decoders that the argument's type alone does not pick; undefined: the pointer. */
 const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call: SyscallCall) => string | undefined> = {
   'fcntl.2': fcntlLock,
@@ -152,6 +159,7 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call
   // recvmsg's entry copy: what a failed call shows (its exit copy shows the rest).
   'recvmsg.1': structs.msghdrNamelen,
   'rt_sigreturn.0': (bytes) => `{mask=${structs.sigset(bytes)}}`,
+  'pselect6.5': (bytes, _atExit, call) => structs.pselect6Sigmask(bytes, pointeeData(call, 5)),
 };
 
 const EPOLL_CTL_DEL = 2;
@@ -163,6 +171,8 @@ const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   'wait4.3': (call) => call.ret !== null && call.ret <= 0,
   // EPOLL_CTL_DEL ignores the event.
   'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
+  // clone's pidfd, which src/decode/strace-args.ts shows as strace does (parent_tid=[3]).
+  'clone.2': () => true,
 };
 
 function structText(call: SyscallCall, item: Capture): string | undefined {
@@ -179,8 +189,9 @@ const GROUP_COUNTS: Record<string, (call: SyscallCall) => number> = {
   setgroups: (call) => (call.args?.[0] ?? 0) | 0,
 };
 
-/** Items shown as part of another item of the same argument: a msghdr's or an iovec array's. */
-const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL]);
+/** Items shown as part of another item of the same argument: a msghdr's or an iovec array's, what a pointer in a struct points to. */
+const PART_KINDS = new Set<number>([CaptureKind.CAPTURE_MSG_NAME, CaptureKind.CAPTURE_MSG_IOV, CaptureKind.CAPTURE_MSG_CONTROL,
+  CaptureKind.CAPTURE_POINTEE]);
 
 /** A msghdr with what it points to: the items of the same argument and end that follow it. */
 function msghdrText(call: SyscallCall, header: Capture, items: Capture[], options: CaptureOptions): string {
@@ -339,11 +350,13 @@ const CAPTURE_USED: Record<string, (call: SyscallCall, item: Capture) => boolean
   prctl: (call, item) => prctlCaptureUsed(call.args, item),
 };
 
+const NO_ITEMS: Capture[] = [];
+
 function fillCapturedArgs(call: SyscallCall, options: CaptureOptions, json: boolean, into: CapturedArgs): void {
   const { args } = into;
   let afterReturn: string | null = null;
-  const items = call.captures;
-  if (!items) return;
+  // A call without copies still gets what strace adds after some results: poll(NULL, 0, 0) = 0 (Timeout).
+  const items = call.captures ?? NO_ITEMS;
   const name = syscallInfo(call.nr)?.name ?? '';
   const valueResults = VALUE_RESULT.get(name);
   const succeeded = call.state === 'returned' && call.ret !== null && call.ret >= 0;

@@ -111,15 +111,25 @@ const { CaptureFlag, CaptureKind } = bpftrace_ts;
 
 const address = (value: number): string => (value === 0 ? 'NULL' : '0x' + hex(value));
 
+/** The call's copy of argument arg of this kind at the exit, unless it faulted. */
+const exitCopy = (call: SyscallCall, arg: number, kind: number): Uint8Array | undefined =>
+  call.captures?.find((item) => item.arg === arg && item.kind === kind && (item.flags & CaptureFlag.CAPTURE_AT_EXIT) !== 0 &&
+    !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data;
+
 /** clone(flags, stack, parent_tid, child_tid, tls) as strace names its arguments:
  * clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...).
- * parent_tid is what the kernel stored there: the id the call returns. */
-function cloneArgs(args: readonly number[], ret: number | null): SplitArgs {
+ * parent_tid is what the kernel stored there: the id the call returns (CLONE_PARENT_SETTID),
+ * or the pidfd, copied at the exit (CLONE_PIDFD). */
+function cloneArgs(call: SyscallCall, ret: number | null): SplitArgs {
+  const args = call.args ?? [];
   const flagBits = args[0] & ~CSIGNAL;
   const entry = `child_stack=${address(args[1])}, flags=${cloneFlags(args[0]).strace}`;
   let exit = '';
-  if (flagBits & (CLONE.PARENT_SETTID | CLONE.PIDFD))
-    exit += `, parent_tid=${flagBits & CLONE.PARENT_SETTID && ret !== null && ret > 0 ? `[${ret}]` : address(args[2])}`;
+  if (flagBits & (CLONE.PARENT_SETTID | CLONE.PIDFD)) {
+    const pidfd = ret !== null && ret > 0 && flagBits & CLONE.PIDFD ? exitCopy(call, 2, CaptureKind.CAPTURE_STRUCT) : undefined;
+    const stored = flagBits & CLONE.PARENT_SETTID ? ret : pidfd && pidfd.length >= 4 ? new DataView(pidfd.buffer, pidfd.byteOffset, 4).getInt32(0, true) : null;
+    exit += `, parent_tid=${stored !== null && ret !== null && ret > 0 ? `[${stored}]` : address(args[2])}`;
+  }
   if (flagBits & CLONE.SETTLS) exit += `, tls=${address(args[4])}`;
   if (flagBits & (CLONE.CHILD_SETTID | CLONE.CHILD_CLEARTID)) exit += `, child_tidptr=${address(args[3])}`;
   return { entry, exit };
@@ -132,7 +142,8 @@ function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[]
   const struct = captured[0] ?? address(args[0]);
   const size = String(args[1]);
   if (!bytes || !clone3WritesBack(bytes)) return { entry: `${struct}, ${size}`, exit: '' };
-  const written = call.state === 'returned' && call.ret !== null && call.ret > 0 ? clone3Result(bytes, call.ret) : undefined;
+  const written = call.state === 'returned' && call.ret !== null && call.ret > 0
+    ? clone3Result(bytes, call.ret, exitCopy(call, 0, CaptureKind.CAPTURE_POINTEE)) : undefined;
   return { entry: struct, exit: `${written ? ` => ${written}` : ''}, ${size}` };
 }
 
@@ -187,7 +198,7 @@ const PR = {
   SET_TIMERSLACK: 29, GET_TIMERSLACK: 30, TASK_PERF_EVENTS_DISABLE: 31, TASK_PERF_EVENTS_ENABLE: 32,
   SET_CHILD_SUBREAPER: 36, SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, SET_THP_DISABLE: 41, GET_THP_DISABLE: 42,
   GET_IO_FLUSHER: 58, SET_IO_FLUSHER: 57, SET_PTRACER: 0x59616d61,
-  GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41,
+  GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41, SET_MM: 35,
 } as const;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const PR_SET_VMA_ANON_NAME = 0;
@@ -291,6 +302,7 @@ function prctlArgs(call: SyscallCall, hexMode: HexMode, stringLimit: number): Sp
       if (args[1] === PR_SET_VMA_ANON_NAME) rest.push(address(args[2]), String(args[3]), prctlString(call, 4, false, stringLimit, hexMode));
       else rest.push(...restHex(2));
       break;
+    case PR.SET_MM: rest = [xval64(enumName('pr_set_mm', args[1]), args[1], 'PR_SET_MM_???'), ...restHex(2)]; break;
     case PR.SET_SECCOMP:
       rest = [xval64(enumName('seccomp_mode', args[1]), args[1], 'SECCOMP_MODE_???')];
       if (args[1] === SECCOMP_MODE_FILTER) rest.push(seccompProgram(call));
@@ -324,7 +336,7 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
   if (!call.args) return undefined;
   switch (syscallInfo(call.nr)?.name) {
     case 'clone':
-      return cloneArgs(call.args, call.state === 'returned' ? call.ret : null);
+      return cloneArgs(call, call.state === 'returned' ? call.ret : null);
     case 'futex':
       return futexArgs(call.args, captured);
     case 'prctl':
@@ -332,7 +344,8 @@ export function splitArgs(call: SyscallCall, captured: readonly (string | undefi
     case 'rt_sigreturn': // no argument of its own: the mask it restores, when copied
       return captured[0] === undefined ? undefined : { entry: captured[0], exit: '' };
     case 'clone3':
-      return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
+      return clone3Args(call, captured, call.captures?.find((item) => item.arg === 0 && item.kind === CaptureKind.CAPTURE_STRUCT &&
+        !(item.flags & CaptureFlag.CAPTURE_FAULT))?.data);
     default:
       return undefined;
   }

@@ -308,12 +308,32 @@ export function clone3WritesBack(bytes: Uint8Array): boolean {
   return f.has(0, 64) && (f.u64(0) & (CLONE_PIDFD | CLONE_PARENT_SETTID)) !== 0n;
 }
 
-/** What clone3 wrote into the program's memory, as strace reads it back: the child's tid in
- * parent_tid (the kernel stores there the id it returns); a pidfd is not copied: undefined. */
-export function clone3Result(bytes: Uint8Array, ret: number): string | undefined {
+/** What clone3 wrote into the program's memory, as strace reads it back: the pidfd where the
+ * pidfd field points (its copy at the exit, or the pointer when there is none), and the
+ * child's tid in parent_tid (the kernel stores there the id it returns). */
+export function clone3Result(bytes: Uint8Array, ret: number, pidfd: Uint8Array | undefined): string | undefined {
   const f = new Fields(bytes);
-  if (!f.has(0, 64) || (f.u64(0) & CLONE_PIDFD) !== 0n || ret <= 0) return undefined;
-  return `{parent_tid=[${ret}]}`;
+  if (!f.has(0, 64) || ret <= 0) return undefined;
+  const flagsValue = f.u64(0);
+  const parts: string[] = [];
+  if (flagsValue & CLONE_PIDFD) {
+    const fd = pidfd && pidfd.length >= 4 ? new Fields(pidfd).s32(0) : undefined;
+    parts.push(`pidfd=${fd === undefined ? hexBig(f.u64(8)) : `[${fd}]`}`);
+  }
+  if (flagsValue & CLONE_PARENT_SETTID) parts.push(`parent_tid=[${ret}]`);
+  return parts.length ? `{${parts.join(', ')}}` : undefined;
+}
+
+/** pselect6's 6th argument, struct {const sigset_t *ss; size_t ss_len}, as strace 6.1 prints
+ * it: {sigmask=[INT], sigsetsize=8}; the mask is its copy (mask), or the pointer when there is
+ * none or the size is not a kernel sigset's. */
+export function pselect6Sigmask(bytes: Uint8Array, mask: Uint8Array | undefined): string | undefined {
+  const f = new Fields(bytes);
+  if (!f.has(0, 16)) return undefined;
+  const size = f.u64(8);
+  const pointer = f.u64(0);
+  const set = pointer !== 0n && size === 8n && mask && mask.length >= 8 ? sigset(mask) : hexBig(pointer);
+  return `{sigmask=${set}, sigsetsize=${size}}`;
 }
 
 /** NGROUPS_MAX: strace shows a longer gid_t array as its address. */

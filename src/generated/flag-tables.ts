@@ -200,6 +200,10 @@ export const FLAG_TABLES = {
     kind: 'enum', prefix: 'PR_CAP_AMBIENT_',
     entries: [['PR_CAP_AMBIENT_IS_SET', 1], ['PR_CAP_AMBIENT_RAISE', 2], ['PR_CAP_AMBIENT_LOWER', 3], ['PR_CAP_AMBIENT_CLEAR_ALL', 4]],
   },
+  pr_set_mm: {
+    kind: 'enum', prefix: 'PR_SET_MM_',
+    entries: [['PR_SET_MM_START_CODE', 1], ['PR_SET_MM_END_CODE', 2], ['PR_SET_MM_START_DATA', 3], ['PR_SET_MM_END_DATA', 4], ['PR_SET_MM_START_STACK', 5], ['PR_SET_MM_START_BRK', 6], ['PR_SET_MM_BRK', 7], ['PR_SET_MM_ARG_START', 8], ['PR_SET_MM_ARG_END', 9], ['PR_SET_MM_ENV_START', 10], ['PR_SET_MM_ENV_END', 11], ['PR_SET_MM_AUXV', 12], ['PR_SET_MM_EXE_FILE', 13], ['PR_SET_MM_MAP', 14], ['PR_SET_MM_MAP_SIZE', 15]],
+  },
   pr_set_vma: {
     kind: 'enum', prefix: 'PR_SET_VMA_',
     entries: [['PR_SET_VMA_ANON_NAME', 0]],
