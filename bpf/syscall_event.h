@@ -67,7 +67,7 @@ enum counter_slot {
 /* --- in-kernel aggregation (--summary-only, --hist) --- */
 
 /* Latency buckets: 0-3 ns one each, then each power of two split in 4 linear sub-buckets,
- * up to 2^40 ns (18 min); longer calls count in the last. src/latency-buckets.ts computes
+ * up to 2^40 ns (18 min); longer calls count in the last. src/aggregate/latency-buckets.ts computes
  * the same index. */
 #define LATENCY_SUB_BUCKET_BITS 2
 #define LATENCY_BUCKETS (4 + 4 * (40 - 2))
@@ -99,7 +99,7 @@ struct aggregate_value {
 
 /* --- argument capture --- */
 
-/* What a capture rule copies (src/capture-rules.ts: CAPTURE_SOURCES, same order). */
+/* What a capture rule copies (src/syscalls/capture-rules.ts: CAPTURE_SOURCES, same order). */
 enum capture_source {
 	CAPTURE_SOURCE_STRING = 0,
 	CAPTURE_SOURCE_ARGV = 1,
@@ -119,7 +119,7 @@ enum capture_source {
 	CAPTURE_SOURCE_NONE = 0xff,
 };
 
-/* Where a rule's length comes from (src/capture-rules.ts: LENGTH_FROM, same order). */
+/* Where a rule's length comes from (src/syscalls/capture-rules.ts: LENGTH_FROM, same order). */
 enum capture_length_from {
 	CAPTURE_LENGTH_NONE = 0,     /* strings, arrays: until the terminator, up to max_bytes */
 	CAPTURE_LENGTH_FIXED = 1,    /* elem_size bytes */

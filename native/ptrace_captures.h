@@ -1,4 +1,4 @@
-// The capture rule table (src/capture-rules.ts) applied by the ptrace backend: copies the
+// The capture rule table (src/syscalls/capture-rules.ts) applied by the ptrace backend: copies the
 // arguments a rule names out of the stopped tracee's memory into the batch, as the BPF
 // programs do (same item kinds, flags and limits; see proto/batch.proto).
 #pragma once

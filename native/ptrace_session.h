@@ -1,5 +1,5 @@
 // The ptrace backend's trace session: the same JavaScript interface as TraceSession
-// (src/native-addon.ts), for where eBPF cannot run (no BTF or ring buffer, no CAP_BPF,
+// (src/session/native-addon.ts), for where eBPF cannot run (no BTF or ring buffer, no CAP_BPF,
 // an unprivileged user). A tracer thread of its own does every ptrace request, waits for
 // the tracees' stops and hands the same protobuf batches to JavaScript.
 #pragma once

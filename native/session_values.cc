@@ -48,7 +48,7 @@ CommandSpec command_spec(const Napi::Object &c)
 	return spec;
 }
 
-// The capture rules of src/capture-rules.ts (NativeCaptureRule[]), as the table the BPF
+// The capture rules of src/syscalls/capture-rules.ts (NativeCaptureRule[]), as the table the BPF
 // programs index by syscall number.
 std::vector<syscall_capture> capture_table(const Napi::Array &rules)
 {

@@ -18,7 +18,7 @@ Napi::Error js_error(Napi::Env env, const NativeError &e);
 
 std::vector<std::string> string_array(const Napi::Value &value);
 std::vector<uint32_t> number_array(const Napi::Value &value);
-// spec.captures, the rules of src/capture-rules.ts (NativeCaptureRule[]), as the table the
+// spec.captures, the rules of src/syscalls/capture-rules.ts (NativeCaptureRule[]), as the table the
 // BPF programs index by syscall number: at most CAPTURE_RULES_PER_SYSCALL each, unused
 // slots CAPTURE_SOURCE_NONE.
 std::vector<syscall_capture> capture_table(const Napi::Array &rules);

@@ -34,7 +34,7 @@ int pidfd_open(pid_t pid)
 	return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
 
-// Reads the options object built by src/native-addon.ts.
+// Reads the options object built by src/session/native-addon.ts.
 SessionSpec parse_spec(const Napi::Object &o)
 {
 	SessionSpec spec;

@@ -19,15 +19,15 @@ fs.mkdirSync(path.dirname(js), { recursive: true });
 execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--force-number', '--no-verify',
   '--no-convert', '--no-delimited', '--no-create', '--no-beautify', '-o', js, ...protos], { stdio: 'inherit' });
 // The generated prototypes take their 64-bit defaults from protobufjs's settings when they
-// load: the code itself loads src/protobuf-numbers.ts first, whichever module requires it.
+// load: the code itself loads src/wire/protobuf-numbers.ts first, whichever module requires it.
 const generated = fs.readFileSync(js, 'utf8');
-fs.writeFileSync(js, generated.replace(/^("use strict";\n)/m, '$1require("../protobuf-numbers");\n'));
-if (!fs.readFileSync(js, 'utf8').includes('require("../protobuf-numbers")')) throw new Error(`gen-proto: no "use strict" line in ${js}`);
+fs.writeFileSync(js, generated.replace(/^("use strict";\n)/m, '$1require("../wire/protobuf-numbers");\n'));
+if (!fs.readFileSync(js, 'utf8').includes('require("../wire/protobuf-numbers")')) throw new Error(`gen-proto: no "use strict" line in ${js}`);
 execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });
 
 // The field numbers and the enums of batch.proto that the hand-written codecs use (the
 // addon's encoders, native/batch_encoder.cc and native/aggregate_encoder.cc; the reader,
-// src/batch-reader.ts): from the schema, so that neither side keeps a copy of it.
+// src/wire/batch-reader.ts): from the schema, so that neither side keeps a copy of it.
 const protobuf = require('protobufjs');
 const schema = protobuf.loadSync(protos[0]).lookup('bpftrace_ts');
 // protobufjs names fields in camel case already (base_ts_ns: baseTsNs).

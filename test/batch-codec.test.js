@@ -2,8 +2,8 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { loadAddon } = require('../dist/native-addon');
-const { decodeBatch, EventKind, Tampering } = require('../dist/batch-decoder');
+const { loadAddon } = require('../dist/session/native-addon');
+const { decodeBatch, EventKind, Tampering } = require('../dist/wire/batch-decoder');
 const { bpftrace_ts } = require('../dist/generated/batch');
 
 test('batches decode to the values that were encoded', () => {

@@ -3,9 +3,9 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { loadAddon } = require('../dist/native-addon');
-const { decodeBatch } = require('../dist/batch-decoder');
-const { CallPairer } = require('../dist/call-pairer');
+const { loadAddon } = require('../dist/session/native-addon');
+const { decodeBatch } = require('../dist/wire/batch-decoder');
+const { CallPairer } = require('../dist/pair/call-pairer');
 
 const NR_WAIT4 = 61;
 const SIGCHLD = 17;
@@ -93,8 +93,8 @@ test('a call is announced as blocked by the time of the batch\'s events, not of 
 });
 
 test('after lost events, a call shown as blocked whose exit never came is closed as unfinished, in the perf and strace formats', () => {
-  const { PerfFormatter } = require('../dist/format-perf');
-  const { StraceFormatter } = require('../dist/format-strace');
+  const { PerfFormatter } = require('../dist/render/format-perf');
+  const { StraceFormatter } = require('../dist/render/format-strace');
   const calls = [];
   const lost = [];
   const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: 1e6, maxPending: 16, commOf: () => '?',

@@ -9,7 +9,7 @@ const { flags } = require('../dist/decode/symbols');
 const { fcntlArg, openFlags, statxFlags, statxMask } = require('../dist/decode/fs');
 const { capturedArgs } = require('../dist/decode/captured');
 const { bpftrace_ts } = require('../dist/generated/batch');
-const { syscallByName } = require('../dist/syscall-table');
+const { syscallByName } = require('../dist/syscalls/syscall-table');
 
 const bytes = (...values) => Uint8Array.from(values);
 const le64 = (value) => { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(value)); return [...b]; };

@@ -9,7 +9,7 @@ const memory = require('../dist/decode/memory');
 const processes = require('../dist/decode/process');
 const net = require('../dist/decode/net');
 const events = require('../dist/decode/events');
-const { syscallByName } = require('../dist/syscall-table');
+const { syscallByName } = require('../dist/syscalls/syscall-table');
 const { siginfoFieldText } = require('../dist/decode/siginfo');
 
 test('every decoder is attached to a syscall argument that exists', () => {

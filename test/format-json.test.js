@@ -3,8 +3,8 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { JsonFormatter } = require('../dist/format-json');
-const { syscallByName } = require('../dist/syscall-table');
+const { JsonFormatter } = require('../dist/render/format-json');
+const { syscallByName } = require('../dist/syscalls/syscall-table');
 const { bpftrace_ts } = require('../dist/generated/batch');
 
 const { CaptureKind, CaptureFlag } = bpftrace_ts;

@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, summary } = require('./helpers');
-const { bpfCapabilityReason, bpfStartFailure, effectiveCapabilities, missingCapabilities } = require('../dist/capabilities');
+const { bpfCapabilityReason, bpfStartFailure, effectiveCapabilities, missingCapabilities } = require('../dist/session/capabilities');
 
 const dir = tempDir();
 fs.chmodSync(dir, 0o755); // the -u user must reach the fixture

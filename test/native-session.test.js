@@ -22,7 +22,7 @@ test('a running session survives JavaScript dropping every reference to it (no d
 });
 
 test('load errors carry a message and the errno', () => {
-  const { loadAddon } = require('../dist/native-addon');
+  const { loadAddon } = require('../dist/session/native-addon');
   const { TraceSession } = loadAddon();
   try {
     new TraceSession({ all: true, followChildren: false, ringBytes: 1 << 20, verbose: false, attachMode: 'nonsense' });

@@ -91,8 +91,8 @@ test('Prometheus scrapes -a --hist --hist-by comm: PromQL returns the fixture\'s
 });
 
 test('comm labels are bounded: past 64 comms, calls are counted under comm="other"', async () => {
-  require('../dist/protobuf-numbers');
-  const { PrometheusExporter } = require('../dist/export-prometheus');
+  require('../dist/wire/protobuf-numbers');
+  const { PrometheusExporter } = require('../dist/export/prometheus');
   const exporter = await PrometheusExporter.listen({ host: '127.0.0.1', port: 0 }, 'comm');
   try {
     const rows = Array.from({ length: 100 }, (_, i) => ({ nr: 110, comm: `task${i}`, calls: 2, errors: 0, totalNs: 2000, bucket: [40], bucketCount: [2] }));

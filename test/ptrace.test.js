@@ -9,10 +9,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, waitFor, summary, missingLines } = require('./helpers');
-const { loadAddon } = require('../dist/native-addon');
-const { decodeBatch, EventKind } = require('../dist/batch-decoder');
-const { nativeCaptureRules } = require('../dist/capture-rules');
-const { syscallByName } = require('../dist/syscall-table');
+const { loadAddon } = require('../dist/session/native-addon');
+const { decodeBatch, EventKind } = require('../dist/wire/batch-decoder');
+const { nativeCaptureRules } = require('../dist/syscalls/capture-rules');
+const { syscallByName } = require('../dist/syscalls/syscall-table');
 
 const dir = tempDir();
 fs.chmodSync(dir, 0o755);
@@ -171,7 +171,7 @@ test('an unprivileged user: the automatic fallback says why, and the trace is co
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
     assert.is(run.status, 0, run.stderr);
-    // The notice names the capabilities an unprivileged user lacks (src/capabilities.ts).
+    // The notice names the capabilities an unprivileged user lacks (src/session/capabilities.ts).
     assert.match(run.stderr, /^bpftrace-ts: eBPF unavailable \(missing CAP_BPF and CAP_PERFMON: [^\n]*\); using the ptrace backend$/m);
     assert.is(summary(run.stderr).attachMode, 'ptrace');
     const records = readJson(out);
@@ -188,7 +188,7 @@ test('an unprivileged user: the automatic fallback says why, and the trace is co
 });
 
 test('which eBPF load errors make the automatic choice fall back to ptrace, and the reason it gives', () => {
-  const { ebpfUnavailableReason } = require('../dist/trace-run');
+  const { ebpfUnavailableReason } = require('../dist/session/trace-run');
   assert.is(ebpfUnavailableReason('the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): ...'), 'the kernel has no BTF');
   assert.is(ebpfUnavailableReason('no permission to load BPF programs (needs root, ...): tp_btf: load: EPERM'), 'no permission to load BPF programs');
   assert.is(ebpfUnavailableReason('the kernel has no BPF ring buffer: the eBPF backend needs Linux 5.8 or later'),

@@ -27,7 +27,7 @@ async function report(args) {
   return run;
 }
 
-/** The framing of a recording, read independently of src/recording.ts: [start, end) of each record. */
+/** The framing of a recording, read independently of src/wire/recording.ts: [start, end) of each record. */
 function frames(bytes) {
   assert.is(bytes.subarray(0, 8).toString(), 'BPTSREC\n');
   const out = [];
@@ -186,7 +186,7 @@ test('a recorder killed with SIGKILL leaves a recording that reports up to its c
 });
 
 test('the reader returns every record whole across its read buffer (records up to 3 MiB), and stops at a cut', () => {
-  const { RecordingWriter, RecordingReader } = require('../dist/recording');
+  const { RecordingWriter, RecordingReader } = require('../dist/wire/recording');
   const file = path.join(dir, 'sizes.bpt');
   const sizes = [1, 700000, 400000, 3 << 20, 5, 1 << 20, (1 << 20) - 3, 0, 123456];
   const messages = sizes.map((size, i) => Buffer.alloc(size, i + 1).fill(i * 7 + 3, 0, Math.min(size, 17)));

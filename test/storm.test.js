@@ -8,9 +8,9 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, summary, waitFor } = require('./helpers');
-const { loadAddon } = require('../dist/native-addon');
-const { decodeBatch } = require('../dist/batch-decoder');
-const { CallPairer } = require('../dist/call-pairer');
+const { loadAddon } = require('../dist/session/native-addon');
+const { decodeBatch } = require('../dist/wire/batch-decoder');
+const { CallPairer } = require('../dist/pair/call-pairer');
 
 const dir = tempDir();
 const STORMS = { threads: { count: 10000, wave: 100 }, processes: { count: 2000, wave: 50 } };

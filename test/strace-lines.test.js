@@ -12,8 +12,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { runTracer, tempDir, waitFor } = require('./helpers');
-const { loadAddon } = require('../dist/native-addon');
-const { TraceOutput } = require('../dist/trace-output');
+const { loadAddon } = require('../dist/session/native-addon');
+const { TraceOutput } = require('../dist/render/trace-output');
 
 const dir = tempDir();
 const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };

@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawn } = require('node:child_process');
 const { fixture, tempDir, runTracer, readJson, waitFor } = require('./helpers');
-const { bucketOf, bucketBounds, percentile, BUCKET_COUNT } = require('../dist/latency-buckets');
+const { bucketOf, bucketBounds, percentile, BUCKET_COUNT } = require('../dist/aggregate/latency-buckets');
 
 const dir = tempDir();
 
@@ -21,7 +21,7 @@ test('buckets: contiguous, ordered, and no wider than 25% of their lower bound',
     previousUpper = upper;
   }
   assert.is(bucketOf(2 ** 45), BUCKET_COUNT - 1, 'past 2^40 ns: the last bucket');
-  assert.is(BUCKET_COUNT, require('../dist/native-addon').loadAddon().latencyBuckets, 'the kernel counts as many');
+  assert.is(BUCKET_COUNT, require('../dist/session/native-addon').loadAddon().latencyBuckets, 'the kernel counts as many');
   assert.is(bucketOf(1_000_000), bucketOf(1_048_575), '1 ms and 1.048575 ms share a bucket');
   assert.is.not(bucketOf(10_000_000), bucketOf(1_000_000));
 });
@@ -36,7 +36,7 @@ test('percentiles: the middle of the bucket holding the rank, within the seen ra
 });
 
 test('--hist rows: the bars start in one column, whichever row has the widest label', () => {
-  const { formatHistograms } = require('../dist/format-hist');
+  const { formatHistograms } = require('../dist/aggregate/format-hist');
   // Rows [128K, 256K) (the widest label) up to [2M, 4M).
   const buckets = [150_000, 300_000, 3_000_000].map(bucketOf);
   const lines = formatHistograms([{ nr: 0, calls: 3, errors: 0, totalNs: 3_450_000, minNs: 150_000, maxNs: 3_000_000,

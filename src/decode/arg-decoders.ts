@@ -1,5 +1,5 @@
 // Which decoder reads which syscall argument, by the argument names of the generated table.
-import { syscallInfo } from '../syscall-table';
+import { syscallInfo } from '../syscalls/syscall-table';
 import { futexOp, ioctlRequest } from './events';
 import { accessMode, dirfd, fcntlArg, fileMode, flockOp, mknodDevice, mknodMode, openFlags, statxFlags, statxMask, umaskValue } from './fs';
 import { mmapFlags, mmapProt } from './memory';

@@ -1,12 +1,12 @@
-// Arguments whose data was copied at the call (src/capture-rules.ts), as strace prints them:
+// Arguments whose data was copied at the call (src/syscalls/capture-rules.ts), as strace prints them:
 // strings and buffers quoted and cut at -s, argv arrays, envp counts, structs and socket
 // addresses field by field. An argument without data, or whose copy failed, is left to the
 // caller, which shows the pointer.
-import { captureRules, type CaptureRule } from '../capture-rules';
-import type { Capture, SyscallCall } from '../call-pairer';
+import { captureRules, type CaptureRule } from '../syscalls/capture-rules';
+import type { Capture, SyscallCall } from '../pair/call-pairer';
 import { bpftrace_ts } from '../generated/batch';
-import { hex as rawHex } from '../raw-args';
-import { syscallInfo } from '../syscall-table';
+import { hex as rawHex } from '../syscalls/raw-args';
+import { syscallInfo } from '../syscalls/syscall-table';
 import { quoteBytes, quoteBytesJson, type HexMode } from './quote';
 import { HEX_BUFFERS, prctlCaptureUsed } from './strace-args';
 import { FCNTL_GETLK, FCNTL_SETLK } from './fs';

@@ -1,10 +1,10 @@
 // Where strace shows a syscall's arguments differently from their raw registers: arguments it
 // leaves out because the call ignores them (openat's mode without O_CREAT, futex's unused
 // ones), and numbers it writes in hex (mmap offsets, addresses passed as integers).
-import type { Capture, SyscallCall } from '../call-pairer';
+import type { Capture, SyscallCall } from '../pair/call-pairer';
 import { bpftrace_ts } from '../generated/batch';
-import { hex } from '../raw-args';
-import { syscallInfo } from '../syscall-table';
+import { hex } from '../syscalls/raw-args';
+import { syscallInfo } from '../syscalls/syscall-table';
 import { mknodHasDevice, openFlags } from './fs';
 import { CLONE, CSIGNAL, cloneFlags } from './process';
 import { futexOp } from './events';
@@ -213,7 +213,7 @@ const COMM_MAX = 15;
 /** A number strace prints with printxval64: its name, or hex and the unknown's comment. */
 const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexNumber(value)} /* ${unknown} */`;
 
-/** The prctl captures an option reads (src/capture-rules.ts copies these for every prctl):
+/** The prctl captures an option reads (src/syscalls/capture-rules.ts copies these for every prctl):
  * PR_SET_NAME's name, what PR_GET_NAME, PR_GET_PDEATHSIG and PR_GET_CHILD_SUBREAPER return,
  * PR_SET_SECCOMP's filter program, PR_SET_VMA's name. */
 export function prctlCaptureUsed(args: readonly number[] | null, item: Capture): boolean {

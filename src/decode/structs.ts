@@ -3,7 +3,7 @@
 // Pure functions of the bytes; a struct shorter than its layout shows what is there.
 import { enumName, flagNames, flags, hexNumber, userOrGroupIdText, type Decoded } from './symbols';
 import { CLONE } from './process';
-import { CPUSET_SIZE } from '../capture-rules';
+import { CPUSET_SIZE } from '../syscalls/capture-rules';
 import { openFlags, statxMask } from './fs';
 import { FLAG_TABLES } from '../generated/flag-tables';
 import { clockTicksText } from './siginfo';

@@ -1,7 +1,7 @@
 // Decoding numbers into the symbolic names of the generated flag tables: the two shapes
 // every domain module builds on (bit flags joined with '|', and enumerations).
 import { FLAG_TABLES, type FlagTableName } from '../generated/flag-tables';
-import { hex as rawHex } from '../raw-args';
+import { hex as rawHex } from '../syscalls/raw-args';
 
 /** A decoded argument as strace shows it (full names) and as perf trace does (no prefix). */
 export interface Decoded {

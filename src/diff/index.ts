@@ -2,7 +2,7 @@
 // at the first call where each process took another path. Exit 0 when they agree, 1 when
 // they differ, 2 on trouble (as diff(1)).
 import { Command, Option } from 'commander';
-import { UserError } from '../usage-error';
+import { UserError } from '../user-errors';
 import { firstDivergence, unifiedHunk, type Divergence } from './divergence';
 import { loadCalls, MAX_CALLS, type TracedProcess } from './load-calls';
 import { matchProcesses, type ProcessPair } from './match-processes';

@@ -2,15 +2,15 @@
 // decoding and formatting as `report --format strace`) and a key without what differs
 // between two runs of the same program: pointers, times and the process's own pid.
 import fs from 'node:fs';
-import { decodeBatch } from '../batch-decoder';
-import { CallPairer, type SyscallCall } from '../call-pairer';
-import { StraceFormatter } from '../format-strace';
-import { ProgramName } from '../program-name';
-import { errnoOf } from '../raw-args';
-import { RecordingError, RecordingReader } from '../recording';
-import { openRecording } from '../report';
-import { NR_EXECVE, NR_EXECVEAT, syscallName } from '../syscall-table';
-import { UserError } from '../usage-error';
+import { decodeBatch } from '../wire/batch-decoder';
+import { CallPairer, type SyscallCall } from '../pair/call-pairer';
+import { StraceFormatter } from '../render/format-strace';
+import { ProgramName } from '../track/program-name';
+import { errnoOf } from '../syscalls/raw-args';
+import { RecordingError, RecordingReader } from '../wire/recording';
+import { openRecording } from '../cli/report';
+import { NR_EXECVE, NR_EXECVEAT, syscallName } from '../syscalls/syscall-table';
+import { UserError } from '../user-errors';
 
 /** Calls kept of a recording (a few hundred bytes each): later ones are counted as dropped,
  * and the processes are compared up to there (said in the output). */

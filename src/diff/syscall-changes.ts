@@ -1,8 +1,8 @@
 // Per syscall: calls, errors by errno, and total/p50/p99 time in A and in B, sorted by
 // what changed most (calls and errors first, then time), computed with -S's statistics.
-import { errnoName } from '../raw-args';
-import { row as tableRow, SyscallStats } from '../syscall-summary';
-import { syscallName } from '../syscall-table';
+import { errnoName } from '../syscalls/raw-args';
+import { row as tableRow, SyscallStats } from '../aggregate/syscall-summary';
+import { syscallName } from '../syscalls/syscall-table';
 import type { TracedProcess } from './load-calls';
 
 interface Side {

@@ -3,7 +3,7 @@
 // file) nor through a symlink, readable by its owner only.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileError } from '../file-error';
+import { FileError } from '../sink/file-error';
 
 /** The name of dump n (0: the file as given). */
 export function dumpFileName(file: string, n: number): string {

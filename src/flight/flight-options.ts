@@ -1,8 +1,8 @@
 // record --flight-recorder WINDOW --dump-on LIST --after DURATION --max-dumps N: what the
 // user gave, checked and turned into numbers; a mistake names its option.
-import { parseErrnoList } from '../call-filters';
+import { parseErrnoList } from '../select/call-filters';
 import { bpftrace_ts } from '../generated/batch';
-import { UsageError } from '../usage-error';
+import { UsageError } from '../user-errors';
 
 const { TriggerKind } = bpftrace_ts;
 

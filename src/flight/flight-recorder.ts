@@ -2,11 +2,11 @@
 // batch-ring.ts), nothing written until a trigger fires; then a dump, a normal recording:
 // the ring's batches, those of the next --after, and the trigger in its header.
 import fs from 'node:fs';
-import { decodeBatchWithoutArguments } from '../batch-decoder';
-import { deflateBatch, RecordingWriter, type RecordingHeader } from '../recording';
-import type { SessionEnd } from '../native-addon';
+import { decodeBatchWithoutArguments } from '../wire/batch-decoder';
+import { deflateBatch, RecordingWriter, type RecordingHeader } from '../wire/recording';
+import type { SessionEnd } from '../session/native-addon';
 import { bpftrace_ts } from '../generated/batch';
-import { FileError } from '../file-error';
+import { FileError } from '../sink/file-error';
 import { BatchRing } from './batch-ring';
 import { createDumpFile, dumpFileName } from './dump-files';
 import type { FlightOptions } from './flight-options';

@@ -1,7 +1,7 @@
 // report of a flight-recorder dump: the line of the call (or the process end) that fired
 // the dump is followed by a mark naming the trigger: "^^^ trigger ..." or, in JSON Lines,
 // an object with "event": "trigger".
-import type { ProcessEvent, SyscallCall } from '../call-pairer';
+import type { ProcessEvent, SyscallCall } from '../pair/call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import type { FlightTrigger } from './trigger-scanner';
 import { describeTrigger, triggerJson } from './trigger-text';

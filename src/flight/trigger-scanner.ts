@@ -1,10 +1,10 @@
 // Finds, in the batches the session emits, the events --dump-on asks for: a process killed
 // by a signal or exiting non-zero, a call failing with a listed errno, a call that took
 // (or has been blocked for) too long. It reads the columns it needs, not the arguments.
-import { EventKind, type Batch } from '../batch-decoder';
-import { exitOutcome } from '../format-process-event';
+import { EventKind, type Batch } from '../wire/batch-decoder';
+import { exitOutcome } from '../render/format-process-event';
 import { bpftrace_ts } from '../generated/batch';
-import { errnoOf } from '../raw-args';
+import { errnoOf } from '../syscalls/raw-args';
 import type { DumpTriggers } from './flight-options';
 
 const { TriggerKind } = bpftrace_ts;

@@ -1,8 +1,8 @@
 // A flight-recorder trigger in words, for the tracer's messages and report's header and
 // mark, and as a JSON object for --format json.
 import { bpftrace_ts } from '../generated/batch';
-import { errnoName } from '../raw-args';
-import { syscallName } from '../syscall-table';
+import { errnoName } from '../syscalls/raw-args';
+import { syscallName } from '../syscalls/syscall-table';
 import { triggerName } from './flight-options';
 import type { FlightTrigger } from './trigger-scanner';
 

@@ -1,6 +1,6 @@
 // A process's executable mappings as the addon snapshots them (/proc/PID/maps lines; see
 // proto/batch.proto: maps), and which snapshot each stack was taken under.
-import type { Batch } from '../batch-decoder';
+import type { Batch } from '../wire/batch-decoder';
 
 export interface Mapping {
   start: number;

@@ -1,0 +1,313 @@
+// One trace from start to exit status: starts the native session, hands its messages to a
+// recording and to what displays them (src/render/trace-output.ts), and reports the end.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Aggregate } from '../wire/batch-decoder';
+import { bpfCapabilityReasonOf, bpfStartFailure, ptraceFallbackNote, ptraceStartFailure } from './capabilities';
+import { nativeCaptureRules } from '../syscalls/capture-rules';
+import type { DisplayOptions } from '../cli/display-options';
+import type { InjectRule } from '../cli/inject-spec';
+import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
+import type { FlightRecorder } from '../flight/flight-recorder';
+import { OutputClosedError } from '../sink/output-sink';
+import { openLineSink } from '../sink/per-task-files';
+import type { RecordingHeader, RecordingWriter } from '../wire/recording';
+import type { SummaryBy } from '../aggregate/syscall-summary';
+import { argumentCounts } from '../syscalls/syscall-table';
+import type { AggregateOptions, CallExport } from '../render/trace-output';
+import { noteEvents, noteSessionCalled, noteSessionStarted, startupTimesLine, startupTimesWanted } from './startup-times';
+import { UserError } from '../user-errors';
+
+export interface TraceOptions extends DisplayOptions {
+  /** Resolved path and argv of a command to launch, and the user it runs as (-u). */
+  command?: { path: string; argv: string[]; user?: UserIdentity };
+  /** Thread group ids to attach to. */
+  pids?: number[];
+  all: boolean;
+  syscalls?: number[];
+  /** -e with -y or -P: the calls -e selects, shown from the wider set traced (syscalls). */
+  shownSyscalls?: number[];
+  /** ptrace: -e on a launched command installs a seccomp filter (false: --no-seccomp-bpf). */
+  seccomp: boolean;
+  /** -e inject (ptrace backend only): calls to make fail, return a value, or wait. */
+  inject?: InjectRule[];
+  failureOnly: boolean;
+  minDurationNs: number | null;
+  output?: string;
+  maxEvents?: number;
+  comm?: string;
+  /** --cgroup: only tasks in this cgroup v2 (its directory's inode number); eBPF only. */
+  cgroupId?: number;
+  inherit: boolean;
+  bufferBytes: number;
+  /** eBPF: the tracer's own threads run this much nicer (--nice). */
+  niceIncrement: number;
+  verbose: boolean;
+  attachMode?: AttachMode;
+  /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
+  summaryBy?: SummaryBy;
+  /** --summary-only, --hist: count in the kernel instead of streaming every call. */
+  aggregate?: AggregateOptions;
+  /** eBPF, ptrace, or eBPF with ptrace where eBPF cannot run. */
+  backend: Backend;
+  /** --summary-only on the ptrace backend: the -S tables from the streamed calls, no call lines. */
+  summaryOnly?: boolean;
+  /** The session's messages also go to a recording: its writer, opened by the caller, and
+   * its header (written once the session started, with what it reports). */
+  record?: { writer: RecordingWriter; header: RecordingHeader };
+  /** record --flight-recorder: the batches go to it, which writes dumps when triggers fire. */
+  flight?: FlightRecorder;
+  /** false for `record`: the messages are only recorded, not decoded. */
+  display: boolean;
+  /** -k: frames of each call's user-space stack; 0: none. */
+  stackFrames: number;
+  /** --perfetto: every call also goes to these. */
+  exports?: CallExport[];
+  /** --prometheus: every aggregate, decoded, also goes here. */
+  onAggregate?: (snapshot: Aggregate) => void;
+}
+
+export type Backend = 'auto' | 'bpf' | 'ptrace';
+
+export type { AggregateOptions } from '../render/trace-output';
+
+const KERNEL_GROUPING = { process: 'process', thread: 'thread', none: 'syscall', syscall: 'syscall', comm: 'comm', pid: 'process' } as const;
+
+function commOfThread(tid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${tid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return '?';
+  }
+}
+
+function exitStatus(end: SessionEnd): number {
+  if (end.reason !== 'command-exited') return 0;
+  if (end.exitCode !== null) return end.exitCode;
+  const signal = end.signal ? os.constants.signals[`SIG${end.signal}` as keyof typeof os.constants.signals] : undefined;
+  return signal ? 128 + signal : 1;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bpftrace-ts: ${line}\n`);
+}
+
+/** Why the eBPF backend cannot run on this machine, from its load error; null if the error
+ * is about something else (no such process, a command that cannot run). */
+export function ebpfUnavailableReason(message: string): string | null {
+  if (message.startsWith('the kernel has no BTF')) return 'the kernel has no BTF';
+  if (message.startsWith('the kernel has no BPF ring buffer')) return 'the kernel has no BPF ring buffer (Linux 5.8 or later)';
+  if (message.startsWith('no permission to load BPF programs')) return 'no permission to load BPF programs';
+  if (message.startsWith('cannot load the BPF programs') || message.startsWith('ring buffer:')) return message;
+  return null;
+}
+
+type Callbacks = Parameters<NativeTraceSession['start']>;
+
+/** Starts the backend asked for; with 'auto', ptrace where eBPF cannot load, said in one line. */
+function startSession(options: TraceOptions, spec: SessionSpec, prepared: NativeTraceSession | undefined,
+  ...callbacks: Callbacks): { session: NativeTraceSession; started: SessionStarted } {
+  const addon = loadAddon();
+  const start = (Session: typeof addon.TraceSession) => {
+    const session = Session === addon.TraceSession && prepared ? prepared : new Session(spec);
+    return { session, started: session.start(...callbacks) };
+  };
+  const startPtrace = () => {
+    try {
+      return start(addon.PtraceSession);
+    } catch (error) {
+      throw new UserError(ptraceStartFailure(error as NativeError));
+    }
+  };
+  if (options.backend === 'ptrace') return startPtrace();
+  try {
+    return start(addon.TraceSession);
+  } catch (error) {
+    // -v: the verifier's last words, and the other attach flavours' failures.
+    if (options.verbose) for (const line of (error as NativeError).detail?.split('\n') ?? []) log(`  ${line}`);
+    const reason = ebpfUnavailableReason((error as NativeError).message);
+    if (options.backend === 'bpf' || reason === null) throw error;
+    const needsEbpf = options.all ? '-a' : options.aggregate ? 'in-kernel counting' : options.cgroupId !== undefined ? '--cgroup' : null;
+    if (needsEbpf) throw new UserError(`${bpfStartFailure(error as NativeError)} (${needsEbpf} needs eBPF)`);
+    log(ptraceFallbackNote(bpfCapabilityReasonOf(error as NativeError) ?? reason));
+    return startPtrace();
+  }
+}
+
+/** eBPF: a session whose programs load and attach on a native thread while the JavaScript gets the
+ * output ready; startSession() then waits for them. Nothing if the spec is refused: startSession()
+ * makes the session again and says why. */
+function prepareSession(options: TraceOptions, spec: SessionSpec): NativeTraceSession | undefined {
+  if (options.backend === 'ptrace') return undefined;
+  let session: NativeTraceSession;
+  try {
+    session = new (loadAddon().TraceSession)(spec);
+  } catch {
+    return undefined;
+  }
+  session.prepare?.();
+  return session;
+}
+
+/** The signals that stop a trace as Ctrl-C does. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export function runTrace(options: TraceOptions): Promise<number> {
+  const sink = openLineSink(options.output, options.filePerTask);
+  let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
+  let ptrace = false; // the backend, once it started
+  const spec: SessionSpec = {
+    all: options.all,
+    followChildren: options.inherit,
+    syscalls: options.syscalls,
+    seccomp: options.seccomp,
+    inject: options.inject,
+    comm: options.comm,
+    ringBytes: options.bufferBytes,
+    niceIncrement: options.niceIncrement,
+    verbose: options.verbose,
+    attachMode: options.attachMode,
+    command: options.command && {
+      ...options.command,
+      env: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    },
+    pids: options.pids,
+    argCounts: argumentCounts(),
+    captures: options.aggregate ? undefined : nativeCaptureRules(options.stringLimit),
+    stackFrames: options.stackFrames || undefined,
+    aggregate: options.aggregate && {
+      by: KERNEL_GROUPING[options.aggregate.by],
+      failuresOnly: options.failureOnly,
+      intervalMs: options.aggregate.intervalMs,
+    },
+    cgroupId: options.cgroupId,
+  };
+
+  noteSessionCalled();
+  const prepared = prepareSession(options, spec);
+  let stopping = false;
+  let failure: Error | undefined;
+  let session: NativeTraceSession | undefined;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    session?.stop();
+  };
+  // Loaded once the programs are loading (prepareSession): the formatters and decoders are most of
+  // our modules' start-up, and evaluate while the kernel verifies.
+  const output = options.display
+    ? new (require('../render/trace-output') as typeof import('../render/trace-output')).TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
+    : undefined;
+  let recorder: RecordingWriter | undefined;
+
+  const fail = (error: unknown): void => {
+    if (error instanceof OutputClosedError && output) output.closed = true;
+    else failure ??= error as Error;
+    stop();
+  };
+
+  return new Promise<number>((resolve) => {
+    const onBatch = (bytes: Buffer): void => {
+      noteEvents();
+      try {
+        recorder?.write(options.aggregate ? 'aggregate' : 'batch', bytes);
+        options.flight?.add(bytes);
+        output?.add(bytes);
+        sink.flush();
+      } catch (error) {
+        fail(error);
+      }
+    };
+    const onEnd = (end: SessionEnd): void => {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      try {
+        options.flight?.end(end);
+        recorder?.close({ lostEvents: end.lostEvents, endReason: end.reason, exitCode: end.exitCode ?? -1,
+          signal: end.signal ?? '', endUnixNs: Date.now() * 1e6 });
+      } catch (error) {
+        fail(error);
+      }
+      try {
+        output?.finish({ commandPid: childPid, reason: end.reason, exitCode: end.exitCode, signal: end.signal });
+        sink.close();
+      } catch (error) {
+        fail(error);
+      }
+      if (failure) {
+        output?.discardExports();
+        log(failure instanceof UserError ? failure.message : `error: ${failure.message}`);
+        resolve(1);
+        return;
+      }
+      // The seccomp filter outlives the tracer, and would make the selected calls fail.
+      if (end.killedPids.length > 0)
+        log(`killed ${end.killedPids.join(', ')} when the trace stopped: under the -e seccomp filter the selected calls ` +
+          'would fail (ENOSYS) without a tracer, as with strace --seccomp-bpf; --no-seccomp-bpf stops at every call instead ' +
+          'and lets the processes run on when the trace stops');
+      // As strace says when it lets processes go (Ctrl-C); -q: not.
+      if (end.reason === 'stopped' && options.quiet === 0)
+        for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
+      const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
+      let totals = options.flight
+        ? `${options.flight.summary()}, ${backend}`
+        : !output
+        ? `recorded ${recorder?.records} messages (${recorder?.bytes} bytes), ${end.lostEvents} events lost, ${backend}`
+        : options.aggregate
+        ? `${output.countedCalls} calls counted in the kernel, ${output.uncountedCalls} not counted (stats table full or no memory), ${backend}`
+        : `${output.eventsSeen} events, ${end.lostEvents} lost, ${backend}`;
+      if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
+      if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
+      if (end.lostSignals > 0) totals += `, ${end.lostSignals} signals lost`;
+      log(totals);
+      if (startupTimesWanted()) log(startupTimesLine());
+      if (!options.aggregate && !ptrace && end.lostEvents > 0)
+        log('events were lost: the tracer fell behind the ring buffer; a larger --buffer-size holds longer bursts' +
+          (options.niceIncrement > 0 ? ', --nice 0 lets the tracer compete with the traced programs for the CPU' : ''));
+      if (options.verbose && !options.aggregate) {
+        const copies = end.argumentCopies;
+        log(`argument copies: ${copies.atEntry} at the entry, ${copies.retriedAtExit} retried at the exit after a fault, ${copies.failed} failed`);
+      }
+      resolve(exitStatus(end));
+    };
+
+    let attachMode = '';
+    let childPid: number | null = null;
+    let started: SessionStarted;
+    // Heard from before the attach: a Ctrl-C while it is under way stops the trace once the
+    // session exists (the handlers run on the event loop, after startSession returns) instead of
+    // killing the tracer with the default action.
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
+    try {
+      ({ session, started } = startSession(options, spec, prepared, onBatch, onEnd));
+      noteSessionStarted(started);
+      attachMode = started.attachMode;
+      ptrace = attachMode === 'ptrace';
+      childPid = started.childPid;
+      epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
+    } catch (error) {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      sink.close();
+      throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
+    }
+    try {
+      // The header says what only the started session knows: its clock, the command's pid.
+      const session = { backend: attachMode === 'ptrace' ? 'ptrace' : `bpf (${attachMode})`, startUnixNs: epochNsAtStart, commandPid: childPid ?? 0 };
+      if (options.record) {
+        recorder = options.record.writer;
+        recorder.writeHeader({ ...options.record.header, ...session });
+      }
+      options.flight?.started({ session, startNs: started.startNs, onError: fail });
+    } catch (error) {
+      fail(error);
+    }
+    if (options.quiet === 0) for (const pid of options.pids ?? []) log(`Process ${pid} attached`);
+    if (options.verbose && started.attachMode === 'ptrace') {
+      log('backend ptrace' + (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
+    } else if (options.verbose) {
+      log(`backend bpf, attached with ${started.attachMode}, ring buffer ${options.bufferBytes / (1 << 20)} MiB` +
+        (started.childPid !== null ? `, command pid ${started.childPid}` : ''));
+      // How it loaded (libbpf's own messages carry their "libbpf: ").
+      for (const line of started.log.split('\n').filter(Boolean)) log(line);
+    }
+  });
+}
