@@ -38,7 +38,7 @@ static __always_inline __u64 tracepoint_user_sp(void)
 }
 
 /* Processes whose mappings user space has read since their last execve (key: tgid; it adds
- * them: native/process_maps.h). Their stacks go as addresses, which those maps place; the
+ * them: native/process/process_maps.h). Their stacks go as addresses, which those maps place; the
  * others' also with build IDs, which cost the kernel a lookup per frame. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -23,7 +23,7 @@
 #define NR_clone3 435
 #define NR_rt_sigreturn 15
 
-/* What the running kernel offers, probed by the loader (native/kernel_features.cc). Each
+/* What the running kernel offers, probed by the loader (native/ebpf/kernel_features.cc). Each
  * mechanism has a stand-in for kernels without it, and the verifier prunes the one not in
  * use; false, the default, is what every kernel with a BPF ring buffer (5.8) can run. */
 const volatile bool has_task_btf = false;     /* bpf_get_current_task_btf(): Linux 5.11 */

@@ -26,7 +26,7 @@ if (!fs.readFileSync(js, 'utf8').includes('require("../wire/protobuf-numbers")')
 execFileSync(bin('pbts'), ['--no-comments', '-o', dts, js], { stdio: 'inherit' });
 
 // The field numbers and the enums of batch.proto that the hand-written codecs use (the
-// addon's encoders, native/batch_encoder.cc and native/aggregate_encoder.cc; the reader,
+// addon's encoders, native/encode/batch_encoder.cc and native/encode/aggregate_encoder.cc; the reader,
 // src/wire/batch-reader.ts): from the schema, so that neither side keeps a copy of it.
 const protobuf = require('protobufjs');
 const schema = protobuf.loadSync(protos[0]).lookup('bpftrace_ts');

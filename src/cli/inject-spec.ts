@@ -6,7 +6,7 @@ import { allSyscalls } from '../syscalls/syscall-table';
 import { parseSyscallFilter } from './syscall-filter';
 import { UsageError } from '../user-errors';
 
-/** One injection, as the native side takes it (native/ptrace_session.cc: inject_rules). */
+/** One injection, as the native side takes it (native/ptrace/ptrace_session.cc: inject_rules). */
 export interface InjectRule {
   syscalls: number[];
   /** The call is not run: it fails with this errno... */

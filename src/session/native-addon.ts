@@ -1,4 +1,4 @@
-// The typed face of the native addon (native/addon.cc): the local build (cmake-js, build/Release)
+// The typed face of the native addon (native/addon/addon.cc): the local build (cmake-js, build/Release)
 // in a checkout, else the prebuild the package ships (prebuilds/linux-x64, scripts/prebuild.js).
 import fs from 'node:fs';
 import path from 'node:path';
