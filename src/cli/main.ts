@@ -5,7 +5,7 @@ import { addDisplayOptions, collect, displayOptions, MAX_STRING_LIMIT, PTRACE_MA
 import type { HistBy } from '../aggregate/format-hist';
 import { bpfCapabilityReason, ptraceFallbackNote } from '../session/capabilities';
 import { resolveCommand } from '../session/command-path';
-import { runLive } from '../session/live-run';
+import { runLive } from './live-run';
 import { runAsUser } from '../session/run-as-user';
 import type { AttachMode } from '../session/native-addon';
 import { positiveNumber } from './number-option';

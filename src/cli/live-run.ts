@@ -1,6 +1,6 @@
 // A live trace with what it also writes or serves: a recording (--record), a Perfetto
 // trace (--perfetto), Prometheus metrics (--prometheus), open for the length of the trace.
-import { runTrace, type TraceOptions } from './trace-run';
+import { runTrace, type TraceOptions } from '../session/trace-run';
 import { UsageError } from '../user-errors';
 
 export interface LiveExports {
@@ -23,7 +23,7 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
   // recording's and Perfetto's writers bring zlib and crypto).
   const prometheus = exports.prometheus !== undefined ? await import('../export/prometheus') : undefined;
   const address = prometheus && exports.prometheus !== undefined ? prometheus.parseListenAddress(exports.prometheus) : undefined;
-  if (exports.record !== undefined) options.record = (await import('../cli/record')).openRecording(exports.record, options, argv);
+  if (exports.record !== undefined) options.record = (await import('./record')).openRecording(exports.record, options, argv);
   if (exports.perfetto !== undefined)
     options.exports = [(await import('../export/perfetto')).PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
   if (!prometheus || !address) return runTrace(options);
