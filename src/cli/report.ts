@@ -9,12 +9,11 @@ import type { HistBy } from '../aggregate/format-hist';
 import { positiveNumber } from './number-option';
 import { OutputClosedError } from '../sink/output-sink';
 import { openLineSink } from '../sink/per-task-files';
-import { RecordingError, RecordingReader, syscallTableDigest, type RecordingHeader } from '../wire/recording';
+import { RecordingError, RecordingReader, openRecordingReader, syscallTableDigest, type RecordingHeader } from '../wire/recording';
 import { shellCommandLine } from '../render/shell-quote';
 import { parseSyscallFilter } from './syscall-filter';
 import type { SummaryBy } from '../aggregate/syscall-summary';
 import { parsePidList } from './targets';
-import { FileError } from '../sink/file-error';
 import { TriggerMark } from '../flight/trigger-mark';
 import { describeTrigger } from '../flight/trigger-text';
 import { TraceOutput, type AggregateOptions, type CallExport, type OutputOptions } from '../render/trace-output';
@@ -85,22 +84,6 @@ function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
 
-export function openRecording(file: string): { fd: number; reader: RecordingReader } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (error) {
-    throw new FileError('read', file, error);
-  }
-  try {
-    return { fd, reader: new RecordingReader(fd, file) };
-  } catch (error) {
-    fs.closeSync(fd);
-    if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
-    throw error;
-  }
-}
-
 export function runReport(argv: string[]): number {
   const program = reportProgram();
   program.parse(argv, { from: 'user' });
@@ -114,7 +97,7 @@ export function runReport(argv: string[]): number {
   if (!cli.hist && (cli.top !== undefined)) throw new UsageError('--top goes with --hist');
   const onlySyscalls = cli.expr !== undefined ? parseSyscallFilter(cli.expr) : undefined;
 
-  const { fd, reader } = openRecording(file);
+  const { fd, reader } = openRecordingReader(file);
   const records = reader.records();
   const first = records.next();
   if (first.done) {

@@ -7,8 +7,7 @@ import { CallPairer, type SyscallCall } from '../pair/call-pairer';
 import { StraceFormatter } from '../render/format-strace';
 import { ProgramName } from '../track/program-name';
 import { errnoOf } from '../syscalls/raw-args';
-import { RecordingError, RecordingReader } from '../wire/recording';
-import { openRecording } from '../cli/report';
+import { RecordingError, RecordingReader, openRecordingReader } from '../wire/recording';
 import { NR_EXECVE, NR_EXECVEAT, syscallName } from '../syscalls/syscall-table';
 import { UserError } from '../user-errors';
 
@@ -68,7 +67,7 @@ export function callKey(line: string, call: SyscallCall): string {
 }
 
 export function loadCalls(file: string): LoadedRecording {
-  const { fd, reader } = openRecording(file);
+  const { fd, reader } = openRecordingReader(file);
   const processes = new Map<number, TracedProcess>();
   let kept = 0;
   const strace = new StraceFormatter({

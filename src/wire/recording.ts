@@ -10,6 +10,7 @@ import { bpftrace_ts } from '../generated/batch';
 import { allSyscalls } from '../syscalls/syscall-table';
 import { argSpecs } from '../syscalls/raw-args';
 import { FileError } from '../sink/file-error';
+import { UserError } from '../user-errors';
 
 export const RECORDING_MAGIC = Buffer.from('BPTSREC\n');
 export const RECORDING_FORMAT_VERSION = 1;
@@ -256,5 +257,22 @@ export class RecordingReader {
       this.end += read;
     }
     return this.end - this.start >= bytes;
+  }
+}
+
+/** Opens a recording to read; its problems as one line for the user (UserError, FileError). */
+export function openRecordingReader(file: string): { fd: number; reader: RecordingReader } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    throw new FileError('read', file, error);
+  }
+  try {
+    return { fd, reader: new RecordingReader(fd, file) };
+  } catch (error) {
+    fs.closeSync(fd);
+    if (error instanceof RecordingError) throw new UserError(`${file}: ${error.message}`);
+    throw error;
   }
 }
