@@ -2,7 +2,7 @@
 // Generates src/generated/flag-tables.ts: the symbolic-constant tables (open flags, mmap flags,
 // signals, fcntl commands, ...) the argument decoders print, as strace shows them (x86_64 Linux).
 //
-//   node scripts/gen-flag-tables.mjs
+//   node scripts/gen-flag-tables.mjs [--check]     (--check: fail if the file differs from what it would write)
 //
 // Inputs:
 //   scripts/data/flag-tables.txt   the tables: names, display order, header sets and the values of
@@ -91,8 +91,8 @@ function readData() {
     if (words[0] === 'table') {
       if (table) fail(`${where}: table ${words[1]} starts inside table ${table.name} (missing blank line)`);
       const [, name, kind, prefix = '', ...rest] = words;
-      if (!name || !IDENT.test(name) || (kind !== 'flags' && kind !== 'enum') || rest.length) {
-        fail(`${where}: expected table NAME flags|enum [PREFIX]`);
+      if (!name || !IDENT.test(name) || !['flags', 'enum', 'values'].includes(kind) || rest.length) {
+        fail(`${where}: expected table NAME flags|enum|values [PREFIX]`);
       }
       if (names.has(name)) fail(`${where}: duplicate table ${name}`);
       if (prefix !== '' && !IDENT.test(prefix)) fail(`${where}: bad prefix ${prefix}`);
@@ -141,6 +141,7 @@ function evaluate(tables, dir, index) {
     '/* Written by scripts/gen-flag-tables.mjs: prints the value of each constant. */',
     '#define _GNU_SOURCE',
     ...headers.map((h) => `#include ${h}`),
+    '#include <stddef.h>',
     '#include <stdio.h>',
     '',
     'static void p(const char *key, int neg, unsigned long long mag) { printf("%s %d %llu\\n", key, neg, mag); }',
@@ -224,11 +225,19 @@ function resolve(tables) {
 }
 
 function check(tables, resolved) {
+  const valueNames = new Map();
   for (const t of tables) {
     const seen = new Map();
     t.entries.forEach((e, i) => {
       const { value } = resolved.get(t.name)[i];
       const where = `${rel(DATA_TXT)}:${e.line}`;
+      if (t.kind === 'values') {
+        // One namespace for every values table: KERNEL_VALUES.NAME.
+        if (valueNames.has(e.name)) fail(`${where}: ${e.name} is also in values table ${valueNames.get(e.name)}`);
+        valueNames.set(e.name, t.name);
+        if (value <= -MAX_EXACT || value >= MAX_EXACT) fail(`${where}: ${e.name} = ${value} is outside (-2^53, 2^53)`);
+        return;
+      }
       // Enumerations may hold negative values (RUSAGE_CHILDREN = -1), decoded from a C int.
       const min = t.kind === 'enum' ? -MAX_EXACT : 0n;
       if (value < min || value >= MAX_EXACT) fail(`${where}: ${e.name} = ${value} is outside [${t.kind === 'enum' ? '-2^53' : '0'}, 2^53)`);
@@ -245,7 +254,7 @@ function check(tables, resolved) {
 // Emitting
 
 function literal(kind, value) {
-  if (kind === 'enum' && value < 0x1000n) return value.toString(10);
+  if (kind !== 'flags' && value < 0x1000n) return value.toString(10);
   return `0x${value.toString(16).toUpperCase()}`;
 }
 
@@ -267,7 +276,7 @@ function emit(tables, resolved) {
     '',
     'export const FLAG_TABLES = {',
   ];
-  for (const t of tables) {
+  for (const t of tables.filter((table) => table.kind !== 'values')) {
     const entries = resolved.get(t.name);
     const missing = entries.filter((e) => !e.fromHeaders).map((e) => e.name);
     if (missing.length) out.push(`  // not in the headers: ${missing.join(', ')}`);
@@ -283,19 +292,35 @@ function emit(tables, resolved) {
     '',
     'export type FlagTableName = keyof typeof FLAG_TABLES;',
     '',
+    '/** Single values of the kernel\'s ABI the decoders and the descriptor table compute with. */',
+    'export const KERNEL_VALUES = {',
   );
+  for (const t of tables.filter((table) => table.kind === 'values')) {
+    const entries = resolved.get(t.name);
+    // sizeof() and offsetof() are computed from the headers; a bare number is the data file's.
+    const given = t.entries.filter((e) => e.fallback !== undefined && /^-?(0x[0-9a-f]+|\d+)$/i.test(e.fallback)).map((e) => e.name);
+    out.push(`  // ${t.name}${given.length ? `; values given by the data file (inside the kernel only): ${given.join(', ')}` : ''}`);
+    for (const e of entries) out.push(`  ${e.name}: ${literal(t.kind, e.value)},`);
+  }
+  out.push('} as const;', '');
   return out.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
 
 function main(argv) {
-  if (argv.length) fail(`unknown argument(s) ${argv.join(' ')}; usage: gen-flag-tables.mjs`);
+  const checkOnly = argv[0] === '--check';
+  if (argv.length > (checkOnly ? 1 : 0)) fail(`unknown argument(s) ${argv.join(' ')}; usage: gen-flag-tables.mjs [--check]`);
   const tables = readData();
   const resolved = resolve(tables);
   check(tables, resolved);
+  const text = emit(tables, resolved);
+  if (checkOnly) {
+    if (!existsSync(OUT_TS) || readFileSync(OUT_TS, 'utf8') !== text) fail(`${rel(OUT_TS)} is not what the data file and the headers give: run node scripts/gen-flag-tables.mjs`);
+    return;
+  }
   mkdirSync(dirname(OUT_TS), { recursive: true });
-  writeFileSync(OUT_TS, emit(tables, resolved));
+  writeFileSync(OUT_TS, text);
   const total = tables.reduce((n, t) => n + t.entries.length, 0);
   process.stderr.write(`gen-flag-tables: ${tables.length} tables, ${total} entries -> ${rel(OUT_TS)}\n`);
 }

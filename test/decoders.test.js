@@ -85,7 +85,7 @@ test('flock operations, mknod modes and devices, priorities as strace 6.1 prints
   assert.is(fs.flockOp(0x40).strace, 'LOCK_READ');
   assert.is(fs.mknodMode(0o10666).strace, 'S_IFIFO|0666');
   assert.is(fs.mknodMode(0o644).strace, '0644', 'no type: the permissions alone');
-  assert.ok(fs.mknodHasDevice(0o20600) && fs.mknodHasDevice(0o60600) && !fs.mknodHasDevice(0o10600));
+  assert.ok(fs.isDeviceMode(0o20600) && fs.isDeviceMode(0o60600) && !fs.isDeviceMode(0o10600));
   assert.is(fs.mknodDevice((8 << 8) | 17).strace, 'makedev(0x8, 0x11)');
   assert.is(processes.priorityWhich(2).strace, 'PRIO_USER');
   assert.is(processes.priorityWhich(-1).strace, '0xffffffff /* PRIO_??? */');

@@ -1,5 +1,5 @@
-// The constants the TypeScript takes from bpf/syscall_event.h are what the header says today:
-// a change to the header without running the generator fails here, not in a trace.
+// The constants the TypeScript takes from bpf/syscall_event.h and from the system headers are
+// what those say today: a change without running the generator fails here, not in a trace.
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
@@ -8,6 +8,11 @@ const path = require('node:path');
 
 test('src/generated/kernel-constants.ts is what scripts/gen-kernel-constants.mjs makes of bpf/syscall_event.h', () => {
   const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'gen-kernel-constants.mjs'), '--check'], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+});
+
+test('src/generated/flag-tables.ts is what scripts/gen-flag-tables.mjs makes of its data file and the headers', () => {
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'gen-flag-tables.mjs'), '--check'], { encoding: 'utf8' });
   assert.is(run.status, 0, run.stderr);
 });
 

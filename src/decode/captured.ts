@@ -14,6 +14,7 @@ import { enumName } from './symbols';
 import { sockaddr } from './sockaddr';
 import { siginfoText } from './siginfo';
 import * as structs from './structs';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 const { CaptureKind, CaptureFlag } = bpftrace_ts;
 
@@ -162,7 +163,6 @@ const SYSCALL_DECODERS: Record<string, (bytes: Uint8Array, atExit: boolean, call
   'pselect6.5': (bytes, _atExit, call) => structs.pselect6Sigmask(bytes, pointeeData(call, 5)),
 };
 
-const EPOLL_CTL_DEL = 2;
 /** Structs the call did not use: shown as the pointer, as strace shows them. */
 const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   // WNOHANG with no child changed (= 0), or a failure: the kernel wrote no status.
@@ -170,7 +170,7 @@ const UNUSED_STRUCTS: Record<string, (call: SyscallCall) => boolean> = {
   // Nor its usage (strace shows it only for a child waited for).
   'wait4.3': (call) => call.ret !== null && call.ret <= 0,
   // EPOLL_CTL_DEL ignores the event.
-  'epoll_ctl.3': (call) => call.args?.[1] === EPOLL_CTL_DEL,
+  'epoll_ctl.3': (call) => call.args?.[1] === K.EPOLL_CTL_DEL,
   // clone's pidfd, which src/decode/strace-args.ts shows as strace does (parent_tid=[3]).
   'clone.2': () => true,
 };
@@ -217,7 +217,6 @@ function msghdrText(call: SyscallCall, header: Capture, items: Capture[], option
 const XATTR_VALUES = new Set(['setxattr', 'lsetxattr', 'fsetxattr', 'getxattr', 'lgetxattr', 'fgetxattr']);
 const XATTR_LISTS = new Set(['listxattr', 'llistxattr', 'flistxattr']);
 /** Above this an attribute value is shown as its pointer (strace: no value is that long). */
-const XATTR_SIZE_MAX = 65536;
 
 /** A string's or a buffer's text, quoted; as a JSON string holding that text if json.
  * undefined: the call did not use the buffer (the pointer is shown). */
@@ -231,7 +230,7 @@ function quotedText(call: SyscallCall, name: string, item: Capture, options: Cap
   // A size query (size 0) fills no list.
   if (XATTR_LISTS.has(name) && call.args?.[2] === 0) return undefined;
   if (XATTR_VALUES.has(name)) {
-    if (full > XATTR_SIZE_MAX) return undefined;
+    if (full > K.XATTR_SIZE_MAX) return undefined;
     // strace leaves out a NUL that ends what it shows, and then no `...` follows (in hex, as
     // a NUL makes -x write, it shows it).
     if (mode === 'none' && shown > 0 && item.data[shown - 1] === 0) return quote(item.data, false, mode, shown - 1);

@@ -1,9 +1,8 @@
 // File-system arguments: directory fds, open flags, permission modes, access modes.
-import { enumeration, flagNames, flags, hex, joined, same, tableValue, type Decoded } from './symbols';
-import { fileTypeAndMode, makedev } from './structs';
+import { enumName, enumeration, flagNames, flags, hex, hexNumber, joined, same, tableValue, type Decoded } from './symbols';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
-const AT_FDCWD = -100;
-const O_ACCMODE = 3;
+const { AT_FDCWD, O_ACCMODE, O_SYNC, O_DSYNC, O_TMPFILE, O_DIRECTORY, S_IFMT, S_IFCHR, S_IFBLK } = K;
 
 /** dirfd of the *at calls: AT_FDCWD by name, else the fd. */
 export function dirfd(value: number): Decoded {
@@ -11,14 +10,9 @@ export function dirfd(value: number): Decoded {
   return fd === AT_FDCWD ? { strace: 'AT_FDCWD', perf: 'CWD' } : same(String(fd));
 }
 
-/** O_SYNC and O_TMPFILE are multi-bit: they include O_DSYNC and O_DIRECTORY, which are
- * then not named again (as strace prints them). */
-const O_SYNC = 0o4010000;
-const O_DSYNC = 0o10000;
-const O_TMPFILE = 0o20200000;
-const O_DIRECTORY = 0o200000;
-
-/** open(2) flags: the access mode, always shown, then the flags. */
+/** open(2) flags: the access mode, always shown, then the flags. O_SYNC and O_TMPFILE are
+ * multi-bit: they include O_DSYNC and O_DIRECTORY, which are then not named again (as strace
+ * prints them). */
 export function openFlags(value: number): Decoded {
   const access = enumeration('open_access', value & O_ACCMODE);
   let rest = (value & ~O_ACCMODE) >>> 0;
@@ -39,13 +33,11 @@ export function accessMode(value: number): Decoded {
   return value === 0 ? joined(['F_OK'], '') : flags('access_mode', value);
 }
 
-const F_SETFD = 2;
-const F_SETFL = 4;
-const F_SETSIG = 10;
-/** fcntl commands that return a struct flock (F_GETLK, F_OFD_GETLK) and that pass one
- * (F_SETLK, F_SETLKW and their F_OFD_ forms). */
-export const FCNTL_GETLK = new Set([5, 36]);
-export const FCNTL_SETLK = new Set([6, 7, 37, 38]);
+const { F_SETFD, F_SETFL, F_SETSIG } = K;
+const fcntlCommands = (...names: string[]): Set<number> => new Set(names.map((name) => tableValue('fcntl_cmd', name)));
+/** fcntl commands that return a struct flock and that pass one. */
+export const FCNTL_GETLK = fcntlCommands('F_GETLK', 'F_OFD_GETLK');
+export const FCNTL_SETLK = fcntlCommands('F_SETLK', 'F_SETLKW', 'F_OFD_SETLK', 'F_OFD_SETLKW');
 const FCNTL_LOCKS = new Set([...FCNTL_GETLK, ...FCNTL_SETLK]);
 
 /** fcntl(2)'s third argument by command: descriptor flags, file status flags, a signal; a
@@ -59,7 +51,7 @@ export function fcntlArg(value: number, args: readonly number[]): Decoded {
   }
 }
 
-const AT_STATX_SYNC_TYPE = 0x6000;
+const { AT_STATX_SYNC_TYPE, STATX_BASIC_STATS } = K;
 
 /** statx(2) flags: the sync type, always named and first (as strace 6.1), then the AT_ flags. */
 export function statxFlags(value: number): Decoded {
@@ -69,8 +61,6 @@ export function statxFlags(value: number): Decoded {
   const other = flags('at_flags', rest);
   return { strace: `${sync.strace}|${other.strace}`, perf: `${sync.perf}|${other.perf}` };
 }
-
-const STATX_BASIC_STATS = 0x7ff;
 
 /** statx(2) mask: STATX_BASIC_STATS for the eleven basic fields together. */
 export function statxMask(value: number): Decoded {
@@ -100,17 +90,38 @@ export function flockOp(value: number): Decoded {
   return joined(names, 'LOCK_');
 }
 
-const S_IFMT = 0o170000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
+const SPECIAL_BITS: readonly [number, string][] = [[K.S_ISUID, 'S_ISUID'], [K.S_ISGID, 'S_ISGID'], [K.S_ISVTX, 'S_ISVTX']];
+
+/** C's %#03o: 0644, 044, 004, 000. */
+const octal03 = (value: number): string => (value === 0 ? '0' : '0' + value.toString(8)).padStart(3, '0');
+
+/** A mode with its file type, as strace's print_symbolic_mode_t: S_IFREG|0644,
+ * S_IFIFO|S_ISUID|0755; the whole mode in octal when the type has no name; 0644 without one. */
+export function fileTypeAndMode(mode: number): string {
+  const type = mode & S_IFMT;
+  const name = type === 0 ? '' : enumName('file_type', type);
+  if (name === undefined) return octal03(mode);
+  const parts = name ? [name] : [];
+  for (const [bit, special] of SPECIAL_BITS) if (mode & bit) parts.push(special);
+  parts.push(octal03(mode & ~(S_IFMT | K.S_ISUID | K.S_ISGID | K.S_ISVTX)));
+  return parts.join('|');
+}
+
+/** A device number as strace prints it: makedev(0x1, 0x3). */
+export function makedev(dev: bigint): string {
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return `makedev(${hexNumber(major)}, ${hexNumber(minor)})`;
+}
 
 /** mknod(2)'s mode (an unsigned short to the kernel): S_IFIFO|0666. */
 export function mknodMode(value: number): Decoded {
   return same(fileTypeAndMode(value & 0xffff));
 }
 
-/** Whether mknod's device argument means something: only for a character or block device. */
-export function mknodHasDevice(mode: number): boolean {
+/** Whether a mode is a character or block device's: a device number goes with it (mknod's
+ * argument, stat's st_rdev). */
+export function isDeviceMode(mode: number): boolean {
   const type = mode & S_IFMT;
   return type === S_IFCHR || type === S_IFBLK;
 }

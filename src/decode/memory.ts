@@ -1,7 +1,6 @@
 // Memory-mapping arguments: protections, mapping types and flags.
 import { enumWithFlags, flags, type Decoded } from './symbols';
-
-const MAP_TYPE = 0x0f;
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 export function mmapProt(value: number): Decoded {
   return flags('mmap_prot', value, 'PROT_NONE');
@@ -9,5 +8,5 @@ export function mmapProt(value: number): Decoded {
 
 /** mmap(2) flags: the mapping type (shared, private) then the flags. */
 export function mmapFlags(value: number): Decoded {
-  return enumWithFlags('mmap_type', MAP_TYPE, 'mmap_flags', value);
+  return enumWithFlags('mmap_type', K.MAP_TYPE, 'mmap_flags', value);
 }

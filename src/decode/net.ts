@@ -1,17 +1,16 @@
 // Socket arguments: socket types with their flags.
-import { enumeration, enumWithFlags, same, type Decoded } from './symbols';
+import { enumeration, enumWithFlags, same, tableValue, type Decoded } from './symbols';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
-const SOCK_TYPE_MASK = 0xf;
+const { SOCK_TYPE_MASK, SOL_SOCKET, SOL_TCP } = K;
 
 /** socket(2) type: the type, then SOCK_CLOEXEC / SOCK_NONBLOCK. */
 export function socketType(value: number): Decoded {
   return enumWithFlags('socket_type', SOCK_TYPE_MASK, 'socket_type_flags', value);
 }
 
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOL_SOCKET = 1;
-const SOL_TCP = 6;
+const AF_INET = tableValue('socket_family', 'AF_INET');
+const AF_INET6 = tableValue('socket_family', 'AF_INET6');
 
 /** socket(2) protocol: IPPROTO_ names for the internet families, the number elsewhere. */
 export function socketProtocol(value: number, args: readonly number[]): Decoded {

@@ -1,7 +1,9 @@
 // Process arguments: clone flags with their exit signal, clock ids, scheduling priorities.
 import { enumName, enumeration, flagNames, hex, hexNumber, joined, same, tableValue, userOrGroupIdText, type Decoded } from './symbols';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
-export const CSIGNAL = 0xff; // clone(2): the signal sent to the parent when the child exits
+/** clone(2): the bits of the signal sent to the parent when the child exits. */
+export const CSIGNAL = K.CSIGNAL;
 /** The clone flags strace's clone and clone3 lines depend on (bits above 32 included). */
 export const CLONE = {
   PIDFD: tableValue('clone_flags', 'CLONE_PIDFD'),

@@ -1,9 +1,9 @@
 // A signal's siginfo_t (x86_64 layout), as strace shows it:
 //   {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=0, si_utime=0, si_stime=0}
-import { enumName } from './symbols';
+import { enumName, tableValue } from './symbols';
 
-const SIGCHLD = 17;
-const FAULT_SIGNALS = new Set([4, 7, 8, 11, 5]); // SIGILL, SIGBUS, SIGFPE, SIGSEGV, SIGTRAP
+const SIGCHLD = tableValue('signals', 'SIGCHLD');
+const FAULT_SIGNALS = new Set(['SIGILL', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGTRAP'].map((name) => tableValue('signals', name)));
 
 /** si_code values every signal can carry (the kernel's SI_* in asm-generic/siginfo.h). */
 const GENERIC_CODES: Record<number, string> = {

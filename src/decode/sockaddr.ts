@@ -1,12 +1,9 @@
 // Socket addresses as strace prints them: {sa_family=AF_INET, sin_port=htons(80),
 // sin_addr=inet_addr("127.0.0.1")}, AF_INET6, AF_UNIX paths (abstract ones with @), AF_NETLINK.
 import { quoteBytes } from './quote';
-import { enumName } from './symbols';
+import { enumName, tableValue } from './symbols';
 
-const AF_UNIX = 1;
-const AF_INET = 2;
-const AF_INET6 = 10;
-const AF_NETLINK = 16;
+const [AF_UNIX, AF_INET, AF_INET6, AF_NETLINK] = ['AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_NETLINK'].map((name) => tableValue('socket_family', name));
 
 /** An IPv6 address the way inet_ntop writes it: the longest run of zero groups as ::. */
 export function ipv6Text(bytes: Uint8Array): string {

@@ -5,19 +5,19 @@ import type { Capture, SyscallCall } from '../pair/call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { hex } from '../syscalls/raw-args';
 import { syscallInfo } from '../syscalls/syscall-table';
-import { mknodHasDevice, openFlags } from './fs';
+import { isDeviceMode, openFlags } from './fs';
 import { CLONE, CSIGNAL, cloneFlags } from './process';
-import { futexOp } from './events';
+import { FUTEX_OPERATION_MASK, futexOp } from './events';
 import { enumName, hexNumber, tableValue } from './symbols';
 import { quoteBytes, type HexMode } from './quote';
 import { clone3Result, clone3WritesBack } from './structs';
 import { signalName } from './siginfo';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
+import { TASK_COMM_LEN } from '../generated/kernel-constants';
 
-const O_CREAT = 0o100;
-const O_TMPFILE_BIT = 0o20000000;
-const FUTEX_CMD_MASK = 0x7f;
+const { O_CREAT, O_TMPFILE_BIT } = K;
 /** fcntl commands that take no third argument. */
-const FCNTL_NO_ARG = new Set([1 /* F_GETFD */, 3 /* F_GETFL */, 9 /* F_GETOWN */, 11 /* F_GETSIG */, 1025 /* F_GETLEASE */, 1032 /* F_GETPIPE_SZ */, 1034 /* F_GET_SEALS */]);
+const FCNTL_NO_ARG = new Set(['F_GETFD', 'F_GETFL', 'F_GETOWN', 'F_GETSIG', 'F_GETLEASE', 'F_GETPIPE_SZ', 'F_GET_SEALS'].map((name) => tableValue('fcntl_cmd', name)));
 
 /** How many of the call's arguments strace prints. */
 export function shownArgCount(nr: number, args: readonly number[], count: number): number {
@@ -33,9 +33,9 @@ export function shownArgCount(nr: number, args: readonly number[], count: number
     case 'mremap': // the new address only where the call takes it
       return (args[3] & MREMAP_MAYMOVE_FIXED) === MREMAP_MAYMOVE_FIXED ? 5 : 4;
     case 'mknod': // the device only for a device file
-      return mknodHasDevice(args[1]) ? 3 : 2;
+      return isDeviceMode(args[1]) ? 3 : 2;
     case 'mknodat':
-      return mknodHasDevice(args[2]) ? 4 : 3;
+      return isDeviceMode(args[2]) ? 4 : 3;
     default:
       return count;
   }
@@ -71,9 +71,7 @@ export function isHexArg(nr: number, index: number): boolean {
   return info !== undefined && HEX_ARGS.has(`${info.name}.${info.args[index]?.name}`);
 }
 
-const F_GETFD = 1;
-const F_GETFL = 3;
-const FD_CLOEXEC = 1;
+const { F_GETFD, F_GETFL, FD_CLOEXEC } = K;
 
 /** What strace adds to some results: fcntl(F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE),
  * rt_sigtimedwait's = 17 (SIGCHLD), sched_getscheduler's = 0 (SCHED_OTHER). */
@@ -149,7 +147,6 @@ function clone3Args(call: SyscallCall, captured: readonly (string | undefined)[]
 
 const FUTEX = { WAIT: 0, WAKE: 1, FD: 2, REQUEUE: 3, CMP_REQUEUE: 4, WAKE_OP: 5, LOCK_PI: 6, UNLOCK_PI: 7, TRYLOCK_PI: 8,
   WAIT_BITSET: 9, WAKE_BITSET: 10, WAIT_REQUEUE_PI: 11, CMP_REQUEUE_PI: 12, LOCK_PI2: 13 } as const;
-const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 const FUTEX_WAKE_OPS = ['FUTEX_OP_SET', 'FUTEX_OP_ADD', 'FUTEX_OP_OR', 'FUTEX_OP_ANDN', 'FUTEX_OP_XOR'];
 const FUTEX_WAKE_CMPS = ['FUTEX_OP_CMP_EQ', 'FUTEX_OP_CMP_NE', 'FUTEX_OP_CMP_LT', 'FUTEX_OP_CMP_LE', 'FUTEX_OP_CMP_GT', 'FUTEX_OP_CMP_GE'];
 
@@ -173,10 +170,10 @@ function futexArgs(args: readonly number[], captured: readonly (string | undefin
   const val2 = String(args[3] >>> 0);
   const val3 = args[5] >>> 0;
   const timeout = captured[3] ?? address(args[3]);
-  const bitset = val3 === FUTEX_BITSET_MATCH_ANY ? 'FUTEX_BITSET_MATCH_ANY' : hexNumber(val3);
+  const bitset = val3 === K.FUTEX_BITSET_MATCH_ANY ? 'FUTEX_BITSET_MATCH_ANY' : hexNumber(val3);
   const uaddr2 = address(args[4]);
   let rest: string[];
-  switch (args[1] & FUTEX_CMD_MASK) {
+  switch (args[1] & FUTEX_OPERATION_MASK) {
     case FUTEX.WAIT: rest = [val, timeout]; break;
     case FUTEX.LOCK_PI: case FUTEX.LOCK_PI2: rest = [timeout]; break;
     case FUTEX.WAIT_BITSET: rest = [val, timeout, bitset]; break;
@@ -200,15 +197,12 @@ const PR = {
   GET_IO_FLUSHER: 58, SET_IO_FLUSHER: 57, SET_PTRACER: 0x59616d61,
   GET_PDEATHSIG: 2, GET_NAME: 16, SET_SECCOMP: 22, GET_CHILD_SUBREAPER: 37, CAP_AMBIENT: 47, SET_VMA: 0x53564d41, SET_MM: 35,
 } as const;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
-const PR_SET_VMA_ANON_NAME = 0;
-const SECCOMP_MODE_STRICT = 1;
-const SECCOMP_MODE_FILTER = 2;
+const { PR_CAP_AMBIENT_CLEAR_ALL, PR_SET_VMA_ANON_NAME, SECCOMP_MODE_STRICT, SECCOMP_MODE_FILTER } = K;
 /** struct sock_fprog: len (u16), then the filter's address at byte 8. */
-const SOCK_FPROG_SIZE = 16;
+const SOCK_FPROG_SIZE = K.SIZEOF_SOCK_FPROG;
 const SUID_DUMP = ['SUID_DUMP_DISABLE', 'SUID_DUMP_USER', 'SUID_DUMP_ROOT'];
-/** TASK_COMM_LEN - 1: the bytes of a name PR_SET_NAME takes. */
-const COMM_MAX = 15;
+/** The bytes of a name PR_SET_NAME takes. */
+const COMM_MAX = TASK_COMM_LEN - 1;
 
 /** A number strace prints with printxval64: its name, or hex and the unknown's comment. */
 const xval64 = (name: string | undefined, value: number, unknown: string): string => name ?? `${hexNumber(value)} /* ${unknown} */`;

@@ -4,7 +4,8 @@
 import { enumName, flagNames, flags, hexNumber, userOrGroupIdText, type Decoded } from './symbols';
 import { CLONE } from './process';
 import { CPUSET_SIZE } from '../syscalls/capture-rules';
-import { openFlags, statxMask } from './fs';
+import { fileTypeAndMode, isDeviceMode, makedev, openFlags, statxMask } from './fs';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 import { FLAG_TABLES } from '../generated/flag-tables';
 import { clockTicksText } from './siginfo';
 
@@ -37,40 +38,12 @@ const hexQuoted = (bytes: Uint8Array): string => '"' + [...bytes].map((b) => '\\
 
 // --- files ---
 
-const S_IFMT = 0o170000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const SPECIAL_BITS: readonly [number, string][] = [[0o4000, 'S_ISUID'], [0o2000, 'S_ISGID'], [0o1000, 'S_ISVTX']];
-
-/** C's %#03o: 0644, 044, 004, 000. */
-const octal03 = (value: number): string => (value === 0 ? '0' : '0' + value.toString(8)).padStart(3, '0');
-
-/** A mode with its file type, as strace's print_symbolic_mode_t: S_IFREG|0644,
- * S_IFIFO|S_ISUID|0755; the whole mode in octal when the type has no name; 0644 without one. */
-export function fileTypeAndMode(mode: number): string {
-  const type = mode & S_IFMT;
-  const name = type === 0 ? '' : enumName('file_type', type);
-  if (name === undefined) return octal03(mode);
-  const parts = name ? [name] : [];
-  for (const [bit, special] of SPECIAL_BITS) if (mode & bit) parts.push(special);
-  parts.push(octal03(mode & ~(S_IFMT | 0o7000)));
-  return parts.join('|');
-}
-
-/** A device number as strace prints it: makedev(0x1, 0x3). */
-export function makedev(dev: bigint): string {
-  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
-  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-  return `makedev(${hexNumber(major)}, ${hexNumber(minor)})`;
-}
-
 /** struct stat: the type and mode, the device of a device file, the size. */
 export function stat(bytes: Uint8Array): string {
   const f = new Fields(bytes);
   if (!f.has(0, 56)) return '{...}';
   const mode = f.u32(24);
-  const type = mode & S_IFMT;
-  const second = type === S_IFCHR || type === S_IFBLK ? `st_rdev=${makedev(f.u64(40))}` : `st_size=${f.s64(48)}`;
+  const second = isDeviceMode(mode) ? `st_rdev=${makedev(f.u64(40))}` : `st_size=${f.s64(48)}`;
   return `{st_mode=${fileTypeAndMode(mode)}, ${second}, ...}`;
 }
 
@@ -112,11 +85,10 @@ export function statfs(bytes: Uint8Array): string | undefined {
   const counts = ['f_bsize', 'f_blocks', 'f_bfree', 'f_bavail', 'f_files', 'f_ffree'].map((name, i) => `${name}=${f.u64(8 + 8 * i)}`);
   const fsid = `f_fsid={val=[${hexNumber(f.u32(56))}, ${hexNumber(f.u32(60))}]}`;
   const flagsValue = Number(f.u64(80));
-  const flagsText = flagsValue & ST_VALID ? `, f_flags=${flags('statfs_flags', flagsValue).strace}` : '';
+  const flagsText = flagsValue & K.ST_VALID ? `, f_flags=${flags('statfs_flags', flagsValue).strace}` : '';
   return `{f_type=${enumName('fs_magic', type) ?? '0x' + type.toString(16)}, ${counts.join(', ')}, ${fsid}, ` +
     `f_namelen=${f.u64(64)}, f_frsize=${f.u64(72)}${flagsText}}`;
 }
-const ST_VALID = 0x20;
 
 // --- time ---
 
@@ -336,13 +308,12 @@ export function pselect6Sigmask(bytes: Uint8Array, mask: Uint8Array | undefined)
   return `{sigmask=${set}, sigsetsize=${size}}`;
 }
 
-/** NGROUPS_MAX: strace shows a longer gid_t array as its address. */
-const NGROUPS_MAX = 65536;
+/** More than NGROUPS_MAX: strace shows the gid_t array as its address. */
 
 /** A gid_t array of count elements (getgroups, setgroups): [0, 4, -1], the first `limit` (-s)
  * of them and `...` after; undefined (the pointer) for a count no call accepts. */
 export function gids(bytes: Uint8Array, count: number, limit: number): string | undefined {
-  if (count < 0 || count > NGROUPS_MAX) return undefined;
+  if (count < 0 || count > K.NGROUPS_MAX) return undefined;
   const f = new Fields(bytes);
   const items: string[] = [];
   for (let i = 0; i < count && i < limit && f.has(i * 4, 4); i++) {
@@ -396,8 +367,6 @@ function capWord(word: number, base: number): string {
   return names.length ? names.join('|') : '0';
 }
 
-const CAP_VERSION_2 = 0x20071026;
-const CAP_VERSION_3 = 0x20080522;
 
 /** capget's and capset's data as strace prints it: {effective=..., permitted=..., inheritable=...},
  * two words for versions 2 and 3 (of the header), one for version 1. */
@@ -405,7 +374,7 @@ export function capData(bytes: Uint8Array, header: Uint8Array | undefined): stri
   if (!header || header.length < 8) return undefined;
   const h = new Fields(header);
   const version = h.u32(0);
-  const words = version === CAP_VERSION_2 || version === CAP_VERSION_3 ? 2 : 1;
+  const words = version === K.CAP_VERSION_2 || version === K.CAP_VERSION_3 ? 2 : 1;
   const f = new Fields(bytes);
   if (!f.has(0, 12 * words)) return undefined;
   const set = (index: number): string => {
@@ -453,9 +422,8 @@ export function sigaction(bytes: Uint8Array): string {
   const handlerText = handler === 0n ? 'SIG_DFL' : handler === 1n ? 'SIG_IGN' : hexBig(handler);
   const saFlags = Number(f.u64(8) & 0xffffffffn);
   const text = `{sa_handler=${handlerText}, sa_mask=${sigset(bytes.subarray(24, 32))}, sa_flags=${flags64('sigaction_flags', f.u64(8))}`;
-  return saFlags & SA_RESTORER ? `${text}, sa_restorer=${hexBig(f.u64(16))}}` : `${text}}`;
+  return saFlags & K.SA_RESTORER ? `${text}, sa_restorer=${hexBig(f.u64(16))}}` : `${text}}`;
 }
-const SA_RESTORER = 0x04000000;
 
 // --- descriptors and events ---
 
@@ -568,10 +536,7 @@ export function msghdrNamelen(bytes: Uint8Array): string {
   return f.has(8, 4) ? `{msg_namelen=${f.u32(8)}}` : '{...}';
 }
 
-const CMSG_HEADER = 16;
-const SCM_RIGHTS = 1;
-const SCM_CREDENTIALS = 2;
-const SOL_SOCKET = 1;
+const { SIZEOF_CMSGHDR: CMSG_HEADER, SCM_RIGHTS, SCM_CREDENTIALS, SOL_SOCKET } = K;
 
 function controlData(level: number, type: number, data: Uint8Array): string {
   const f = new Fields(data);

@@ -4,6 +4,7 @@
 // Arguments of type `const char *` that no entry names are captured as strings.
 import { allSyscalls, syscallByName } from './syscall-table';
 import * as K from '../generated/kernel-constants';
+import { KERNEL_VALUES as V } from '../generated/flag-tables';
 
 /** What the argument points to. */
 export type CaptureSource =
@@ -60,8 +61,8 @@ const LENGTH_FROM_VALUES = {
   none: K.CAPTURE_LENGTH_NONE, fixed: K.CAPTURE_LENGTH_FIXED, arg: K.CAPTURE_LENGTH_ARG, ret: K.CAPTURE_LENGTH_RET,
   pointer: K.CAPTURE_LENGTH_POINTER, bits: K.CAPTURE_LENGTH_BITS,
 } as const;
-export const PATH_MAX = 4096;
-export const SOCKADDR_MAX = 128;
+export const PATH_MAX = V.PATH_MAX;
+export const SOCKADDR_MAX = K.CAPTURE_SOCKADDR_MAX;
 
 const entry = (arg: number, source: CaptureSource, length?: CaptureLength, max?: number): CaptureRule =>
   ({ arg, source, atExit: false, length, max });
@@ -79,15 +80,23 @@ const pointee = (at: typeof entry, arg: number, field: number, size: number): Ca
 /** A socklen_t the program sets and the kernel updates: copied at both ends ([128 => 16]). */
 const valueResult = (arg: number): CaptureRule[] => [entry(arg, 'struct', fixed(4)), exit(arg, 'struct', fixed(4))];
 
-// x86_64 sizes of the structs copied.
+// x86_64 sizes of the structs copied, from the headers (scripts/data/flag-tables.txt).
+const POINTER = 8;
 const SIZEOF = {
-  stat: 144, statx: 256, timespec: 16, timeval: 16, pollfd: 8, rlimit: 16, utsname: 390,
-  epoll_event: 12, kernel_sigaction: 32, sigset: 8, int: 4, fd_pair: 8, msghdr: 56, open_how: 24,
-  clone_args: 88, itimerspec: 32, sysinfo: 112, rusage: 144, fd_set: 128, flock: 32, statfs: 120, stack_t: 24,
-  cap_header: 8, cap_data: 12, loff_t: 8, siginfo: 128, sock_fprog: 16, sigevent: 64, itimerval: 32, tms: 32, pselect6_sigmask: 16,
+  stat: V.SIZEOF_STAT, statx: V.SIZEOF_STATX, timespec: V.SIZEOF_TIMESPEC, timeval: V.SIZEOF_TIMEVAL,
+  pollfd: V.SIZEOF_POLLFD, rlimit: V.SIZEOF_RLIMIT, utsname: V.SIZEOF_UTSNAME, epoll_event: V.SIZEOF_EPOLL_EVENT,
+  // No header has the kernel's struct sigaction: handler, flags, restorer, then the mask.
+  kernel_sigaction: 3 * POINTER + V.SIZEOF_KERNEL_SIGSET, sigset: V.SIZEOF_KERNEL_SIGSET,
+  int: V.SIZEOF_INT, fd_pair: 2 * V.SIZEOF_INT, msghdr: V.SIZEOF_MSGHDR, open_how: V.SIZEOF_OPEN_HOW,
+  clone_args: V.SIZEOF_CLONE_ARGS, itimerspec: V.SIZEOF_ITIMERSPEC, sysinfo: V.SIZEOF_SYSINFO, rusage: V.SIZEOF_RUSAGE,
+  fd_set: V.SIZEOF_FD_SET, flock: V.SIZEOF_FLOCK, statfs: V.SIZEOF_STATFS, stack_t: V.SIZEOF_STACK_T,
+  cap_header: V.SIZEOF_CAP_HEADER, cap_data: V.SIZEOF_CAP_DATA, loff_t: V.SIZEOF_LOFF_T, siginfo: V.SIZEOF_SIGINFO,
+  sock_fprog: V.SIZEOF_SOCK_FPROG, sigevent: V.SIZEOF_SIGEVENT, itimerval: V.SIZEOF_ITIMERVAL, tms: V.SIZEOF_TMS,
+  // pselect6's sixth argument: the mask's address and its size (kernel-internal).
+  pselect6_sigmask: 2 * POINTER,
 } as const;
 /** Where struct clone_args keeps its pidfd pointer. */
-const CLONE_ARGS_PIDFD = 8;
+const CLONE_ARGS_PIDFD = V.CLONE_ARGS_PIDFD_OFFSET;
 /** The bytes of a CPU mask strace reads of sched_*affinity at most (its cpuset: 1024 CPUs). */
 export const CPUSET_SIZE = 128;
 

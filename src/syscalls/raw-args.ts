@@ -2,7 +2,8 @@
 // a register holds a pointer, a signed or an unsigned number of which width. Decoding of
 // flags, strings and structs is the decoders' job; this is what the raw value means.
 import { ERRNOS } from '../generated/errno';
-import { syscallInfo } from './syscall-table';
+import { syscallInfo, syscallNumber } from './syscall-table';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 type ValueKind = 'pointer' | 's32' | 'u32' | 's64' | 'u64' | 'hex' | 'octal';
 
@@ -104,9 +105,9 @@ export function jsonValue(kind: ValueKind, value: number): string {
 }
 
 /** Syscalls whose successful result is an address. */
-const RETURNS_ADDRESS = new Set([9 /* mmap */, 12 /* brk */, 25 /* mremap */, 30 /* shmat */]);
-const MAX_ERRNO = 4095;
-const NR_BRK = 12; // returns the break, never -errno
+const RETURNS_ADDRESS = new Set(['mmap', 'brk', 'mremap', 'shmat'].map(syscallNumber));
+const { MAX_ERRNO } = K;
+const NR_BRK = syscallNumber('brk'); // returns the break, never -errno
 
 /** The errno of a failed call, or null if it succeeded. */
 export function errnoOf(nr: number, ret: number): number | null {
@@ -119,8 +120,7 @@ export function errnoName(errno: number): string {
 
 /** Kernel-internal restart codes (ERESTARTSYS...): the program never sees them, so, as in
  * strace, the result is shown as "?" with the code. */
-const FIRST_RESTART_ERRNO = 512;
-const LAST_RESTART_ERRNO = 516;
+const { ERESTARTSYS: FIRST_RESTART_ERRNO, ERESTART_RESTARTBLOCK: LAST_RESTART_ERRNO } = K;
 
 /** `26`, `0x7f...`, `-1 ENOENT (No such file or directory)`, `? ERESTARTSYS (...)`. */
 export function formatReturn(nr: number, ret: number): string {

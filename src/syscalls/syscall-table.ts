@@ -1,13 +1,20 @@
 // Lookups over the generated x86_64 syscall table.
 import { SYSCALLS, SYSCALL_CLASSES, type SyscallInfo } from '../generated/syscalls';
 
-export const NR_EXIT = 60;
-export const NR_EXIT_GROUP = 231;
-export const NR_EXECVE = 59;
-export const NR_EXECVEAT = 322;
-
 const byName = new Map<string, SyscallInfo>();
 for (const info of SYSCALLS) if (info) byName.set(info.name, info);
+
+/** The number of a syscall the code names (a missing one is a bug, found at load). */
+export function syscallNumber(name: string): number {
+  const info = byName.get(name);
+  if (!info) throw new Error(`no syscall ${name} in the table`);
+  return info.nr;
+}
+
+export const NR_EXIT = syscallNumber('exit');
+export const NR_EXIT_GROUP = syscallNumber('exit_group');
+export const NR_EXECVE = syscallNumber('execve');
+export const NR_EXECVEAT = syscallNumber('execveat');
 
 export function syscallByName(name: string): SyscallInfo | undefined {
   return byName.get(name);
