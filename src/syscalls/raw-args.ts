@@ -4,6 +4,9 @@
 import { ERRNOS } from '../generated/errno';
 import { syscallInfo, syscallNumber } from './syscall-table';
 import { KERNEL_VALUES as K } from '../generated/flag-tables';
+import { bpftrace_ts } from '../generated/batch';
+
+const { Tampering } = bpftrace_ts;
 
 type ValueKind = 'pointer' | 's32' | 'u32' | 's64' | 'u64' | 'hex' | 'octal';
 
@@ -135,5 +138,5 @@ export function formatReturn(nr: number, ret: number): string {
 
 /** What strace adds after the result of a call it tampered with: " (INJECTED)", " (DELAYED)". */
 export function tamperingNote(tampered: number): string {
-  return (tampered & 1 ? ' (INJECTED)' : '') + (tampered & 2 ? ' (DELAYED)' : ''); // Tampering bits (proto/batch.proto)
+  return (tampered & Tampering.TAMPER_INJECTED ? ' (INJECTED)' : '') + (tampered & Tampering.TAMPER_DELAYED ? ' (DELAYED)' : '');
 }
