@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that imports point one way: no file imports itself through others (a circle of
 // files), and no folder imports itself through other folders (a circle of folders), in
-// src/ (TypeScript imports) and native/ (#include "..."). Prints each circle with the
+// src/ (TypeScript imports), native/ and bpf/ (#include "..."). Prints each circle with the
 // imports that close it; exits 1 when there is one. `--graph` prints every import between
 // folders, with how many files make it.
 //   node scripts/check-imports.mjs [--graph]
@@ -117,6 +117,7 @@ function check(top, extensions, importsOf, showGraph) {
 
 const showGraph = process.argv.includes('--graph');
 const problems = check('src', ['.ts'], tsImports, showGraph) +
-  check('native', ['.h', '.cc', '.c'], cIncludes(path.join(ROOT, 'native')), showGraph);
-console.log(problems === 0 ? 'imports: no circle of files or folders in src/ and native/' : `imports: ${problems} circles`);
+  check('native', ['.h', '.cc', '.c'], cIncludes(path.join(ROOT, 'native')), showGraph) +
+  check('bpf', ['.h', '.c'], cIncludes(path.join(ROOT, 'bpf')), showGraph);
+console.log(problems === 0 ? 'imports: no circle of files or folders in src/, native/ and bpf/' : `imports: ${problems} circles`);
 process.exit(problems === 0 ? 0 : 1);
