@@ -240,8 +240,8 @@ static __always_inline void forget_task_state(__u32 tid)
 	bpf_map_delete_elem(&call_starts, &tid);
 }
 
-#include "argument_capture.h"
-#include "stack_capture.h"
+#include "argument_capture.bpf.h"
+#include "stack_capture.bpf.h"
 
 static __always_inline void fill_header(struct event_header *h, __u64 pid_tgid, long nr, __u32 kind)
 {
