@@ -10,6 +10,9 @@
 #ifndef BPFTRACE_TS_ARGUMENT_CAPTURE_H
 #define BPFTRACE_TS_ARGUMENT_CAPTURE_H
 
+#include "kernel.bpf.h"
+#include "ring.bpf.h"
+
 /* Set by user space before load. */
 const volatile bool capture_enabled = false;
 const volatile struct syscall_capture capture_table[CAPTURE_SYSCALLS] = {};

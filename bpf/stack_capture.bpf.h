@@ -19,6 +19,9 @@
 #ifndef BPFTRACE_TS_STACK_CAPTURE_H
 #define BPFTRACE_TS_STACK_CAPTURE_H
 
+#include "kernel.bpf.h"
+#include "argument_capture.bpf.h"
+
 /* Set by user space before load: without -k the verifier prunes every use. */
 const volatile bool stack_enabled = false;
 const volatile __u32 stack_frames = STACK_DEFAULT_FRAMES; /* 1..STACK_MAX_FRAMES */
