@@ -1,3 +1,7 @@
+/* In-kernel aggregation (--summary-only, --hist): per-call cost without the ring (tp_btf only).
+ * sys_enter keeps the entry time in task storage; sys_exit adds the call to a stats row.
+ * Two tables take turns: the programs fill the one `generation` names while user space
+ * reads and clears the other, so intervals lose no calls. */
 #ifndef BPFTRACE_TS_AGGREGATION_BPF_H
 #define BPFTRACE_TS_AGGREGATION_BPF_H
 
@@ -5,10 +9,7 @@
 #include "filters.bpf.h"
 #include "task_state.bpf.h"
 
-/* --- in-kernel aggregation: per-call cost without the ring (tp_btf only) ---
- * sys_enter keeps the entry time in task storage; sys_exit adds the call to a stats row.
- * Two tables take turns: the programs fill the one `generation` names while user space
- * reads and clears the other, so intervals lose no calls. */
+_Static_assert(LATENCY_BUCKETS == 156, "the literal bound of CLAMPED() in latency_bucket() assumes this size");
 
 const volatile __u32 aggregate_by = AGGREGATE_BY_SYSCALL;
 const volatile bool failures_only = false;

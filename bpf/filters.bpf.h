@@ -1,3 +1,8 @@
+/* Which tasks and calls are traced: the target set (the processes followed), the syscall
+ * bitmap of -e, --comm and --cgroup, and the exits of calls a dying thread abandons. wanted()
+ * is the prologue of every sys_enter and sys_exit program, and runs for every syscall on the
+ * host: it stays tiny and rejects early (our own tgid, the target set, the syscall bitmap,
+ * then the rest). */
 #ifndef BPFTRACE_TS_FILTERS_BPF_H
 #define BPFTRACE_TS_FILTERS_BPF_H
 
@@ -18,6 +23,9 @@ const volatile __u64 cgroup_id = 0;
  * where a hash lookup cost every syscall on the host ~25 ns; user space sets bits through
  * the skeleton's mmap of .bss. Changed only with atomics: forks race on shared words. */
 __u64 target_state[TARGET_WORDS] = {};
+
+_Static_assert(TARGET_WORDS == 131072 && SYSCALL_BITMAP_WORDS == 8,
+               "the literal bounds of BOUNDED() below and in streaming.bpf.h assume these sizes");
 
 static __always_inline __u64 *target_word(__u32 tgid)
 {

@@ -1,3 +1,6 @@
+/* What every part of the BPF object takes from the kernel and libbpf: kernel types (CO-RE),
+ * helpers, the event layout shared with user space, the syscall numbers the programs name,
+ * and the features of the running kernel that the loader probed. */
 #ifndef BPFTRACE_TS_KERNEL_BPF_H
 #define BPFTRACE_TS_KERNEL_BPF_H
 
@@ -9,6 +12,7 @@
 #include "syscall_event.h"
 #include "bounds.h"
 
+/* x86-64 numbers, as the register reads of the programs are x86-64's. */
 #define NR_execve 59
 #define NR_execveat 322
 #define NR_brk 12

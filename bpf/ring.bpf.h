@@ -1,3 +1,7 @@
+/* The ring buffer every event goes through, and what writing to it needs: the per-CPU line
+ * that paces wakeups and the header every event starts with. Also the per-CPU counters user
+ * space reports at the end (events lost to a full ring, argument copies, uncounted calls),
+ * which every part bumps. */
 #ifndef BPFTRACE_TS_RING_BPF_H
 #define BPFTRACE_TS_RING_BPF_H
 
@@ -30,15 +34,14 @@ static __always_inline void count(__u32 slot)
 
 /* A cache line per CPU (8 words), written by that CPU only: the bytes it has put into the
  * ring (wakeup_flag()), then the tid and comm of its last entry sent with a comm (see
- * comm_already_sent()). CPUs from CPU_LINES on share lines for the bytes, which only shifts
+ * comm_already_sent(), streaming.bpf.h). CPUs from CPU_LINES on share lines for the bytes, which only shifts
  * when wakeups happen, and always send the comm. A plain array: the skeleton has no name
  * for a struct type here. */
 #define WORDS_PER_LINE 8
 #define LINE_RING_BYTES 0
 #define LINE_TID 1
 #define LINE_COMM 2 /* and 3 */
-_Static_assert(CPU_LINES == 1024 && TARGET_WORDS == 131072 && SYSCALL_BITMAP_WORDS == 8 && LATENCY_BUCKETS == 156,
-               "the literal bounds of BOUNDED() and CLAMPED() below assume these sizes");
+_Static_assert(CPU_LINES == 1024, "the literal bounds of BOUNDED() here and in streaming.bpf.h assume this size");
 __u64 cpu_lines[CPU_LINES * WORDS_PER_LINE] = {};
 
 /* Force a wakeup when this record made its CPU's bytes cross a multiple of wakeup_bytes:

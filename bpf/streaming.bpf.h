@@ -1,3 +1,10 @@
+/* Streams every traced system call's entry and exit into the ring, with the arguments and
+ * stacks copied for it.
+ *
+ * Each syscall pair exists in three attach flavours and user space loads exactly one set:
+ * tp_btf (BTF raw tracepoint: direct register loads, cheapest), raw_tp (probe reads), and
+ * the classic raw_syscalls tracepoint (needs tracefs). They share the prologue wanted()
+ * (filters.bpf.h), and only then write to the ring. */
 #ifndef BPFTRACE_TS_STREAMING_BPF_H
 #define BPFTRACE_TS_STREAMING_BPF_H
 

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
-/* Streams every traced system call's entry and exit into one BPF ring buffer.
+/* The BPF object: every program of the tracer, in one object and one skeleton
+ * (native/ebpf/ loads the subset a session needs). The programs are in the *.bpf.h files
+ * included here, one per concern; each includes what it uses. Always-inlined helpers
+ * become part of each program that calls them, so the split costs no instructions.
  *
- * Each syscall pair exists in three attach flavours and user space loads exactly one set:
- * tp_btf (BTF raw tracepoint: direct register loads, cheapest), raw_tp (probe reads), and
- * the classic raw_syscalls tracepoint (needs tracefs). They share the prologue below,
- * which runs for every syscall on the host, so it stays tiny and rejects early:
- * our own tgid, then the target set, then the syscall bitmap, and only then the ring. */
+ *   streaming.bpf.h    sys_enter/sys_exit into the ring (three attach flavours)
+ *   task_events.bpf.h  following children, task exits, signals
+ *   aggregation.bpf.h  in-kernel counting (--summary-only, --hist), no ring
+ *
+ * Their shared parts: kernel.bpf.h (kernel types, libbpf, features the loader found),
+ * ring.bpf.h (the ring and counters), filters.bpf.h (which tasks and calls are traced),
+ * task_state.bpf.h (state kept from a call's entry to its exit), argument_capture.bpf.h
+ * and stack_capture.bpf.h (copies from the traced program's memory). */
 #include "streaming.bpf.h"
 #include "task_events.bpf.h"
 #include "aggregation.bpf.h"

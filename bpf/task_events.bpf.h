@@ -1,3 +1,7 @@
+/* What happens to traced tasks outside their syscalls: a fork adds the child to the target
+ * set, an exit removes the process (and its per-task state) and is reported, and signals
+ * delivered or ignored are reported. The exit programs run in every mode, streaming or
+ * aggregating: the target set and the task state must be kept right in both. */
 #ifndef BPFTRACE_TS_TASK_EVENTS_BPF_H
 #define BPFTRACE_TS_TASK_EVENTS_BPF_H
 

@@ -1,3 +1,7 @@
+/* What a task keeps between a call's entry and its exit: the saved arguments of calls whose
+ * copies are taken or retried at the exit (streaming), and the entry time (aggregation). Both
+ * maps are here, not with their users, because a thread's exit (task_events.bpf.h) must
+ * remove its entries from both where they are hashes by tid. */
 #ifndef BPFTRACE_TS_TASK_STATE_BPF_H
 #define BPFTRACE_TS_TASK_STATE_BPF_H
 
@@ -5,7 +9,8 @@
 
 /* What a task keeps from a call's entry to its exit (struct saved_call, struct call_start): in
  * task storage, freed with the task, where tracing programs have it; else in a hash keyed by
- * tid that the loader makes of the same map, whose entries task_exited() removes. map: one of
+ * tid that the loader makes of the same map, whose entries task_exited() removes
+ * (forget_task_state()). map: one of
  * those maps; create: add a zeroed entry if the task has none (NULL when the hash is full). */
 const volatile __u8 task_state_zeros[TASK_STATE_MAX_SIZE] = {};
 
