@@ -64,29 +64,6 @@ static __always_inline void forget(__u32 tgid)
 
 #define SIGNAL_GROUP_EXIT 0x00000004
 
-/* Whether a process's events (a task's exit, a signal) can be reported: it is traced
- * (whatever syscalls -e selects) and it is not this tracer. */
-static __always_inline bool process_traced(__u32 tgid)
-{
-	__u64 *word;
-
-	if (tgid == tracer_tgid)
-		return false;
-	if (!trace_all) {
-		word = target_word(tgid);
-		if (!word || target_state_of(word, tgid) != TARGET_TRACED)
-			return false;
-	}
-	return true;
-}
-
-/* Whether the current task's exit or signal is reported: its process is traced and its name
- * and cgroup pass --comm and --cgroup. */
-static __always_inline bool process_event_wanted(__u32 tgid)
-{
-	return process_traced(tgid) && comm_wanted() && cgroup_wanted();
-}
-
 /* A traced task ended: user space reports its call in progress, if any, as unfinished now
  * (a dying thread's call has no exit: see abandoned_by_dying_thread()), and shows the
  * process's end when it was the last thread. */
