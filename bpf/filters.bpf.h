@@ -2,7 +2,8 @@
  * bitmap of -e, --comm and --cgroup, and the exits of calls a dying thread abandons. wanted()
  * is the prologue of every sys_enter and sys_exit program, and runs for every syscall on the
  * host: it stays tiny and rejects early (our own tgid, the target set, the syscall bitmap,
- * then the rest). */
+ * then the rest). process_traced() and process_event_wanted() are the same rules for events
+ * outside a call (task exits, signals), where -e does not apply. */
 #ifndef BPFTRACE_TS_FILTERS_BPF_H
 #define BPFTRACE_TS_FILTERS_BPF_H
 
