@@ -8,6 +8,7 @@
 #ifndef BPFTRACE_TS_STREAMING_BPF_H
 #define BPFTRACE_TS_STREAMING_BPF_H
 
+#include "kernel.bpf.h"
 #include "ring.bpf.h"
 #include "filters.bpf.h"
 #include "task_state.bpf.h"
