@@ -16,7 +16,6 @@ const volatile __u32 aggregate_by = AGGREGATE_BY_SYSCALL;
 const volatile bool failures_only = false;
 __u32 generation = 0;
 
-
 struct stats_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, AGGREGATE_MAX_ROWS); /* 1 when streaming: user space shrinks it */
