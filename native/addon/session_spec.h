@@ -33,7 +33,7 @@ struct SessionEnd {
 	uint64_t lost_events = 0;
 	uint64_t lost_task_exits = 0; // thread and process ends the ring had no room for (eBPF)
 	uint64_t lost_signals = 0;    // signal deliveries the ring had no room for (eBPF)
-	// Argument copies (bpf/argument_capture.h): taken at the entry, retried at the exit, failed.
+	// Argument copies (bpf/argument_capture.bpf.h): taken at the entry, retried at the exit, failed.
 	uint64_t captured_at_entry = 0, capture_retried = 0, capture_failed = 0;
 	// ptrace under the -e seccomp filter: the processes killed when the trace stopped.
 	std::vector<pid_t> killed_pids;

@@ -111,7 +111,7 @@ uint64_t wakeup_bytes_per_cpu(uint64_t ring_bytes)
 std::string errno_text(int err) { return std::string(strerror(err)); }
 
 // Kernels without task storage for tracing programs: the maps of what a task keeps from a
-// call's entry to its exit become hashes by tid (bpf/syscall_trace.bpf.c: task_state()),
+// call's entry to its exit become hashes by tid (bpf/task_state.bpf.h: task_state()),
 // preallocated, since older kernels' tracing programs may not allocate; the one this trace
 // does not use gets a single entry.
 void use_task_hashes(syscall_trace *skel, bool saved_calls_used, bool call_starts_used)

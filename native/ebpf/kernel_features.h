@@ -1,6 +1,6 @@
 // What the running kernel offers the BPF programs, probed once: each facility the programs
 // use where the kernel has it, and an older mechanism stands in where it has not (see the
-// has_* settings in bpf/syscall_trace.bpf.c).
+// has_* settings in bpf/kernel.bpf.h).
 #pragma once
 
 #include <string>

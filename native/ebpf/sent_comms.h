@@ -1,5 +1,5 @@
 // The eBPF programs leave an entry's comm out when the last entry with a comm from the same
-// CPU was the same thread's with the same name (EVENT_ENTER_SAME_COMM, bpf/syscall_trace.bpf.c:
+// CPU was the same thread's with the same name (EVENT_ENTER_SAME_COMM, bpf/streaming.bpf.h:
 // comm_already_sent()). This keeps, per CPU, what that last one said, to name the others: the
 // drain thread reads each CPU's entries in the order they were written.
 #pragma once

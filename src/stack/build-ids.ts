@@ -1,5 +1,5 @@
 // -k on the eBPF backend: which file on this host has a given GNU build ID. The kernel names
-// the object of each frame by its build ID (bpf/stack_capture.h), which still means something
+// the object of each frame by its build ID (bpf/stack_capture.bpf.h), which still means something
 // after the process has ended, when its /proc/PID/maps can no longer be read.
 //
 // Where it looks, in order: the files it was told of (objects of maps snapshots, programs the

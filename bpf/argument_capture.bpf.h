@@ -1,6 +1,8 @@
 /* Copies the arguments the capture table names (strings, buffers, sockaddrs, structs) from the
  * traced program's memory into the event, as capture_item records after its fixed part.
- * Included by syscall_trace.bpf.c only: the helpers here are always inlined into its programs.
+ * Used by the streaming programs (streaming.bpf.h) and stack_capture.bpf.h: the static
+ * helpers here are always inlined into the programs, the __noinline ones are global functions
+ * the verifier checks once.
  *
  * Inputs are copied at the entry, outputs at the exit. A copy at the entry can fault when the
  * page is not resident yet (these programs cannot sleep to fault it in): such a copy is
@@ -9,6 +11,9 @@
  * bpf_ringbuf_output(), whose size may vary; events without keep the reserve/submit fast path. */
 #ifndef BPFTRACE_TS_ARGUMENT_CAPTURE_H
 #define BPFTRACE_TS_ARGUMENT_CAPTURE_H
+
+#include "kernel.bpf.h"
+#include "ring.bpf.h"
 
 /* Set by user space before load. */
 const volatile bool capture_enabled = false;

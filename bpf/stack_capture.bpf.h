@@ -1,6 +1,6 @@
 /* -k: the user-space stack of each traced call, taken at its entry and appended to the event
- * as a CAPTURE_KIND_STACK item (layout: bpf/syscall_event.h). Included by syscall_trace.bpf.c
- * after argument_capture.h, whose scratch buffer and item helpers it uses.
+ * as a CAPTURE_KIND_STACK item (layout: bpf/syscall_event.h), through the scratch buffer
+ * and item helpers of argument_capture.bpf.h.
  *
  * bpf_get_stack() with BPF_F_USER_STACK walks the user registers saved at the syscall entry
  * (the kernel's task_pt_regs), whatever the program type: the instruction after the syscall,
@@ -18,6 +18,9 @@
  * the file's first page not in memory). */
 #ifndef BPFTRACE_TS_STACK_CAPTURE_H
 #define BPFTRACE_TS_STACK_CAPTURE_H
+
+#include "kernel.bpf.h"
+#include "argument_capture.bpf.h"
 
 /* Set by user space before load: without -k the verifier prunes every use. */
 const volatile bool stack_enabled = false;
