@@ -17,8 +17,8 @@
 #include "ebpf/in_progress_calls.h"
 #include "native_error.h"
 #include "process/own_priority.h"
-#include "addon/session_values.h"
-#include "ptrace/stop_signals.h"
+#include "session/session_values.h"
+#include "session/stop_signals.h"
 
 namespace {
 

@@ -15,10 +15,10 @@
 #include <napi.h>
 #include "encode/batch_encoder.h"
 #include "ebpf/bpf_tracer.h"
-#include "addon/js_hand_off.h"
+#include "session/js_hand_off.h"
 #include "ebpf/ring_reader.h"
 #include "ebpf/sent_comms.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 
 class TraceSession : public Napi::ObjectWrap<TraceSession> {
 public:

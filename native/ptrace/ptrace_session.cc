@@ -10,7 +10,7 @@
 
 #include "encode/batch_encoder.h"
 #include "native_error.h"
-#include "addon/session_values.h"
+#include "session/session_values.h"
 
 namespace {
 

@@ -19,7 +19,7 @@
 #include "native_error.h"
 #include "ptrace/ptrace_stack.h"
 #include "ptrace/seccomp_filter.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 #include "ptrace/tracee_memory.h"
 
 namespace {

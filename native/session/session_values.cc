@@ -1,4 +1,4 @@
-#include "addon/session_values.h"
+#include "session/session_values.h"
 
 #include <algorithm>
 #include <ctime>

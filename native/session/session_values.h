@@ -8,7 +8,7 @@
 
 #include <napi.h>
 #include "native_error.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 
 // CLOCK_MONOTONIC in ns: the clock of every event time.
 uint64_t monotonic_ns();
