@@ -20,6 +20,15 @@
 #include "ebpf/sent_comms.h"
 #include "session/session_spec.h"
 
+// What JavaScript asks of an eBPF trace.
+struct SessionSpec {
+	TracerConfig tracer;
+	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
+	std::optional<CommandSpec> command;
+	std::vector<uint32_t> pids; // tgids to attach to
+	int nice_increment = 0;     // the tracer's own threads run this much nicer (own_priority.h)
+};
+
 class TraceSession : public Napi::ObjectWrap<TraceSession> {
 public:
 	static Napi::Function Define(Napi::Env env);

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include <linux/types.h>
 #include <napi.h>
 #include "native_error.h"
 #include "session/session_spec.h"
+#include "syscall_event.h"
 
 // CLOCK_MONOTONIC in ns: the clock of every event time.
 uint64_t monotonic_ns();
