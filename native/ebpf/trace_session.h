@@ -19,6 +19,7 @@
 #include "ebpf/ring_reader.h"
 #include "ebpf/sent_comms.h"
 #include "session/session_spec.h"
+#include "session/stack_maps.h"
 
 // What JavaScript asks of an eBPF trace.
 struct SessionSpec {
@@ -66,6 +67,7 @@ private:
 	std::unique_ptr<RingReader> ring_;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
+	std::unique_ptr<StackMaps> stack_maps_; // -k
 	SentComms sent_comms_;        // names of the entries that come without (drain thread)
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;

@@ -156,7 +156,6 @@ void PtraceSession::run(std::promise<void> &set_up)
 	tracer_tid_ = gettid();
 	std::optional<timer_t> timer = start_tick_timer();
 	BatchBuilder batch(start_ns_);
-	if (options_.stack_frames) batch.track_stack_maps();
 	SessionEnd end;
 	{
 		PtraceTracer tracer(std::move(options_), batch);

@@ -66,6 +66,7 @@ std::vector<pid_t> threads_of(pid_t tgid)
 
 PtraceTracer::PtraceTracer(PtraceOptions options, BatchBuilder &batch) : options_(std::move(options)), batch_(batch)
 {
+	if (options_.stack_frames) stack_maps_.emplace();
 	if (options_.syscalls) {
 		selected_.assign(CAPTURE_SYSCALLS, false);
 		for (uint32_t nr : *options_.syscalls)
@@ -333,7 +334,7 @@ void PtraceTracer::enter_call(pid_t tid, Tracee &t, uint32_t nr, const uint64_t 
 		TraceeMemory memory(tid);
 		options_.captures.capture(batch_, memory, nr, t.args, false, 0);
 	}
-	if (options_.stack_frames) capture_user_stack(batch_, tid, options_.stack_frames);
+	if (stack_maps_) capture_user_stack(batch_, *stack_maps_, tid, t.tgid, options_.stack_frames);
 }
 
 void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
@@ -365,6 +366,7 @@ void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
 	if (!emit) return;
 	exit_event e = {{options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_EXIT, 0}, ret};
 	batch_.add_exit(e);
+	if (stack_maps_) stack_maps_->after_exit(batch_, e);
 	if (tampered) batch_.mark_tampered(tampered);
 	if (entry_known && !options_.captures.empty()) {
 		TraceeMemory memory(tid);
