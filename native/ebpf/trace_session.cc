@@ -199,7 +199,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		}
 		for (uint32_t tgid : spec_.pids) {
 			int pidfd = pidfd_open(static_cast<pid_t>(tgid));
-			if (pidfd < 0) throw NativeError("process " + std::to_string(tgid) + ": " + strerror(errno), errno);
+			if (pidfd < 0) throw NativeError::process(pid_t(tgid), errno);
 			pidfds_.push_back(pidfd);
 			tracer_->add_target(tgid, TARGET_TRACED);
 			if (!spec_.tracer.aggregate)

@@ -128,8 +128,7 @@ PtraceTracer::Tracee &PtraceTracer::add_tracee(pid_t tid, pid_t tgid)
 
 void PtraceTracer::seize(pid_t tid, unsigned long options)
 {
-	if (ptrace(PTRACE_SEIZE, tid, nullptr, options) != 0)
-		throw NativeError("process " + std::to_string(tid) + ": " + strerror(errno), errno);
+	if (ptrace(PTRACE_SEIZE, tid, nullptr, options) != 0) throw NativeError::process(tid, errno);
 	ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
 }
 
@@ -179,7 +178,7 @@ void PtraceTracer::attach(pid_t tgid)
 			added = true;
 		}
 	}
-	if (!tracees_.count(tgid)) throw NativeError("process " + std::to_string(tgid) + ": No such process", ESRCH);
+	if (!tracees_.count(tgid)) throw NativeError::process(tgid, ESRCH);
 }
 
 bool PtraceTracer::step()
