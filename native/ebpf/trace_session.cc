@@ -1,6 +1,5 @@
 #include "ebpf/trace_session.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -29,26 +28,6 @@ namespace {
 constexpr size_t kMaxPassEvents = kMaxBatchEvents;
 // What on_ring_event returns to end a pass early, at an event past the cutoff.
 constexpr int kEndPass = -EAGAIN;
-
-// The capture_item records that follow an event's fixed part in the ring
-// (bpf/syscall_event.h), into the batch's last event, an event of process pid; -k: a stack's
-// mappings before it.
-void add_capture_items(BatchBuilder &batch, StackMaps *stack_maps, uint32_t pid, const uint8_t *items, size_t size)
-{
-	while (size >= sizeof(capture_item)) {
-		capture_item item;
-		memcpy(&item, items, sizeof(item));
-		size_t padded = (size_t(item.len) + 7) & ~size_t(7);
-		if (item.len > size - sizeof(item)) return; // never from our programs: stop rather than overread
-		const uint8_t *data = items + sizeof(item);
-		if (stack_maps && (item.kind == CAPTURE_KIND_STACK || item.kind == CAPTURE_KIND_STACK_BUILD_ID))
-			stack_maps->before_stack(batch, pid, item.kind, data, item.len);
-		if (item.kind != CAPTURE_KIND_PAD) batch.add_capture(item.arg, item.kind, item.flags, data, item.len);
-		padded = std::min(padded, size - sizeof(item));
-		items += sizeof(item) + padded;
-		size -= sizeof(item) + padded;
-	}
-}
 
 int pidfd_open(pid_t pid)
 {
@@ -180,6 +159,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
 		if (spec_.tracer.stack_frames)
 			stack_maps_ = std::make_unique<StackMaps>([tracer = tracer_.get()](uint32_t pid) { tracer->note_maps_read(pid); });
+		records_ = std::make_unique<RingRecords>(*batch_, stack_maps_.get());
 		last_snapshot_ns_ = start_ns_;
 		if (!spec_.tracer.aggregate) {
 			bpf_map *events = tracer_->events();
@@ -266,7 +246,6 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 {
 	auto *self = static_cast<TraceSession *>(ctx);
 	const auto *h = static_cast<const event_header *>(data);
-	size_t fixed = 0;
 	if (size >= sizeof(event_header) && h->ts_ns > self->cutoff_ns_) {
 		self->past_cutoff_ = true;
 		return kEndPass;
@@ -275,43 +254,7 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	// have no exit (sys_exit not attached yet). The trace starts once both are: a call begun
 	// before shows as its exit alone, as one begun before the attach does.
 	if (size >= sizeof(event_header) && h->ts_ns < self->start_ns_) return 0;
-	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
-		const auto *e = static_cast<const enter_event *>(data);
-		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
-		self->batch_->add_enter(*e);
-		fixed = sizeof(enter_event);
-	} else if (h->kind == EVENT_ENTER_SHORT && size >= sizeof(short_enter_event)) {
-		const auto *e = static_cast<const short_enter_event *>(data);
-		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
-		self->batch_->add_enter(e->h, e->comm, e->args, SHORT_ENTER_ARGS);
-		fixed = sizeof(short_enter_event);
-	} else if (h->kind == EVENT_ENTER_SAME_COMM && size >= sizeof(same_comm_enter_event)) {
-		const auto *e = static_cast<const same_comm_enter_event *>(data);
-		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SYSCALL_ARG_COUNT);
-		fixed = sizeof(same_comm_enter_event);
-	} else if (h->kind == EVENT_ENTER_SHORT_SAME_COMM && size >= sizeof(short_same_comm_enter_event)) {
-		const auto *e = static_cast<const short_same_comm_enter_event *>(data);
-		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SHORT_ENTER_ARGS);
-		fixed = sizeof(short_same_comm_enter_event);
-	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
-		const auto *e = static_cast<const exit_event *>(data);
-		self->batch_->add_exit(*e);
-		if (self->stack_maps_) self->stack_maps_->after_exit(*self->batch_, *e);
-		fixed = sizeof(exit_event);
-	} else if (h->kind == EVENT_CHILD_RETURN && size >= sizeof(child_return_event)) {
-		self->batch_->add_child_return(*static_cast<const child_return_event *>(data));
-	} else if ((h->kind == EVENT_SIGNAL || h->kind == EVENT_SIGNAL_IGNORED) && size >= sizeof(signal_event)) {
-		const auto *e = static_cast<const signal_event *>(data);
-		self->batch_->add_signal(e->h, e->comm, e->siginfo, sizeof(e->siginfo),
-		                         h->kind == EVENT_SIGNAL_IGNORED ? CAPTURE_FLAG_SIGNAL_IGNORED : 0);
-	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
-		const auto *e = static_cast<const task_exit_event *>(data);
-		if (e->process_ended) self->batch_->add_process_exit(e->h, e->comm, e->wait_status);
-		else self->batch_->add_thread_exit(e->h);
-	}
-	if (fixed)
-		add_capture_items(*self->batch_, self->stack_maps_.get(), h->tgid, static_cast<const uint8_t *>(data) + fixed,
-		                  size - fixed);
+	self->records_->add(data, size);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
 	return 0;
 }

@@ -17,9 +17,8 @@
 #include "ebpf/bpf_tracer.h"
 #include "session/js_hand_off.h"
 #include "ebpf/ring_reader.h"
-#include "ebpf/sent_comms.h"
+#include "ebpf/ring_records.h"
 #include "session/session_spec.h"
-#include "session/stack_maps.h"
 
 // What JavaScript asks of an eBPF trace.
 struct SessionSpec {
@@ -68,7 +67,7 @@ private:
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
 	std::unique_ptr<StackMaps> stack_maps_; // -k
-	SentComms sent_comms_;        // names of the entries that come without (drain thread)
+	std::unique_ptr<RingRecords> records_;  // what the ring holds, into batch_
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;
 	uint64_t lost_marked_ = 0; // lost events already marked in the stream (LOST)
