@@ -34,4 +34,31 @@ test('load errors carry a message and the errno', () => {
   }
 });
 
+test('errors carry their kind (enum NativeErrorKind of proto/batch.proto); a process that cannot be traced, its pid', () => {
+  const { loadAddon } = require('../dist/session/native-addon');
+  const { NativeErrorKind } = require('../dist/generated/batch').bpftrace_ts;
+  const addon = loadAddon();
+  const spec = { all: false, followChildren: true, ringBytes: 1 << 20, verbose: false };
+  try {
+    new addon.TraceSession({ ...spec, attachMode: 'nonsense' });
+    assert.unreachable('an unknown attach mode is refused');
+  } catch (error) {
+    assert.is(error.kind, NativeErrorKind.ERROR_OTHER);
+    assert.is(error.pid, undefined);
+  }
+  const gone = spawnSync('/bin/true').pid; // exited and reaped: no such process
+  for (const Session of [addon.PtraceSession, addon.TraceSession]) {
+    try {
+      new Session({ ...spec, pids: [gone] }).start(() => {}, () => {});
+      assert.unreachable(`${Session.name}: a process that is gone is refused`);
+    } catch (error) {
+      assert.is(error.kind, NativeErrorKind.ERROR_PROCESS, Session.name);
+      assert.is(error.pid, gone, Session.name);
+      assert.is(error.code, 'ESRCH', Session.name);
+      assert.is(error.errnoMessage, 'No such process', Session.name);
+      assert.is(error.message, `process ${gone}: No such process`, Session.name);
+    }
+  }
+});
+
 test.run();

@@ -174,9 +174,12 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 {
 	clock_gettime(CLOCK_MONOTONIC, &began_);
 	if (!path_exists("/sys/kernel/btf/vmlinux"))
-		throw NativeError("the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the eBPF backend needs CONFIG_DEBUG_INFO_BTF", ENOENT);
+		throw NativeError(NativeErrorKind::ErrorNoBtf,
+		                  "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the eBPF backend needs CONFIG_DEBUG_INFO_BTF",
+		                  ENOENT);
 	if (!kernel_features().ring_buffer)
-		throw NativeError("the kernel has no BPF ring buffer: the eBPF backend needs Linux 5.8 or later", ENOTSUP);
+		throw NativeError(NativeErrorKind::ErrorNoRingBuffer,
+		                  "the kernel has no BPF ring buffer: the eBPF backend needs Linux 5.8 or later", ENOTSUP);
 
 	std::vector<AttachMode> modes;
 	if (config.forced_mode) modes.push_back(*config.forced_mode);
@@ -204,9 +207,11 @@ BpfTracer::BpfTracer(const TracerConfig &config)
 	// One line says why; the verifier's last words and the other flavours' failures are for -v.
 	const std::string detail = first_verifier_tail_ + others;
 	if (last_err == EPERM)
-		throw NativeError("no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + first_failure,
+		throw NativeError(NativeErrorKind::ErrorNoBpfPermission,
+		                  "no permission to load BPF programs (needs root, or CAP_BPF and CAP_PERFMON): " + first_failure,
 		                  last_err, detail);
-	throw NativeError("cannot load the BPF programs: " + first_failure, last_err ? last_err : EINVAL, detail);
+	throw NativeError(NativeErrorKind::ErrorBpfLoad, "cannot load the BPF programs: " + first_failure,
+	                  last_err ? last_err : EINVAL, detail);
 }
 
 bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::string &why)

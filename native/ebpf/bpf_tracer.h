@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <linux/types.h>
+#include "encode/aggregate_encoder.h"
 #include "syscall_event.h"
 
 struct syscall_trace;
@@ -40,12 +41,6 @@ struct TracerConfig {
 	std::vector<syscall_capture> captures;
 	// -k: frames of each call's user-space stack, at most STACK_MAX_FRAMES; 0: no stacks.
 	uint32_t stack_frames = 0;
-};
-
-// One row of the in-kernel stats table.
-struct AggregateRow {
-	aggregate_key key;
-	aggregate_value value;
 };
 
 class BpfTracer {

@@ -15,11 +15,12 @@ RingReader::RingReader(int map_fd, size_t size, OnRecord on_record, void *ctx)
       on_record_(on_record), ctx_(ctx), page_size_(size_t(sysconf(_SC_PAGESIZE)))
 {
 	if (size == 0 || (size & (size - 1)))
-		throw NativeError("ring buffer: its size is not a power of two: " + std::to_string(size), EINVAL);
+		throw NativeError(NativeErrorKind::ErrorRingBuffer,
+		                  "ring buffer: its size is not a power of two: " + std::to_string(size), EINVAL);
 	consumer_page_ = mmap(nullptr, page_size_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
 	if (consumer_page_ == MAP_FAILED) {
 		consumer_page_ = nullptr;
-		throw NativeError(std::string("ring buffer: mmap: ") + strerror(errno), errno);
+		throw NativeError(NativeErrorKind::ErrorRingBuffer, std::string("ring buffer: mmap: ") + strerror(errno), errno);
 	}
 	// The data follows the producer's page twice over, so that a record wrapping past the
 	// end reads as one piece.
@@ -28,7 +29,7 @@ RingReader::RingReader(int map_fd, size_t size, OnRecord on_record, void *ctx)
 		int err = errno;
 		producer_pages_ = nullptr;
 		munmap(consumer_page_, page_size_);
-		throw NativeError(std::string("ring buffer: mmap: ") + strerror(err), err);
+		throw NativeError(NativeErrorKind::ErrorRingBuffer, std::string("ring buffer: mmap: ") + strerror(err), err);
 	}
 	consumer_pos_ = static_cast<uint64_t *>(consumer_page_);
 	producer_pos_ = static_cast<const uint64_t *>(producer_pages_);

@@ -17,8 +17,8 @@
 #include "ebpf/in_progress_calls.h"
 #include "native_error.h"
 #include "process/own_priority.h"
-#include "addon/session_values.h"
-#include "ptrace/stop_signals.h"
+#include "session/session_values.h"
+#include "session/stop_signals.h"
 
 namespace {
 
@@ -158,7 +158,8 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		start_ns_ = monotonic_ns();
 		batch_ = std::make_unique<BatchBuilder>(start_ns_);
 		if (spec_.tracer.stack_frames)
-			batch_->track_stack_maps([tracer = tracer_.get()](uint32_t pid) { tracer->note_maps_read(pid); });
+			stack_maps_ = std::make_unique<StackMaps>([tracer = tracer_.get()](uint32_t pid) { tracer->note_maps_read(pid); });
+		records_ = std::make_unique<RingRecords>(*batch_, stack_maps_.get());
 		last_snapshot_ns_ = start_ns_;
 		if (!spec_.tracer.aggregate) {
 			bpf_map *events = tracer_->events();
@@ -178,7 +179,7 @@ Napi::Value TraceSession::Start(const Napi::CallbackInfo &info)
 		}
 		for (uint32_t tgid : spec_.pids) {
 			int pidfd = pidfd_open(static_cast<pid_t>(tgid));
-			if (pidfd < 0) throw NativeError("process " + std::to_string(tgid) + ": " + strerror(errno), errno);
+			if (pidfd < 0) throw NativeError::process(pid_t(tgid), errno);
 			pidfds_.push_back(pidfd);
 			tracer_->add_target(tgid, TARGET_TRACED);
 			if (!spec_.tracer.aggregate)
@@ -245,7 +246,6 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 {
 	auto *self = static_cast<TraceSession *>(ctx);
 	const auto *h = static_cast<const event_header *>(data);
-	size_t fixed = 0;
 	if (size >= sizeof(event_header) && h->ts_ns > self->cutoff_ns_) {
 		self->past_cutoff_ = true;
 		return kEndPass;
@@ -254,39 +254,7 @@ int TraceSession::on_ring_event(void *ctx, void *data, size_t size)
 	// have no exit (sys_exit not attached yet). The trace starts once both are: a call begun
 	// before shows as its exit alone, as one begun before the attach does.
 	if (size >= sizeof(event_header) && h->ts_ns < self->start_ns_) return 0;
-	if (h->kind == EVENT_ENTER && size >= sizeof(enter_event)) {
-		const auto *e = static_cast<const enter_event *>(data);
-		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
-		self->batch_->add_enter(*e);
-		fixed = sizeof(enter_event);
-	} else if (h->kind == EVENT_ENTER_SHORT && size >= sizeof(short_enter_event)) {
-		const auto *e = static_cast<const short_enter_event *>(data);
-		self->sent_comms_.sent(h->cpu, h->tid, e->comm);
-		self->batch_->add_enter(e->h, e->comm, e->args, SHORT_ENTER_ARGS);
-		fixed = sizeof(short_enter_event);
-	} else if (h->kind == EVENT_ENTER_SAME_COMM && size >= sizeof(same_comm_enter_event)) {
-		const auto *e = static_cast<const same_comm_enter_event *>(data);
-		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SYSCALL_ARG_COUNT);
-		fixed = sizeof(same_comm_enter_event);
-	} else if (h->kind == EVENT_ENTER_SHORT_SAME_COMM && size >= sizeof(short_same_comm_enter_event)) {
-		const auto *e = static_cast<const short_same_comm_enter_event *>(data);
-		self->batch_->add_enter(e->h, self->sent_comms_.of(h->cpu, h->tid), e->args, SHORT_ENTER_ARGS);
-		fixed = sizeof(short_same_comm_enter_event);
-	} else if (h->kind == EVENT_EXIT && size >= sizeof(exit_event)) {
-		self->batch_->add_exit(*static_cast<const exit_event *>(data));
-		fixed = sizeof(exit_event);
-	} else if (h->kind == EVENT_CHILD_RETURN && size >= sizeof(child_return_event)) {
-		self->batch_->add_child_return(*static_cast<const child_return_event *>(data));
-	} else if ((h->kind == EVENT_SIGNAL || h->kind == EVENT_SIGNAL_IGNORED) && size >= sizeof(signal_event)) {
-		const auto *e = static_cast<const signal_event *>(data);
-		self->batch_->add_signal(e->h, e->comm, e->siginfo, sizeof(e->siginfo),
-		                         h->kind == EVENT_SIGNAL_IGNORED ? CAPTURE_FLAG_SIGNAL_IGNORED : 0);
-	} else if (h->kind == EVENT_TASK_EXIT && size >= sizeof(task_exit_event)) {
-		const auto *e = static_cast<const task_exit_event *>(data);
-		if (e->process_ended) self->batch_->add_process_exit(e->h, e->comm, e->wait_status);
-		else self->batch_->add_thread_exit(e->h);
-	}
-	if (fixed) add_capture_items(*self->batch_, static_cast<const uint8_t *>(data) + fixed, size - fixed);
+	self->records_->add(data, size);
 	if (self->batch_->size() >= kMaxBatchEvents) self->flush();
 	return 0;
 }

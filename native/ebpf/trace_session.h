@@ -15,10 +15,19 @@
 #include <napi.h>
 #include "encode/batch_encoder.h"
 #include "ebpf/bpf_tracer.h"
-#include "addon/js_hand_off.h"
+#include "session/js_hand_off.h"
 #include "ebpf/ring_reader.h"
-#include "ebpf/sent_comms.h"
-#include "addon/session_spec.h"
+#include "ebpf/ring_records.h"
+#include "session/session_spec.h"
+
+// What JavaScript asks of an eBPF trace.
+struct SessionSpec {
+	TracerConfig tracer;
+	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
+	std::optional<CommandSpec> command;
+	std::vector<uint32_t> pids; // tgids to attach to
+	int nice_increment = 0;     // the tracer's own threads run this much nicer (own_priority.h)
+};
 
 class TraceSession : public Napi::ObjectWrap<TraceSession> {
 public:
@@ -57,7 +66,8 @@ private:
 	std::unique_ptr<RingReader> ring_;
 	uint64_t start_ns_ = 0;
 	std::unique_ptr<BatchBuilder> batch_;
-	SentComms sent_comms_;        // names of the entries that come without (drain thread)
+	std::unique_ptr<StackMaps> stack_maps_; // -k
+	std::unique_ptr<RingRecords> records_;  // what the ring holds, into batch_
 	uint64_t cutoff_ns_ = UINT64_MAX; // at a stop: events stamped later are not taken
 	bool past_cutoff_ = false;
 	uint64_t lost_marked_ = 0; // lost events already marked in the stream (LOST)

@@ -5,7 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "ebpf/bpf_tracer.h"
+#include <linux/types.h>
+#include "syscall_event.h"
+
+// One row of the in-kernel stats table (BpfTracer::take_aggregate).
+struct AggregateRow {
+	aggregate_key key;
+	aggregate_value value;
+};
 
 // start_ns and end_ns are relative to the trace start.
 std::string encode_aggregate(const std::vector<AggregateRow> &rows, int64_t start_ns, int64_t end_ns,

@@ -11,8 +11,6 @@ namespace {
 
 using namespace batch_schema::batch_field;
 
-constexpr uint32_t kNrExecve = 59, kNrExecveat = 322;
-
 auto as_unsigned = [](uint32_t v) { return uint64_t{v}; };
 auto as_zigzag = [](int64_t v) { return zigzag(v); };
 
@@ -76,26 +74,19 @@ void BatchBuilder::add_exit(const exit_event &e)
 		add_common(e.h, EventKind::Exit);
 		ret_.push_back(e.ret);
 	}
-	// The new image's mappings apply from the next event on: this call's stack is the old one's.
-	if (maps_ && e.ret == 0 && (e.h.nr == kNrExecve || e.h.nr == kNrExecveat))
-		add_maps(uint32_t(kind_.size()), e.h.tgid, maps_->after_exec(e.h.tgid));
 }
 
-void BatchBuilder::add_maps(uint32_t event, uint32_t pid, std::optional<std::string> maps)
+void BatchBuilder::add_maps(uint32_t event, uint32_t pid, std::string maps)
 {
-	if (!maps) return;
-	capture_bytes_ += maps->size();
+	capture_bytes_ += maps.size();
 	maps_event_.push_back(event);
 	maps_pid_.push_back(pid);
-	maps_text_.push_back(std::move(*maps));
+	maps_text_.push_back(std::move(maps));
 }
 
 void BatchBuilder::add_capture(uint8_t arg, uint8_t kind, uint8_t flags, const void *data, uint32_t len)
 {
 	if (kind_.empty()) return;
-	if (maps_ && (kind == CAPTURE_KIND_STACK || kind == CAPTURE_KIND_STACK_BUILD_ID))
-		add_maps(uint32_t(kind_.size() - 1), pid_.back(),
-		         maps_->before_stack(pid_.back(), kind, static_cast<const uint8_t *>(data), len, batches_finished_));
 	capture_event_.push_back(uint32_t(kind_.size() - 1));
 	capture_arg_.push_back(arg);
 	capture_kind_.push_back(kind);
@@ -110,20 +101,6 @@ void BatchBuilder::mark_tampered(uint32_t how)
 	if (kind_.empty()) return;
 	tampered_event_.push_back(uint32_t(kind_.size() - 1));
 	tampered_how_.push_back(how);
-}
-
-void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size)
-{
-	while (size >= sizeof(capture_item)) {
-		capture_item item;
-		memcpy(&item, items, sizeof(item));
-		size_t padded = (size_t(item.len) + 7) & ~size_t(7);
-		if (item.len > size - sizeof(item)) return; // never from our programs: stop rather than overread
-		if (item.kind != CAPTURE_KIND_PAD) batch.add_capture(item.arg, item.kind, item.flags, items + sizeof(item), item.len);
-		padded = std::min(padded, size - sizeof(item));
-		items += sizeof(item) + padded;
-		size -= sizeof(item) + padded;
-	}
 }
 
 void BatchBuilder::add_child_return(const child_return_event &e)

@@ -2,18 +2,12 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <linux/types.h>
 #include "generated/batch_schema.h"
-#include "process/process_maps.h"
 #include "syscall_event.h"
-
-// The capture_item records that follow an event's fixed part in the ring (bpf/syscall_event.h).
-class BatchBuilder;
-void add_capture_items(BatchBuilder &batch, const uint8_t *items, size_t size);
 
 using batch_schema::EventKind;
 // enum Tampering of proto/batch.proto.
@@ -47,11 +41,11 @@ public:
 	void add_lost(uint64_t ts_ns, uint64_t count);
 	// A thread other than its process's last ended.
 	void add_thread_exit(const event_header &h) { add_common(h, EventKind::ThreadExit); }
-	// -k: stacks are captured; send the processes' mappings along with them.
-	void track_stack_maps(std::function<void(uint32_t pid)> read = nullptr)
-	{
-		maps_ = std::make_unique<MapsSnapshots>(std::move(read));
-	}
+	// -k: pid's executable mappings (as the session read them), which place the stacks
+	// of its events from event on (an index in this batch; size(): the next event added).
+	void add_maps(uint32_t event, uint32_t pid, std::string maps);
+	// How many batches were finished before the one being built.
+	uint64_t batches_finished() const { return batches_finished_; }
 	size_t size() const { return kind_.size(); }
 	bool empty() const { return kind_.empty(); }
 	// Bytes of captured data in the batch so far: a batch also closes when they grow large.
@@ -62,7 +56,6 @@ public:
 
 private:
 	void add_common(const event_header &h, EventKind kind);
-	void add_maps(uint32_t event, uint32_t pid, std::optional<std::string> maps);
 	uint32_t comm_index(const char *comm);
 
 	uint64_t start_ns_;
@@ -77,7 +70,6 @@ private:
 	std::string capture_data_;
 	std::vector<uint32_t> capture_ends_;
 	size_t capture_bytes_ = 0;
-	std::unique_ptr<MapsSnapshots> maps_;
 	std::vector<uint32_t> maps_event_, maps_pid_;
 	std::vector<std::string> maps_text_;
 	uint64_t batches_finished_ = 0;

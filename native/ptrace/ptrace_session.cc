@@ -10,7 +10,7 @@
 
 #include "encode/batch_encoder.h"
 #include "native_error.h"
-#include "addon/session_values.h"
+#include "session/session_values.h"
 
 namespace {
 
@@ -156,7 +156,6 @@ void PtraceSession::run(std::promise<void> &set_up)
 	tracer_tid_ = gettid();
 	std::optional<timer_t> timer = start_tick_timer();
 	BatchBuilder batch(start_ns_);
-	if (options_.stack_frames) batch.track_stack_maps();
 	SessionEnd end;
 	{
 		PtraceTracer tracer(std::move(options_), batch);

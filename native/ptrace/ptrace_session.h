@@ -15,9 +15,9 @@
 
 #include <napi.h>
 #include "native_error.h"
-#include "addon/js_hand_off.h"
+#include "session/js_hand_off.h"
 #include "ptrace/ptrace_tracer.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 
 class PtraceSession : public Napi::ObjectWrap<PtraceSession> {
 public:

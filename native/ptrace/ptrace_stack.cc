@@ -5,9 +5,10 @@
 #include <vector>
 
 #include "encode/batch_encoder.h"
+#include "session/stack_maps.h"
 #include "ptrace/tracee_memory.h"
 
-void capture_user_stack(BatchBuilder &batch, pid_t tid, uint32_t max_frames)
+void capture_user_stack(BatchBuilder &batch, StackMaps &maps, pid_t tid, pid_t tgid, uint32_t max_frames)
 {
 	user_regs_struct regs;
 	if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) return;
@@ -28,5 +29,7 @@ void capture_user_stack(BatchBuilder &batch, pid_t tid, uint32_t max_frames)
 		if (frame[0] <= fp) break;
 		fp = frame[0];
 	}
-	batch.add_capture(STACK_ITEM_ARG, CAPTURE_KIND_STACK, 0, words.data(), uint32_t(words.size() * sizeof(uint64_t)));
+	const uint32_t len = uint32_t(words.size() * sizeof(uint64_t));
+	maps.before_stack(batch, uint32_t(tgid), CAPTURE_KIND_STACK, words.data(), len);
+	batch.add_capture(STACK_ITEM_ARG, CAPTURE_KIND_STACK, 0, words.data(), len);
 }

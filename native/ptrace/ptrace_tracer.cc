@@ -19,7 +19,7 @@
 #include "native_error.h"
 #include "ptrace/ptrace_stack.h"
 #include "ptrace/seccomp_filter.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 #include "ptrace/tracee_memory.h"
 
 namespace {
@@ -66,6 +66,7 @@ std::vector<pid_t> threads_of(pid_t tgid)
 
 PtraceTracer::PtraceTracer(PtraceOptions options, BatchBuilder &batch) : options_(std::move(options)), batch_(batch)
 {
+	if (options_.stack_frames) stack_maps_.emplace();
 	if (options_.syscalls) {
 		selected_.assign(CAPTURE_SYSCALLS, false);
 		for (uint32_t nr : *options_.syscalls)
@@ -127,8 +128,7 @@ PtraceTracer::Tracee &PtraceTracer::add_tracee(pid_t tid, pid_t tgid)
 
 void PtraceTracer::seize(pid_t tid, unsigned long options)
 {
-	if (ptrace(PTRACE_SEIZE, tid, nullptr, options) != 0)
-		throw NativeError("process " + std::to_string(tid) + ": " + strerror(errno), errno);
+	if (ptrace(PTRACE_SEIZE, tid, nullptr, options) != 0) throw NativeError::process(tid, errno);
 	ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
 }
 
@@ -178,7 +178,7 @@ void PtraceTracer::attach(pid_t tgid)
 			added = true;
 		}
 	}
-	if (!tracees_.count(tgid)) throw NativeError("process " + std::to_string(tgid) + ": No such process", ESRCH);
+	if (!tracees_.count(tgid)) throw NativeError::process(tgid, ESRCH);
 }
 
 bool PtraceTracer::step()
@@ -333,7 +333,7 @@ void PtraceTracer::enter_call(pid_t tid, Tracee &t, uint32_t nr, const uint64_t 
 		TraceeMemory memory(tid);
 		options_.captures.capture(batch_, memory, nr, t.args, false, 0);
 	}
-	if (options_.stack_frames) capture_user_stack(batch_, tid, options_.stack_frames);
+	if (stack_maps_) capture_user_stack(batch_, *stack_maps_, tid, t.tgid, options_.stack_frames);
 }
 
 void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
@@ -365,6 +365,7 @@ void PtraceTracer::exit_call(pid_t tid, Tracee &t, int64_t ret)
 	if (!emit) return;
 	exit_event e = {{options_.clock(), uint32_t(tid), uint32_t(t.tgid), int32_t(nr), EVENT_EXIT, 0}, ret};
 	batch_.add_exit(e);
+	if (stack_maps_) stack_maps_->after_exit(batch_, e);
 	if (tampered) batch_.mark_tampered(tampered);
 	if (entry_known && !options_.captures.empty()) {
 		TraceeMemory memory(tid);

@@ -16,6 +16,7 @@
 
 #include <linux/types.h>
 #include "ptrace/ptrace_captures.h"
+#include "session/stack_maps.h"
 #include "syscall_event.h"
 
 class BatchBuilder;
@@ -126,6 +127,7 @@ private:
 	std::vector<std::pair<uint64_t, pid_t>> delayed_; // (resume time, tid) of held tracees
 	std::optional<timer_t> delay_timer_;              // wakes the tracer thread when one is due
 	BatchBuilder &batch_;
+	std::optional<StackMaps> stack_maps_; // -k
 	std::unordered_map<pid_t, Tracee> tracees_;
 	std::unordered_set<pid_t> targets_; // -p processes still alive
 	pid_t command_pid_ = -1;

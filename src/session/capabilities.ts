@@ -2,6 +2,8 @@
 // reason a backend cannot run without the ones it lacks: the eBPF failure message and
 // the notice of a fallback to another backend say the same thing.
 import fs from 'node:fs';
+import { bpftrace_ts } from '../generated/batch';
+import type { NativeError } from './native-addon';
 
 /** Capability numbers from linux/capability.h. */
 const CAPABILITY_BITS = {
@@ -49,12 +51,11 @@ export function ptraceFallbackNote(reason: string): string {
 }
 
 /** The message for a failed start of the ptrace backend: its own reason, not eBPF's. */
-export function ptraceStartFailure(error: { message: string; errno?: number }): string {
-  const process = /^process (\d+): /.exec(error.message)?.[1];
-  if (process === undefined) return error.message;
+export function ptraceStartFailure(error: Pick<NativeError, 'message' | 'errno' | 'errnoMessage' | 'kind' | 'pid'>): string {
+  if (error.kind !== bpftrace_ts.NativeErrorKind.ERROR_PROCESS || error.pid === undefined) return error.message;
   if (error.errno === EPERM)
-    return `cannot trace process ${process} with ptrace: operation not permitted (another user's process, or kernel.yama.ptrace_scope forbids it; root or CAP_SYS_PTRACE can trace it)`;
-  return `cannot trace process ${process} with ptrace: ${error.message.slice(`process ${process}: `.length)}`;
+    return `cannot trace process ${error.pid} with ptrace: operation not permitted (another user's process, or kernel.yama.ptrace_scope forbids it; root or CAP_SYS_PTRACE can trace it)`;
+  return `cannot trace process ${error.pid} with ptrace: ${error.errnoMessage ?? error.message}`;
 }
 
 /** The message for a failed start of the eBPF backend: the missing capability when lack

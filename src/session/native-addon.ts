@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeCaptureRule } from '../syscalls/capture-rules';
 import type { InjectRule } from '../cli/inject-spec';
+import type { bpftrace_ts } from '../generated/batch';
 
 export type AttachMode = 'tp_btf' | 'raw_tp' | 'tracepoint';
 
@@ -85,8 +86,15 @@ export interface SessionEnd {
 export interface NativeError extends Error {
   errno?: number;
   code?: string;
+  /** The system's words for errno (strerror). */
+  errnoMessage?: string;
   /** Lines for -v: why the BPF programs did not load (the verifier's last words). */
   detail?: string;
+  /** What failed (enum NativeErrorKind of proto/batch.proto): what the TypeScript side acts on,
+   * the message being for the user. Absent from errors the addon's own checks of its calls throw. */
+  kind?: bpftrace_ts.NativeErrorKind;
+  /** ERROR_PROCESS: the process that cannot be traced. */
+  pid?: number;
 }
 
 export interface NativeTraceSession {

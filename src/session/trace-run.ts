@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Aggregate } from '../wire/batch-decoder';
+import { bpftrace_ts } from '../generated/batch';
 import { bpfCapabilityReasonOf, bpfStartFailure, ptraceFallbackNote, ptraceStartFailure } from './capabilities';
 import { nativeCaptureRules } from '../syscalls/capture-rules';
 import type { DisplayOptions } from '../cli/display-options';
@@ -92,14 +93,18 @@ function log(line: string): void {
   process.stderr.write(`bpftrace-ts: ${line}\n`);
 }
 
-/** Why the eBPF backend cannot run on this machine, from its load error; null if the error
- * is about something else (no such process, a command that cannot run). */
-export function ebpfUnavailableReason(message: string): string | null {
-  if (message.startsWith('the kernel has no BTF')) return 'the kernel has no BTF';
-  if (message.startsWith('the kernel has no BPF ring buffer')) return 'the kernel has no BPF ring buffer (Linux 5.8 or later)';
-  if (message.startsWith('no permission to load BPF programs')) return 'no permission to load BPF programs';
-  if (message.startsWith('cannot load the BPF programs') || message.startsWith('ring buffer:')) return message;
-  return null;
+/** Why the eBPF backend cannot run on this machine, from the kind of its load error; null if
+ * the error is about something else (no such process, a command that cannot run). */
+export function ebpfUnavailableReason(error: Pick<NativeError, 'message' | 'kind'>): string | null {
+  const { NativeErrorKind } = bpftrace_ts;
+  switch (error.kind) {
+    case NativeErrorKind.ERROR_NO_BTF: return 'the kernel has no BTF';
+    case NativeErrorKind.ERROR_NO_RING_BUFFER: return 'the kernel has no BPF ring buffer (Linux 5.8 or later)';
+    case NativeErrorKind.ERROR_NO_BPF_PERMISSION: return 'no permission to load BPF programs';
+    case NativeErrorKind.ERROR_BPF_LOAD:
+    case NativeErrorKind.ERROR_RING_BUFFER: return error.message;
+    default: return null;
+  }
 }
 
 type Callbacks = Parameters<NativeTraceSession['start']>;
@@ -125,7 +130,7 @@ function startSession(options: TraceOptions, spec: SessionSpec, prepared: Native
   } catch (error) {
     // -v: the verifier's last words, and the other attach flavours' failures.
     if (options.verbose) for (const line of (error as NativeError).detail?.split('\n') ?? []) log(`  ${line}`);
-    const reason = ebpfUnavailableReason((error as NativeError).message);
+    const reason = ebpfUnavailableReason(error as NativeError);
     if (options.backend === 'bpf' || reason === null) throw error;
     const needsEbpf = options.all ? '-a' : options.aggregate ? 'in-kernel counting' : options.cgroupId !== undefined ? '--cgroup' : null;
     if (needsEbpf) throw new UserError(`${bpfStartFailure(error as NativeError)} (${needsEbpf} needs eBPF)`);

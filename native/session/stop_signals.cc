@@ -1,4 +1,4 @@
-#include "ptrace/stop_signals.h"
+#include "session/stop_signals.h"
 
 #include <csignal>
 

@@ -1,6 +1,7 @@
-#include "addon/session_values.h"
+#include "session/session_values.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 
 uint64_t monotonic_ns()
@@ -15,7 +16,10 @@ Napi::Error js_error(Napi::Env env, const NativeError &e)
 	Napi::Error error = Napi::Error::New(env, e.what());
 	error.Set("errno", Napi::Number::New(env, e.err));
 	if (e.err) error.Set("code", Napi::String::New(env, strerrorname_np(e.err) ? strerrorname_np(e.err) : ""));
+	if (e.err) error.Set("errnoMessage", Napi::String::New(env, strerror(e.err)));
 	if (!e.detail.empty()) error.Set("detail", Napi::String::New(env, e.detail));
+	error.Set("kind", Napi::Number::New(env, double(e.kind)));
+	if (e.kind == NativeErrorKind::ErrorProcess) error.Set("pid", Napi::Number::New(env, e.pid));
 	return error;
 }
 

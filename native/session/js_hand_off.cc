@@ -1,9 +1,9 @@
-#include "addon/js_hand_off.h"
+#include "session/js_hand_off.h"
 
 #include <cstring>
 #include <utility>
 
-#include "addon/session_values.h"
+#include "session/session_values.h"
 
 namespace {
 

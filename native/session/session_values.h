@@ -6,14 +6,17 @@
 #include <string>
 #include <vector>
 
+#include <linux/types.h>
 #include <napi.h>
 #include "native_error.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
+#include "syscall_event.h"
 
 // CLOCK_MONOTONIC in ns: the clock of every event time.
 uint64_t monotonic_ns();
 
-// A JavaScript Error with the NativeError's message, errno and code ("EPERM").
+// A JavaScript Error with the NativeError's message, errno, code ("EPERM") and errnoMessage
+// (strerror), kind and, for ErrorProcess, pid.
 Napi::Error js_error(Napi::Env env, const NativeError &e);
 
 std::vector<std::string> string_array(const Napi::Value &value);

@@ -10,7 +10,7 @@
 
 #include <napi.h>
 #include "encode/batch_encoder.h"
-#include "addon/session_spec.h"
+#include "session/session_spec.h"
 
 // A batch closes when it holds this many events, or kFlushIntervalNs after the last flush
 // (the same timer collects a quiet trace: the BPF side wakes the drain thread only every

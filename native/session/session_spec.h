@@ -1,5 +1,5 @@
 // What JavaScript asks of a trace session and what it is told at the end: the types both
-// backends' sessions (eBPF: trace_session.h, ptrace: ptrace_session.h) share.
+// backends' sessions (eBPF: ebpf/trace_session.h, ptrace: ptrace/ptrace_session.h) share.
 #pragma once
 
 #include <cstdint>
@@ -8,21 +8,12 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "ebpf/bpf_tracer.h"
 #include "process/user_identity.h"
 
 struct CommandSpec {
 	std::string path;
 	std::vector<std::string> argv, env;
 	std::optional<UserIdentity> user; // -u: run as this user
-};
-
-struct SessionSpec {
-	TracerConfig tracer;
-	uint64_t interval_ns = 0;   // aggregation: a snapshot every interval; 0: only at the end
-	std::optional<CommandSpec> command;
-	std::vector<uint32_t> pids; // tgids to attach to
-	int nice_increment = 0;     // the tracer's own threads run this much nicer (own_priority.h)
 };
 
 // How the drain thread ended, reported after the last batch.
