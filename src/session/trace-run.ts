@@ -14,7 +14,7 @@ import { openLineSink } from '../sink/per-task-files';
 import type { RecordingHeader, RecordingWriter } from '../wire/recording';
 import type { SummaryBy } from '../aggregate/syscall-summary';
 import { argumentCounts } from '../syscalls/syscall-table';
-import type { AggregateOptions, CallExport } from '../render/trace-output';
+import type { AggregateOptions, CallExport } from '../pipeline/trace-output';
 import { noteEvents, noteSessionCalled, noteSessionStarted, startupTimesLine, startupTimesWanted } from './startup-times';
 import { UserError } from '../user-errors';
 
@@ -69,7 +69,7 @@ export interface TraceOptions extends DisplayOptions {
 
 export type Backend = 'auto' | 'bpf' | 'ptrace';
 
-export type { AggregateOptions } from '../render/trace-output';
+export type { AggregateOptions } from '../pipeline/trace-output';
 
 const KERNEL_GROUPING = { process: 'process', thread: 'thread', none: 'syscall', syscall: 'syscall', comm: 'comm', pid: 'process' } as const;
 
@@ -196,7 +196,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
   // Loaded once the programs are loading (prepareSession): the formatters and decoders are most of
   // our modules' start-up, and evaluate while the kernel verifies.
   const output = options.display
-    ? new (require('../render/trace-output') as typeof import('../render/trace-output')).TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
+    ? new (require('../pipeline/trace-output') as typeof import('../pipeline/trace-output')).TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
     : undefined;
   let recorder: RecordingWriter | undefined;
 
