@@ -8,7 +8,10 @@ import { CallHistograms } from '../aggregate/call-histograms';
 import { CallPairer, type ProcessEvent, type SyscallCall } from '../pair/call-pairer';
 import { PathFilter, statusShown } from '../select/call-filters';
 import { formatHistograms, type HistBy } from '../aggregate/format-hist';
-import type { DisplayOptions } from '../cli/display-options';
+import type { RenderOptions } from '../render/render-options';
+import type { StatusFilter } from '../select/call-filters';
+import { renderAggregate, type AggregateOptions } from '../aggregate/aggregate-view';
+import type { CallExport } from '../export/call-export';
 import { FdTable } from '../track/fd-table';
 import { JsonFormatter } from '../render/format-json';
 import { bpftrace_ts } from '../generated/batch';
@@ -19,27 +22,20 @@ import { PerfFormatter } from '../render/format-perf';
 import { colorCallLine, colorEventLine } from '../render/line-colors';
 import { StraceFormatter } from '../render/format-strace';
 import { StraceLines, TimeOrder } from '../render/strace-lines';
-import { fitTerminal, formatTop } from '../aggregate/format-top';
 import type { TriggerMark } from '../flight/trigger-mark';
 import type { LineSink } from '../sink/output-sink';
 import { SyscallSummary, type SummaryBy } from '../aggregate/syscall-summary';
 
-
-export type AggregateOptions = {
-  intervalMs?: number;
-  /** Output goes to -o, not to a terminal. */
-  toFile?: boolean;
-  /** Snapshots only feed onAggregate (--prometheus without -i): nothing is printed. */
-  silent?: boolean;
-} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number } | { view: 'top'; by: 'process'; rows: number });
-
-/** Takes every call (past the -e and --pid filters of a report) besides the display: exports. */
-export interface CallExport {
-  add(call: SyscallCall): void;
-  /** The trace is over: write what is left. */
-  finish(): void;
-  /** The trace failed: leave no file that looks complete. */
-  discard(): void;
+/** How calls are shown: the options a live trace and `report` share. */
+export interface DisplayOptions extends RenderOptions {
+  /** -P: only calls that touch these paths (as given, absolute, resolved). */
+  paths?: string[];
+  /** -z, -Z (--failure), --errno. */
+  status?: StatusFilter;
+  /** -ff: one output file per task, the -o name with .TID after it. */
+  filePerTask: boolean;
+  /** -q: no attach and detach notices; -qq: no exit notices either. */
+  quiet: number;
 }
 
 export interface OutputOptions extends DisplayOptions {
@@ -88,12 +84,6 @@ export interface TraceEnd {
   signal: string | null;
 }
 
-/** A view redrawn over the last from the top left: each line erases what is left of the
- * old one after it, the last also the rest of the screen. Not by clearing the screen
- * (ED 2), which terminals such as tmux keep in their history, a copy per view. */
-const CURSOR_HOME = '\x1b[H';
-const ERASE_LINE_END = '\x1b[K';
-const ERASE_SCREEN_END = '\x1b[J';
 /** A call blocked this long when a batch closes is shown as started. */
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
 /** How far the eBPF backend's events may come out of time order (stamped, then queued after
@@ -121,37 +111,6 @@ function threadsOf(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-/** The text of one snapshot of the kernel's tables. */
-function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
-  const calls = snapshot.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0);
-  let lines: string[];
-  if (options.view === 'summary') {
-    const summary = new SyscallSummary(options.by);
-    for (const row of snapshot.rows) summary.addRow(row);
-    lines = summary.render();
-  } else if (options.view === 'hist') {
-    lines = formatHistograms(snapshot.rows, options.by, options.top);
-  } else {
-    const view = (shown: number) => formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), shown);
-    // On a terminal each view replaces the last, fitted to its size as it is now (Node
-    // updates it on SIGWINCH): it never scrolls. Elsewhere the views follow one another.
-    if (process.stdout.isTTY && !options.toFile) {
-      lines = fitTerminal(view, options.rows, { rows: process.stdout.rows, columns: process.stdout.columns }).map((l) => l + ERASE_LINE_END);
-      lines[0] = CURSOR_HOME + lines[0];
-      lines[lines.length - 1] += ERASE_SCREEN_END;
-    } else {
-      lines = view(options.rows);
-      lines.unshift('');
-    }
-    return { lines, calls };
-  }
-  if (options.intervalMs !== undefined) {
-    const seconds = (ns: number): string => (ns / 1e9).toFixed(3);
-    lines.unshift('', `--- ${seconds(snapshot.startNs)} s to ${seconds(snapshot.endNs)} s: ${calls} calls ---`);
-  }
-  return { lines, calls };
 }
 
 export class TraceOutput {
