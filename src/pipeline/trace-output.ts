@@ -13,6 +13,7 @@ import type { StatusFilter } from '../select/call-filters';
 import { renderAggregate, type AggregateOptions } from '../aggregate/aggregate-view';
 import type { CallExport } from '../export/call-export';
 import { FdTable } from '../track/fd-table';
+import { CallTracker } from '../track/call-tracker';
 import { JsonFormatter } from '../render/format-json';
 import { bpftrace_ts } from '../generated/batch';
 import { stackLines, withStackField } from '../render/format-stack';
@@ -99,7 +100,7 @@ function copyOfCall(call: SyscallCall): SyscallCall {
   const { captures } = call;
   return {
     state: call.state, atTraceEnd: call.atTraceEnd, tsNs: call.tsNs, durNs: call.durNs, pid: call.pid, tid: call.tid, comm: call.comm, nr: call.nr,
-    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered,
+    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered, fdNotes: call.fdNotes,
     captures: captures && captures.map((capture) => ({ arg: capture.arg, kind: capture.kind, flags: capture.flags, data: capture.data })),
   };
 }
@@ -121,7 +122,8 @@ export class TraceOutput {
   uncountedCalls = 0;
   private printed = 0;
   private lastCallNs = 0;
-  private readonly fds?: FdTable;
+  /** -y: what each descriptor is, learned from every call before it is selected. */
+  private readonly tracker?: CallTracker;
   private readonly straceFormatter?: StraceFormatter;
   private readonly format: (call: SyscallCall) => string | null;
   private readonly summary?: SyscallSummary;
@@ -143,8 +145,11 @@ export class TraceOutput {
 
   /** onLimit: --max-events calls were shown. */
   constructor(private readonly sink: LineSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
-    this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets', options.live) : undefined;
-    if (options.live) for (const pid of options.attachedPids ?? []) this.fds?.snapshot(pid);
+    if (options.decodeFds && options.format !== 'json') {
+      const fds = new FdTable(options.decodeFds === 'sockets', options.live);
+      if (options.live) for (const pid of options.attachedPids ?? []) fds.snapshot(pid);
+      this.tracker = new CallTracker(fds);
+    }
     this.paths = options.paths ? new PathFilter(options.paths, options.live) : undefined;
     const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
     const times = {
@@ -158,13 +163,13 @@ export class TraceOutput {
       formatProcessEvent = (event) => json.processEvent(event);
       formatLost = (tsNs, count) => json.lost(tsNs, count);
     } else if (options.format === 'perf') {
-      const perf = new PerfFormatter({ ...captureOptions, ...times, fds: this.fds });
+      const perf = new PerfFormatter({ ...captureOptions, ...times });
       this.format = (call) => perf.format(call);
       formatProcessEvent = (event) => perf.processEvent(event);
       formatLost = (_tsNs, count) => perf.lost(count);
     } else {
       const strace = new StraceFormatter({
-        ...captureOptions, ...times, fds: this.fds, callDuration: options.callDuration,
+        ...captureOptions, ...times, callDuration: options.callDuration,
         // -ff: each file holds one task's lines, never prefixed with its pid.
         pidPrefix: options.filePerTask ? 'never' : options.alwaysShowPid ? 'always' : 'several-tasks',
         pidColumn: options.pidColumn,
@@ -205,6 +210,7 @@ export class TraceOutput {
         this.writeLine(options.color ? colorEventLine(line, 'lost') : line);
       }),
       onEnter: lines && ((call) => {
+        this.tracker?.track(call);
         if (!this.shownAtEntry(call)) return;
         this.entered.add(call);
         this.inOrder(() => lines.entered(call));
@@ -370,20 +376,17 @@ export class TraceOutput {
 
   private show(call: SyscallCall): void {
     const { options } = this;
+    this.tracker?.track(call); // every call, before any filter
     if (options.comm !== undefined && call.comm !== options.comm) return;
     // -P learns what each descriptor is from every call, even those report's -e and -p
     // leave out; it selects calls as -e does: before the tables and exports.
     const touched = this.paths ? this.paths.touches(call) : true;
-    if ((options.onlySyscalls && !options.onlySyscalls.has(call.nr)) || (options.onlyPids && !options.onlyPids.has(call.pid)) || !touched) {
-      this.fds?.update(call);
-      return;
-    }
+    if ((options.onlySyscalls && !options.onlySyscalls.has(call.nr)) || (options.onlyPids && !options.onlyPids.has(call.pid)) || !touched) return;
     this.summary?.add(call); // every call, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
     if (!this.shown(call)) {
       const lines = this.lines;
       if (lines && this.entered.has(call)) this.inOrder(() => lines.drop(call));
-      this.fds?.update(call); // the formatters update it for the calls they show
       return;
     }
     if (this.histograms) {
