@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { decodeAggregate, decodeBatch, type Aggregate } from '../wire/batch-decoder';
 import { CallHistograms } from '../aggregate/call-histograms';
 import { CallPairer, type ProcessEvent, type SyscallCall } from '../pair/call-pairer';
-import { PathFilter, statusShown } from '../select/call-filters';
+import { CallSelection } from '../select/call-selection';
 import { formatHistograms, type HistBy } from '../aggregate/format-hist';
 import type { RenderOptions } from '../render/render-options';
 import type { StatusFilter } from '../select/call-filters';
@@ -124,6 +124,7 @@ export class TraceOutput {
   private lastCallNs = 0;
   /** -y: what each descriptor is, learned from every call before it is selected. */
   private readonly tracker?: CallTracker;
+  private readonly selection: CallSelection;
   private readonly straceFormatter?: StraceFormatter;
   private readonly format: (call: SyscallCall) => string | null;
   private readonly summary?: SyscallSummary;
@@ -134,7 +135,6 @@ export class TraceOutput {
   private readonly stackSymbols?: StackSymbols;
   /** Notes about stacks already given (by object, or by the cause of unresolved frames). */
   private readonly notedCutIn = new Set<string>();
-  private readonly paths?: PathFilter;
   /** strace's order of lines where several tasks' lines meet (a call's line begins at its
    * entry); undefined for -ff, the other formats, and filters that need a call's end. */
   private readonly lines?: StraceLines;
@@ -150,7 +150,7 @@ export class TraceOutput {
       if (options.live) for (const pid of options.attachedPids ?? []) fds.snapshot(pid);
       this.tracker = new CallTracker(fds);
     }
-    this.paths = options.paths ? new PathFilter(options.paths, options.live) : undefined;
+    this.selection = new CallSelection(options);
     const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
     const times = {
       absoluteTime: options.absoluteTime, relativeTime: options.relativeTime, epochNsAtStart: () => options.epochNsAtStart(),
@@ -177,7 +177,7 @@ export class TraceOutput {
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
       // Calls shown by their end (-z, -Z, --errno, a minimum duration, -P) are shown whole.
-      if (!options.filePerTask && !options.status && options.minDurationNs === null && !options.paths && !options.summaryOnly && !options.hist)
+      if (!options.filePerTask && !this.selection.needsEnd && !options.summaryOnly && !options.hist)
         this.lines = new StraceLines(strace, {
           line: (text, call, tid) => this.writeCallLine(text, call, tid),
           begin: (text) => this.sink.begin?.(text) ?? false,
@@ -289,10 +289,7 @@ export class TraceOutput {
   private showProcessEventLine(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     const { options } = this;
     if (options.format !== 'strace' && !options.fromPtrace()) return;
-    if (this.histograms || options.summaryOnly || this.closed || options.status || options.paths || options.minDurationNs !== null) return;
-    if (options.maxEvents !== undefined && this.printed >= options.maxEvents) return;
-    if (options.comm !== undefined && event.comm !== options.comm) return;
-    if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
+    if (this.histograms || options.summaryOnly || this.closed || this.limitReached() || !this.selection.showsEvent(event)) return;
     if (event.type === 'exit' && options.quiet >= 2) return;
     this.lines?.other(); // before the event's line is formatted: the begun line's time comes first (-r)
     const line = format(event);
@@ -314,10 +311,12 @@ export class TraceOutput {
   /** Whether a call that just entered will be shown, as far as its entry tells (the strace
    * discipline runs only without the filters that need its end). */
   private shownAtEntry(call: SyscallCall): boolean {
-    const { options } = this;
-    if (this.closed || this.histograms || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
-    if (options.comm !== undefined && call.comm !== options.comm) return false;
-    return !(options.onlySyscalls && !options.onlySyscalls.has(call.nr)) && !(options.onlyPids && !options.onlyPids.has(call.pid));
+    return !this.closed && !this.histograms && !this.limitReached() && this.selection.mayShowAtEntry(call);
+  }
+
+  /** --max-events calls were shown. */
+  private limitReached(): boolean {
+    return this.options.maxEvents !== undefined && this.printed >= this.options.maxEvents;
   }
 
   /** -k: the call's line with its stack, shown with the first line of the call (a call
@@ -366,25 +365,15 @@ export class TraceOutput {
       '(built without -fno-omit-frame-pointer?); frames past it are not shown');
   }
 
-  private shown(call: SyscallCall): boolean {
-    const { options } = this;
-    if (options.summaryOnly || this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
-    if (options.status && !statusShown(options.status, call)) return false;
-    return options.minDurationNs === null || call.state === 'started' ||
-      (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
-  }
-
+  /** Every call the pairer emits: tracked, selected (src/select/), then counted, exported, shown. */
   private show(call: SyscallCall): void {
     const { options } = this;
-    this.tracker?.track(call); // every call, before any filter
-    if (options.comm !== undefined && call.comm !== options.comm) return;
-    // -P learns what each descriptor is from every call, even those report's -e and -p
-    // leave out; it selects calls as -e does: before the tables and exports.
-    const touched = this.paths ? this.paths.touches(call) : true;
-    if ((options.onlySyscalls && !options.onlySyscalls.has(call.nr)) || (options.onlyPids && !options.onlyPids.has(call.pid)) || !touched) return;
-    this.summary?.add(call); // every call, whatever the display filters below
+    this.tracker?.track(call);
+    const selected = this.selection.select(call);
+    if (selected === 'out') return;
+    this.summary?.add(call); // every call selected, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
-    if (!this.shown(call)) {
+    if (selected !== 'shown' || options.summaryOnly || this.closed || this.limitReached()) {
       const lines = this.lines;
       if (lines && this.entered.has(call)) this.inOrder(() => lines.drop(call));
       return;
@@ -407,7 +396,7 @@ export class TraceOutput {
 
   private showLine(call: SyscallCall): void {
     const { options } = this;
-    if (this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return;
+    if (this.closed || this.limitReached()) return;
     this.lastCallNs = call.tsNs;
     const before = options.triggerMark?.beforeCall(call);
     if (before) this.writeLine(before, call.tid);
