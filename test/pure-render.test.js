@@ -40,7 +40,7 @@ for (const [format, make] of Object.entries(FORMATTERS)) {
   test(`${format}: the same calls rendered twice give the same text (-yy: what each descriptor was is noted once, by the tracker)`, () => {
     const tracked = calls();
     const tracker = new CallTracker(new FdTable(true, false));
-    for (const call of tracked) tracker.track(call);
+    for (const call of tracked) tracker.track(call, true);
     const formatter = make();
     // Each call rendered twice in a row: a close() rendered once more still names what it closed.
     const first = [];
@@ -64,13 +64,13 @@ for (const [format, make] of Object.entries(FORMATTERS)) {
 test('a call rendered before or after later calls were tracked reads the same notes', () => {
   const tracked = calls();
   const tracker = new CallTracker(new FdTable(true, false));
-  tracker.track(tracked[0]);
-  tracker.track(tracked[1]);
-  tracker.track(tracked[2]);
+  tracker.track(tracked[0], true);
+  tracker.track(tracked[1], true);
+  tracker.track(tracked[2], true);
   const strace = FORMATTERS.strace();
   const before = strace.format(tracked[2]);
-  tracker.track(tracked[3]);
-  tracker.track(tracked[4]);
+  tracker.track(tracked[3], true);
+  tracker.track(tracked[4], true);
   assert.is(strace.format(tracked[2]), before);
   assert.match(before, /^close\(3<TCP:\[\?\]>\) += 0$/);
 });

@@ -210,8 +210,8 @@ export class TraceOutput {
         this.writeLine(options.color ? colorEventLine(line, 'lost') : line);
       }),
       onEnter: lines && ((call) => {
-        this.tracker?.track(call);
         if (!this.shownAtEntry(call)) return;
+        this.tracker?.track(call, true);
         this.entered.add(call);
         this.inOrder(() => lines.entered(call));
       }),
@@ -365,11 +365,12 @@ export class TraceOutput {
       '(built without -fno-omit-frame-pointer?); frames past it are not shown');
   }
 
-  /** Every call the pairer emits: tracked, selected (src/select/), then counted, exported, shown. */
+  /** Every call the pairer emits: selected (src/select/), tracked whatever the selection (the
+   * descriptor table selects nothing: -P keeps its own), then counted, exported, shown. */
   private show(call: SyscallCall): void {
     const { options } = this;
-    this.tracker?.track(call);
     const selected = this.selection.select(call);
+    this.tracker?.track(call, selected === 'shown');
     if (selected === 'out') return;
     this.summary?.add(call); // every call selected, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
