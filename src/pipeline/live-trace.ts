@@ -43,7 +43,7 @@ function commOfThread(tid: number): string {
   }
 }
 
-export async function runLiveTrace(options: LiveTraceOptions): Promise<number> {
+export function runLiveTrace(options: LiveTraceOptions): Promise<number> {
   const sink = openLineSink(options.output, options.filePerTask);
   let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
   let ptrace = false; // the backend, once it started
@@ -105,12 +105,10 @@ export async function runLiveTrace(options: LiveTraceOptions): Promise<number> {
         if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
         return totals;
       },
+      close() {
+        sink.close();
+      },
     };
   };
-  try {
-    return await runTrace(options, consumer);
-  } catch (error) {
-    sink.close(); // the session did not start
-    throw error;
-  }
+  return runTrace(options, consumer);
 }

@@ -60,6 +60,8 @@ export interface SessionConsumer {
   readerGone(error: unknown): boolean;
   /** The closing line's start: what was seen, counted or recorded. */
   totals(end: SessionEnd, backend: string): string;
+  /** The session did not start: what was opened for it is closed. */
+  close(): void;
 }
 
 /** The started session, as a recording's header says it. */
@@ -148,6 +150,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** consumerOf: what the messages go to, made once the programs are loading (stop: ends the
  * trace, as Ctrl-C does). */
 export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) => SessionConsumer): Promise<number> {
+  let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
   let ptrace = false; // the backend, once it started
   const spec: SessionSpec = {
     all: options.all,
@@ -188,10 +191,10 @@ export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) =
   };
   // Made once the programs are loading (prepareSession): the formatters and decoders are most of
   // our modules' start-up, and evaluate while the kernel verifies.
-  const consumer = consumerOf(stop);
+  const sink = consumerOf(stop); // what the messages go to
 
   const fail = (error: unknown): void => {
-    if (!consumer.readerGone(error)) failure ??= error as Error;
+    if (!sink.readerGone(error)) failure ??= error as Error;
     stop();
   };
 
@@ -199,7 +202,7 @@ export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) =
     const onBatch = (bytes: Buffer): void => {
       noteEvents();
       try {
-        consumer.add(bytes);
+        sink.add(bytes);
       } catch (error) {
         fail(error);
       }
@@ -207,12 +210,12 @@ export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) =
     const onEnd = (end: SessionEnd): void => {
       for (const signal of STOP_SIGNALS) process.off(signal, stop);
       try {
-        consumer.end(end, childPid);
+        sink.end(end, childPid);
       } catch (error) {
         fail(error);
       }
       if (failure) {
-        consumer.discard();
+        sink.discard();
         log(failure instanceof UserError ? failure.message : `error: ${failure.message}`);
         resolve(1);
         return;
@@ -226,7 +229,7 @@ export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) =
       if (end.reason === 'stopped' && options.quiet === 0)
         for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
       const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
-      let totals = consumer.totals(end, backend);
+      let totals = sink.totals(end, backend);
       if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
       if (end.lostSignals > 0) totals += `, ${end.lostSignals} signals lost`;
       log(totals);
@@ -254,13 +257,15 @@ export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) =
       attachMode = started.attachMode;
       ptrace = attachMode === 'ptrace';
       childPid = started.childPid;
+      epochNsAtStart = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
     } catch (error) {
       for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      sink.close();
       throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
     }
     try {
-      const startUnixNs = Date.now() * 1e6 - (Number(process.hrtime.bigint()) - started.startNs);
-      consumer.started(started, { backend: ptrace ? 'ptrace' : `bpf (${attachMode})`, startUnixNs, commandPid: childPid ?? 0 }, fail);
+      // What only the started session knows: its clock, the command's pid.
+      sink.started(started, { backend: ptrace ? 'ptrace' : `bpf (${attachMode})`, startUnixNs: epochNsAtStart, commandPid: childPid ?? 0 }, fail);
     } catch (error) {
       fail(error);
     }
