@@ -13,7 +13,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { runTracer, tempDir, waitFor } = require('./helpers');
 const { loadAddon } = require('../dist/session/native-addon');
-const { TraceOutput } = require('../dist/render/trace-output');
+const { TraceOutput } = require('../dist/pipeline/trace-output');
 
 const dir = tempDir();
 const BACKENDS = { bpf: ['--backend', 'bpf'], ptrace: ['--ptrace'] };

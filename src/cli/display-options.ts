@@ -3,14 +3,11 @@
 // -ff, -q), defined once so both take the same list.
 import { type Command, Option } from 'commander';
 import { parseErrnoList, selectedPaths, type StatusFilter } from '../select/call-filters';
-import type { HexMode } from '../decode/quote';
+import type { DisplayOptions } from '../pipeline/trace-output';
+import { OUTPUT_FORMATS, type OutputFormat } from '../render/render-options';
 import { COLOR_CHOICES, colorsOn, type ColorWhen } from '../render/line-colors';
 import { UsageError } from '../user-errors';
 import { CAPTURE_ITEM_MAX } from '../generated/kernel-constants';
-
-/** --format: the same list for a live trace and for report. */
-export const OUTPUT_FORMATS = ['perf', 'strace', 'json'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface DisplayCli {
   format: string;
@@ -29,37 +26,6 @@ export interface DisplayCli {
   followForks: number;
   quiet: number;
   color: string;
-}
-
-export interface DisplayOptions {
-  format: OutputFormat;
-  /** -y: file descriptors shown with their paths; -yy: sockets with their endpoints too. */
-  decodeFds?: 'paths' | 'sockets';
-  /** -x: non-ASCII bytes in hex; -xx: every byte. */
-  hex: HexMode;
-  /** -t/-tt/-ttt (wall clock), -r (since the previous line), -T (time in the call);
-   * --always-show-pid (strace format). */
-  absoluteTime: number;
-  relativeTime: boolean;
-  callDuration: boolean;
-  alwaysShowPid: boolean;
-  /** strace format, -f -o FILE (not -ff): the pid as a column on every line, `4242  read(...`,
-   * as strace writes it, instead of `[pid  4242] `. */
-  pidColumn: boolean;
-  /** -s: bytes of each string and buffer shown (paths are shown whole). */
-  stringLimit: number;
-  /** -k: each call's user-space stack (captured live; shown from a recording that has them). */
-  stack: boolean;
-  /** -P: only calls that touch these paths (as given, absolute, resolved). */
-  paths?: string[];
-  /** -z, -Z (--failure), --errno. */
-  status?: StatusFilter;
-  /** -ff: one output file per task, the -o name with .TID after it. */
-  filePerTask: boolean;
-  /** -q: no attach and detach notices; -qq: no exit notices either. */
-  quiet: number;
-  /** --color: failed and slow calls and signals stand out (perf and strace formats). */
-  color: boolean;
 }
 
 /** For flags that count their repeats (-tt, -yy, -xx). */

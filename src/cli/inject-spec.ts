@@ -4,22 +4,8 @@
 import { parseErrnoList } from '../select/call-filters';
 import { allSyscalls } from '../syscalls/syscall-table';
 import { parseSyscallFilter } from './syscall-filter';
+import type { InjectRule } from '../session/native-addon';
 import { UsageError } from '../user-errors';
-
-/** One injection, as the native side takes it (native/ptrace/ptrace_session.cc: inject_rules). */
-export interface InjectRule {
-  syscalls: number[];
-  /** The call is not run: it fails with this errno... */
-  error?: number;
-  /** ...or returns this value. */
-  retval?: number;
-  /** The call waits this long at its entry, in microseconds. */
-  delayEnterUs?: number;
-  /** when=: the invocations of each syscall by each task that are tampered with, counting
-   * from 1: the first-th, then (step > 0) every step-th after it. */
-  first: number;
-  step: number;
-}
 
 /** strace's limit for the numbers of when=. */
 const MAX_WHEN = 65535;

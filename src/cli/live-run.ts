@@ -1,6 +1,6 @@
 // A live trace with what it also writes or serves: a recording (--record), a Perfetto
 // trace (--perfetto), Prometheus metrics (--prometheus), open for the length of the trace.
-import { runTrace, type TraceOptions } from '../session/trace-run';
+import { runLiveTrace, type LiveTraceOptions } from '../pipeline/live-trace';
 import { UsageError } from '../user-errors';
 
 export interface LiveExports {
@@ -11,7 +11,7 @@ export interface LiveExports {
   interval?: string;
 }
 
-export async function runLive(exports: LiveExports, options: TraceOptions, argv: readonly string[]): Promise<number> {
+export async function runLive(exports: LiveExports, options: LiveTraceOptions, argv: readonly string[]): Promise<number> {
   const aggregate = options.aggregate;
   if (exports.prometheus !== undefined) {
     if (aggregate?.view !== 'hist') throw new UsageError('--prometheus goes with --hist');
@@ -26,12 +26,12 @@ export async function runLive(exports: LiveExports, options: TraceOptions, argv:
   if (exports.record !== undefined) options.record = (await import('./record')).openRecording(exports.record, options, argv);
   if (exports.perfetto !== undefined)
     options.exports = [(await import('../export/perfetto')).PerfettoExport.create(exports.perfetto, { stringLimit: options.stringLimit, hex: options.hex })];
-  if (!prometheus || !address) return runTrace(options);
+  if (!prometheus || !address) return runLiveTrace(options);
   const exporter = await prometheus.PrometheusExporter.listen(address, aggregate?.by === 'comm' ? 'comm' : 'syscall');
   options.onAggregate = (snapshot) => exporter.add(snapshot);
   process.stderr.write(`bpftrace-ts: serving Prometheus metrics on ${exporter.url}\n`);
   try {
-    return await runTrace(options);
+    return await runLiveTrace(options);
   } finally {
     await exporter.close();
   }

@@ -17,7 +17,9 @@ import { parseSyscallFilter } from './syscall-filter';
 import { syscallByName } from '../syscalls/syscall-table';
 import { parsePidList, resolveTargets } from './targets';
 import type { SummaryBy } from '../aggregate/syscall-summary';
-import { runTrace, type AggregateOptions, type Backend, type TraceOptions } from '../session/trace-run';
+import type { Backend } from '../session/trace-run';
+import type { AggregateOptions } from '../aggregate/aggregate-view';
+import { runLiveTrace, type LiveTraceOptions } from '../pipeline/live-trace';
 import { refuseEmptyFileNames, UsageError, UserError } from '../user-errors';
 
 interface CliOptions extends DisplayCli {
@@ -140,7 +142,7 @@ function chooseBackend(cli: CliOptions, injecting: boolean): Backend {
   return backend;
 }
 
-function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
+function traceOptions(cli: CliOptions, command: string[]): LiveTraceOptions {
   const modes = [command.length > 0, cli.pid !== undefined, cli.all === true].filter(Boolean).length;
   if (modes === 0) throw new UsageError('nothing to trace: give a command after --, -p PID or -a');
   if (modes > 1) throw new UsageError('give only one of: a command, -p PID, -a');
@@ -162,7 +164,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
   const display = displayOptions(cli, backend === 'ptrace' ? PTRACE_MAX_STRING_LIMIT : MAX_STRING_LIMIT, cli.failure === true, cli.output);
   // -y and -P know a descriptor from the calls that made and changed it, whichever -e shows.
   const tracksFds = selected !== undefined && (display.decodeFds !== undefined || display.paths !== undefined) && !cli.summaryOnly && !cli.hist;
-  const options: TraceOptions = {
+  const options: LiveTraceOptions = {
     all: cli.all === true,
     syscalls: tracksFds ? withDescriptorCalls(selected) : selected,
     shownSyscalls: tracksFds ? selected : undefined,
@@ -181,7 +183,7 @@ function traceOptions(cli: CliOptions, command: string[]): TraceOptions {
     niceIncrement: cli.nice !== undefined ? niceIncrement(cli.nice) : DEFAULT_NICE_INCREMENT,
     verbose: cli.verbose === true,
     attachMode: cli.attach,
-    summaryBy: cli.summary || summaryOnlyFromStream ? (cli.summaryBy as TraceOptions['summaryBy']) : undefined,
+    summaryBy: cli.summary || summaryOnlyFromStream ? (cli.summaryBy as LiveTraceOptions['summaryBy']) : undefined,
     aggregate: summaryOnlyFromStream ? undefined : aggregateOptions(cli),
     backend,
     summaryOnly: summaryOnlyFromStream,
@@ -291,7 +293,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     const options = traceOptions(cli.opts<CliOptions>(), cli.args);
     if (!recording) return await runLive(cli.opts<CliOptions>(), options, argv);
     const given = Object.keys(cli.opts()).filter((name) => cli.getOptionValueSource(name) === 'cli');
-    return await runTrace((await import('./record')).recordOptions(options, given, argv, flight));
+    return await runLiveTrace((await import('./record')).recordOptions(options, given, argv, flight));
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

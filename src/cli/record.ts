@@ -7,7 +7,7 @@ import type { FlightOptions } from '../flight/flight-options';
 import { checkDumpFile } from '../flight/dump-files';
 import { openPrivateFile } from '../sink/private-file';
 import { RECORDING_FORMAT_VERSION, RecordingWriter, syscallTableDigest, type RecordingHeader } from '../wire/recording';
-import type { TraceOptions } from '../session/trace-run';
+import type { LiveTraceOptions } from '../pipeline/live-trace';
 import { UsageError } from '../user-errors';
 
 /** Options that choose what is displayed: given at report time, not when recording. */
@@ -26,12 +26,12 @@ function bootTimeUnixS(): number {
 }
 
 /** The recording of a trace with these options: its file, opened, and its header. */
-export function openRecording(file: string, options: TraceOptions, argv: readonly string[]): NonNullable<TraceOptions['record']> {
+export function openRecording(file: string, options: LiveTraceOptions, argv: readonly string[]): NonNullable<LiveTraceOptions['record']> {
   return { writer: new RecordingWriter(openPrivateFile(file), file), header: recordingHeader(options, argv) };
 }
 
 /** A recording's header, without what only the started session knows. */
-export function recordingHeader(options: TraceOptions, argv: readonly string[]): RecordingHeader {
+export function recordingHeader(options: LiveTraceOptions, argv: readonly string[]): RecordingHeader {
   const aggregate = options.aggregate;
   return {
     formatVersion: RECORDING_FORMAT_VERSION,
@@ -59,7 +59,7 @@ export function recordingHeader(options: TraceOptions, argv: readonly string[]):
  * `record`: the live trace's options turned into a recording to -o, displaying nothing.
  * `given` names the options given on the command line, argv is the tracer's own.
  */
-export function recordOptions(options: TraceOptions, given: readonly string[], argv: readonly string[], flight?: FlightOptions): TraceOptions {
+export function recordOptions(options: LiveTraceOptions, given: readonly string[], argv: readonly string[], flight?: FlightOptions): LiveTraceOptions {
   if (!options.output) throw new UsageError('record needs -o FILE: where to write the recording');
   for (const name of given) {
     const flag = DISPLAY_OPTIONS[name] ?? (name === 'failure' && !options.aggregate ? '--failure' : undefined);

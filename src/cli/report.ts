@@ -16,7 +16,9 @@ import type { SummaryBy } from '../aggregate/syscall-summary';
 import { parsePidList } from './targets';
 import { TriggerMark } from '../flight/trigger-mark';
 import { describeTrigger } from '../flight/trigger-text';
-import { TraceOutput, type AggregateOptions, type CallExport, type OutputOptions } from '../render/trace-output';
+import { TraceOutput, type OutputOptions } from '../pipeline/trace-output';
+import type { AggregateOptions } from '../aggregate/aggregate-view';
+import type { CallExport } from '../export/call-export';
 import { refuseEmptyFileNames, UsageError, UserError } from '../user-errors';
 
 interface ReportCli extends DisplayCli {

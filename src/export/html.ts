@@ -11,7 +11,7 @@ import { shellCommandLine } from '../render/shell-quote';
 import { errnoOf } from '../syscalls/raw-args';
 import type { RecordingHeader } from '../wire/recording';
 import { syscallName } from '../syscalls/syscall-table';
-import type { CallExport } from '../render/trace-output';
+import type { CallExport } from './call-export';
 
 const TIME_BINS = 600;
 const FIRST_BIN_NS = 1000;

@@ -11,7 +11,7 @@ import { WholeFile } from '../sink/private-file';
 import { ProgramName } from '../track/program-name';
 import { argSpecs, errnoName, errnoOf, formatReturn, formatValue } from '../syscalls/raw-args';
 import { syscallName } from '../syscalls/syscall-table';
-import type { CallExport } from '../render/trace-output';
+import type { CallExport } from './call-export';
 
 // Field numbers, from Perfetto's trace.proto, trace_packet.proto and track_event/*.proto.
 const TRACE_PACKET = 1;

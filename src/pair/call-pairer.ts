@@ -32,6 +32,16 @@ export interface SyscallCall {
   captures: Capture[] | null;
   /** What the tracer did to the call (-e inject): Tampering bits of proto/batch.proto, 0 none. */
   tampered: number;
+  /** -y: what its descriptors refer to, noted by src/track/ before the call is selected and
+   * shown; renderers only read it. */
+  fdNotes?: FdNotes;
+}
+
+/** `<path>` after each argument that is a descriptor, as it was before the call, and after
+ * a result that is one, as it is after; '' where nothing is known. */
+export interface FdNotes {
+  args: string[];
+  result: string;
 }
 
 /** One argument's data, as the batch carried it (proto/batch.proto: capture columns). */

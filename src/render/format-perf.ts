@@ -5,7 +5,6 @@ import { processEventText } from './format-process-event';
 import { RelativeClock, wallClock, type TimeOptions } from './time-column';
 import { argDecoders } from '../decode/arg-decoders';
 import { capturedArgs, type CaptureOptions } from '../decode/captured';
-import type { FdTable } from '../track/fd-table';
 import { argSpecs, formatReturn, formatValue, tamperingNote } from '../syscalls/raw-args';
 import { syscallName } from '../syscalls/syscall-table';
 
@@ -15,10 +14,7 @@ function ms(ns: number): string {
   return (ns / 1e6).toFixed(3);
 }
 
-export interface PerfOptions extends CaptureOptions, TimeOptions {
-  /** -y: file descriptors with what they refer to. */
-  fds?: FdTable;
-}
+export type PerfOptions = CaptureOptions & TimeOptions;
 
 export class PerfFormatter {
   private readonly relative = new RelativeClock();
@@ -53,10 +49,8 @@ export class PerfFormatter {
         // (poll's revents) is shown after the result in both cases, as strace shows it.
         const captured = call.args !== null ? capturedArgs(call, this.options) : null;
         const text = captured && !call.announced ? this.callText(call, captured.args) : '';
-        const fds = this.options.fds;
-        fds?.update(call);
         let result = ' = ' + formatReturn(call.nr, call.ret ?? 0);
-        if (fds) result += fds.resultAnnotation(call.pid, syscallName(call.nr), call.ret);
+        if (call.fdNotes) result += call.fdNotes.result;
         if (captured?.afterReturn) result += captured.afterReturn;
         result += tamperingNote(call.tampered);
         if (!text) return this.prefix(call, true) + ` ... [continued]: ${syscallName(call.nr)}())` + result;
@@ -92,7 +86,7 @@ export class PerfFormatter {
         if (i > 0) text += ', ';
         const decode = decoders[i];
         text += specs[i].name + ': ' + (texts[i] ?? (decode ? decode(args[i], args).perf : formatValue(specs[i].kind, args[i])));
-        if (this.options.fds) text += this.options.fds.argumentAnnotation(call.pid, specs[i].name, args[i]);
+        if (call.fdNotes) text += call.fdNotes.args[i] ?? '';
       }
     }
     return text + ')';

@@ -6,7 +6,6 @@ import type { ProcessEvent, SyscallCall } from '../pair/call-pairer';
 import { processEventText } from './format-process-event';
 import { capturedArgs, type CaptureOptions } from '../decode/captured';
 import { argDecoders } from '../decode/arg-decoders';
-import type { FdTable } from '../track/fd-table';
 import { captureRules } from '../syscalls/capture-rules';
 import { argSpecs, formatReturn, formatValue, hex, tamperingNote } from '../syscalls/raw-args';
 import { isHexArg, isHexReturn, isOctalReturn, returnNote, shownArgCount, splitArgs, straceArgText } from '../decode/strace-args';
@@ -22,8 +21,6 @@ export interface StraceOptions extends CaptureOptions, TimeOptions {
   pidPrefix: 'always' | 'several-tasks' | 'never';
   /** The prefix as strace writes it in a file: `4242  ` rather than `[pid  4242] `. */
   pidColumn?: boolean;
-  /** -y: file descriptors with what they refer to. */
-  fds?: FdTable;
 }
 
 /** Arguments the kernel writes that are shown as pointers (nothing is copied), which strace
@@ -111,15 +108,13 @@ export class StraceFormatter {
         const count = argSpecs(call.nr).length;
         const split = call.args === null ? count : call.announced ? outputSplit(call.nr, count) : 0;
         const shaped = splitArgs(call, captured.args, this.options.hex, this.options.stringLimit);
-        // Arguments show the descriptors as they were before the call, the result as after.
+        // Arguments show the descriptors as they were before the call, the result as after (call.fdNotes).
         const argText = shaped ? (call.announced ? shaped.exit : shaped.entry + shaped.exit) : this.argText(call, split, count, false, captured.args);
-        const fds = this.options.fds;
-        fds?.update(call);
         const ret = call.ret ?? 0;
         const retText = ret > 0 && isHexReturn(call.nr, call.args) ? '0x' + hex(ret)
           : ret >= 0 && isOctalReturn(call.nr) ? umaskValue(ret).strace : formatReturn(call.nr, ret);
         let result = ' = ' + retText + returnNote(call.nr, call.args, ret);
-        if (fds) result += fds.resultAnnotation(call.pid, name, call.ret);
+        if (call.fdNotes) result += call.fdNotes.result;
         result += tamperingNote(call.tampered);
         result += (captured.afterReturn ?? '') + this.duration(call);
         if (call.args === null) return withResult(this.lead(call, endNs) + `<... ${name} resumed>)`, result);
@@ -210,7 +205,7 @@ export class StraceFormatter {
     const shown = shownArgCount(call.nr, args, specs.length);
     for (let i = from; i < to && i < shown; i++) {
       let text = texts[i] ?? straceArgText(call.nr, i, args) ?? decoders[i]?.(args[i], args).strace ?? (args[i] === 0 && specs[i].kind === 'hex' ? '0' : isHexArg(call.nr, i) && args[i] !== 0 ? '0x' + hex(args[i]) : formatValue(specs[i].kind, args[i]));
-      if (this.options.fds) text += this.options.fds.argumentAnnotation(call.pid, specs[i].name, args[i]);
+      if (call.fdNotes) text += call.fdNotes.args[i] ?? '';
       parts.push(text);
     }
     let text = parts.join(', ');

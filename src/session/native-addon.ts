@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeCaptureRule } from '../syscalls/capture-rules';
-import type { InjectRule } from '../cli/inject-spec';
 import type { bpftrace_ts } from '../generated/batch';
 
 export type AttachMode = 'tp_btf' | 'raw_tp' | 'tracepoint';
@@ -64,6 +63,21 @@ export interface SessionStarted {
   attachMs?: number;
   /** eBPF: how long start() waited for the programs prepare() was loading. */
   loadWaitMs?: number;
+}
+
+/** One injection, as the native side takes it (native/ptrace/ptrace_session.cc: inject_rules). */
+export interface InjectRule {
+  syscalls: number[];
+  /** The call is not run: it fails with this errno... */
+  error?: number;
+  /** ...or returns this value. */
+  retval?: number;
+  /** The call waits this long at its entry, in microseconds. */
+  delayEnterUs?: number;
+  /** when=: the invocations of each syscall by each task that are tampered with, counting
+   * from 1: the first-th, then (step > 0) every step-th after it. */
+  first: number;
+  step: number;
 }
 
 export interface SessionEnd {

@@ -1,41 +1,29 @@
-// One trace from start to exit status: starts the native session, hands its messages to a
-// recording and to what displays them (src/render/trace-output.ts), and reports the end.
+// One trace from start to exit status: starts the native session, hands its messages to what
+// the run composed (src/pipeline/live-trace.ts: the display, a recording, the flight
+// recorder), and reports the end.
 import fs from 'node:fs';
 import os from 'node:os';
-import type { Aggregate } from '../wire/batch-decoder';
 import { bpftrace_ts } from '../generated/batch';
 import { bpfCapabilityReasonOf, bpfStartFailure, ptraceFallbackNote, ptraceStartFailure } from './capabilities';
 import { nativeCaptureRules } from '../syscalls/capture-rules';
-import type { DisplayOptions } from '../cli/display-options';
-import type { InjectRule } from '../cli/inject-spec';
-import { loadAddon, type AttachMode, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
-import type { FlightRecorder } from '../flight/flight-recorder';
-import { OutputClosedError } from '../sink/output-sink';
-import { openLineSink } from '../sink/per-task-files';
-import type { RecordingHeader, RecordingWriter } from '../wire/recording';
-import type { SummaryBy } from '../aggregate/syscall-summary';
+import { loadAddon, type AttachMode, type InjectRule, type NativeError, type NativeTraceSession, type SessionEnd, type SessionSpec, type SessionStarted, type UserIdentity } from './native-addon';
+import type { AggregateOptions } from '../aggregate/aggregate-view';
 import { argumentCounts } from '../syscalls/syscall-table';
-import type { AggregateOptions, CallExport } from '../render/trace-output';
 import { noteEvents, noteSessionCalled, noteSessionStarted, startupTimesLine, startupTimesWanted } from './startup-times';
 import { UserError } from '../user-errors';
 
-export interface TraceOptions extends DisplayOptions {
+export interface TraceOptions {
   /** Resolved path and argv of a command to launch, and the user it runs as (-u). */
   command?: { path: string; argv: string[]; user?: UserIdentity };
   /** Thread group ids to attach to. */
   pids?: number[];
   all: boolean;
   syscalls?: number[];
-  /** -e with -y or -P: the calls -e selects, shown from the wider set traced (syscalls). */
-  shownSyscalls?: number[];
   /** ptrace: -e on a launched command installs a seccomp filter (false: --no-seccomp-bpf). */
   seccomp: boolean;
   /** -e inject (ptrace backend only): calls to make fail, return a value, or wait. */
   inject?: InjectRule[];
   failureOnly: boolean;
-  minDurationNs: number | null;
-  output?: string;
-  maxEvents?: number;
   comm?: string;
   /** --cgroup: only tasks in this cgroup v2 (its directory's inode number); eBPF only. */
   cgroupId?: number;
@@ -45,42 +33,49 @@ export interface TraceOptions extends DisplayOptions {
   niceIncrement: number;
   verbose: boolean;
   attachMode?: AttachMode;
-  /** -S: after the trace, a table per process (or thread, or one) of every syscall's latency. */
-  summaryBy?: SummaryBy;
   /** --summary-only, --hist: count in the kernel instead of streaming every call. */
   aggregate?: AggregateOptions;
   /** eBPF, ptrace, or eBPF with ptrace where eBPF cannot run. */
   backend: Backend;
-  /** --summary-only on the ptrace backend: the -S tables from the streamed calls, no call lines. */
-  summaryOnly?: boolean;
-  /** The session's messages also go to a recording: its writer, opened by the caller, and
-   * its header (written once the session started, with what it reports). */
-  record?: { writer: RecordingWriter; header: RecordingHeader };
-  /** record --flight-recorder: the batches go to it, which writes dumps when triggers fire. */
-  flight?: FlightRecorder;
-  /** false for `record`: the messages are only recorded, not decoded. */
-  display: boolean;
+  /** -s: bytes of each string and buffer the backend copies. */
+  stringLimit: number;
   /** -k: frames of each call's user-space stack; 0: none. */
   stackFrames: number;
-  /** --perfetto: every call also goes to these. */
-  exports?: CallExport[];
-  /** --prometheus: every aggregate, decoded, also goes here. */
-  onAggregate?: (snapshot: Aggregate) => void;
+  /** -q: no attach and detach notices. */
+  quiet: number;
+}
+
+/** What a session's messages go to (src/pipeline/live-trace.ts composes it: the display, a
+ * recording, the flight recorder). A method that throws fails the trace. */
+export interface SessionConsumer {
+  /** The session started: what only it knows (its clock, the command's pid). fail: a later
+   * error of the consumer's own (a dump that could not be written) fails the trace. */
+  started(started: SessionStarted, session: StartedSession, fail: (error: unknown) => void): void;
+  /** One message of the session. */
+  add(bytes: Buffer): void;
+  /** The session ended: what is left is written. */
+  end(end: SessionEnd, commandPid: number | null): void;
+  /** The trace failed: nothing is left looking complete. */
+  discard(): void;
+  /** An error that only means the reader of the output went away (the trace goes on). */
+  readerGone(error: unknown): boolean;
+  /** The closing line's start: what was seen, counted or recorded. */
+  totals(end: SessionEnd, backend: string): string;
+  /** The session did not start: what was opened for it is closed. */
+  close(): void;
+}
+
+/** The started session, as a recording's header says it. */
+export interface StartedSession {
+  backend: string;
+  /** CLOCK_REALTIME ns of time 0 in the trace. */
+  startUnixNs: number;
+  commandPid: number;
 }
 
 export type Backend = 'auto' | 'bpf' | 'ptrace';
 
-export type { AggregateOptions } from '../render/trace-output';
-
 const KERNEL_GROUPING = { process: 'process', thread: 'thread', none: 'syscall', syscall: 'syscall', comm: 'comm', pid: 'process' } as const;
-
-function commOfThread(tid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${tid}/comm`, 'utf8').trimEnd();
-  } catch {
-    return '?';
-  }
-}
 
 function exitStatus(end: SessionEnd): number {
   if (end.reason !== 'command-exited') return 0;
@@ -157,8 +152,9 @@ function prepareSession(options: TraceOptions, spec: SessionSpec): NativeTraceSe
 /** The signals that stop a trace as Ctrl-C does. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-export function runTrace(options: TraceOptions): Promise<number> {
-  const sink = openLineSink(options.output, options.filePerTask);
+/** consumerOf: what the messages go to, made once the programs are loading (stop: ends the
+ * trace, as Ctrl-C does). */
+export function runTrace(options: TraceOptions, consumerOf: (stop: () => void) => SessionConsumer): Promise<number> {
   let epochNsAtStart = Date.now() * 1e6; // set from the session's clock once it started
   let ptrace = false; // the backend, once it started
   const spec: SessionSpec = {
@@ -198,16 +194,12 @@ export function runTrace(options: TraceOptions): Promise<number> {
     stopping = true;
     session?.stop();
   };
-  // Loaded once the programs are loading (prepareSession): the formatters and decoders are most of
+  // Made once the programs are loading (prepareSession): the formatters and decoders are most of
   // our modules' start-up, and evaluate while the kernel verifies.
-  const output = options.display
-    ? new (require('../render/trace-output') as typeof import('../render/trace-output')).TraceOutput(sink, { ...options, attachedPids: options.pids, onlySyscalls: options.shownSyscalls && new Set(options.shownSyscalls), commOf: commOfThread, epochNsAtStart: () => epochNsAtStart, live: true, fromPtrace: () => ptrace }, stop)
-    : undefined;
-  let recorder: RecordingWriter | undefined;
+  const sink = consumerOf(stop); // what the messages go to
 
   const fail = (error: unknown): void => {
-    if (error instanceof OutputClosedError && output) output.closed = true;
-    else failure ??= error as Error;
+    if (!sink.readerGone(error)) failure ??= error as Error;
     stop();
   };
 
@@ -215,10 +207,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
     const onBatch = (bytes: Buffer): void => {
       noteEvents();
       try {
-        recorder?.write(options.aggregate ? 'aggregate' : 'batch', bytes);
-        options.flight?.add(bytes);
-        output?.add(bytes);
-        sink.flush();
+        sink.add(bytes);
       } catch (error) {
         fail(error);
       }
@@ -226,20 +215,12 @@ export function runTrace(options: TraceOptions): Promise<number> {
     const onEnd = (end: SessionEnd): void => {
       for (const signal of STOP_SIGNALS) process.off(signal, stop);
       try {
-        options.flight?.end(end);
-        recorder?.close({ lostEvents: end.lostEvents, endReason: end.reason, exitCode: end.exitCode ?? -1,
-          signal: end.signal ?? '', endUnixNs: Date.now() * 1e6 });
-      } catch (error) {
-        fail(error);
-      }
-      try {
-        output?.finish({ commandPid: childPid, reason: end.reason, exitCode: end.exitCode, signal: end.signal });
-        sink.close();
+        sink.end(end, childPid);
       } catch (error) {
         fail(error);
       }
       if (failure) {
-        output?.discardExports();
+        sink.discard();
         log(failure instanceof UserError ? failure.message : `error: ${failure.message}`);
         resolve(1);
         return;
@@ -253,14 +234,7 @@ export function runTrace(options: TraceOptions): Promise<number> {
       if (end.reason === 'stopped' && options.quiet === 0)
         for (const pid of options.pids ?? []) if (fs.existsSync(`/proc/${pid}`)) log(`Process ${pid} detached`);
       const backend = attachMode === 'ptrace' ? 'backend ptrace' : `backend bpf (${attachMode})`;
-      let totals = options.flight
-        ? `${options.flight.summary()}, ${backend}`
-        : !output
-        ? `recorded ${recorder?.records} messages (${recorder?.bytes} bytes), ${end.lostEvents} events lost, ${backend}`
-        : options.aggregate
-        ? `${output.countedCalls} calls counted in the kernel, ${output.uncountedCalls} not counted (stats table full or no memory), ${backend}`
-        : `${output.eventsSeen} events, ${end.lostEvents} lost, ${backend}`;
-      if (output && output.evicted > 0) totals += `, ${output.evicted} calls evicted from the pending table`;
+      let totals = sink.totals(end, backend);
       if (end.lostTaskExits > 0) totals += `, ${end.lostTaskExits} thread exits lost`;
       if (end.lostSignals > 0) totals += `, ${end.lostSignals} signals lost`;
       log(totals);
@@ -295,13 +269,8 @@ export function runTrace(options: TraceOptions): Promise<number> {
       throw error instanceof UserError ? error : new UserError(bpfStartFailure(error as NativeError));
     }
     try {
-      // The header says what only the started session knows: its clock, the command's pid.
-      const session = { backend: attachMode === 'ptrace' ? 'ptrace' : `bpf (${attachMode})`, startUnixNs: epochNsAtStart, commandPid: childPid ?? 0 };
-      if (options.record) {
-        recorder = options.record.writer;
-        recorder.writeHeader({ ...options.record.header, ...session });
-      }
-      options.flight?.started({ session, startNs: started.startNs, onError: fail });
+      // What only the started session knows: its clock, the command's pid.
+      sink.started(started, { backend: ptrace ? 'ptrace' : `bpf (${attachMode})`, startUnixNs: epochNsAtStart, commandPid: childPid ?? 0 }, fail);
     } catch (error) {
       fail(error);
     }

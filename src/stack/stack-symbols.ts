@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { BuildIdFiles } from './build-ids';
 import { ElfSymbols } from './elf-symbols';
-import type { MapsSnapshot } from './process-maps';
+import type { MapsSnapshot } from '../track/process-maps';
 import { STACK_BUILD_ID_FRAME_SIZE, STACK_HEADER_SIZE } from '../generated/kernel-constants';
 
 /** Frames per stack: the most, and the default. */

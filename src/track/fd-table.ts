@@ -199,7 +199,7 @@ export class FdTable {
     return ret !== null && ret >= 0 && RETURNS_FD.has(syscall) ? this.annotation(pid, ret) : '';
   }
 
-  /** Takes a finished call into the table; call after its line was formatted. */
+  /** Takes a finished call into the table (src/track/call-tracker.ts notes its line's names first). */
   update(call: SyscallCall): void {
     if (call.state !== 'returned' || call.args === null || call.ret === null) return;
     const name = syscallInfo(call.nr)?.name;

@@ -6,40 +6,37 @@ import fs from 'node:fs';
 import { decodeAggregate, decodeBatch, type Aggregate } from '../wire/batch-decoder';
 import { CallHistograms } from '../aggregate/call-histograms';
 import { CallPairer, type ProcessEvent, type SyscallCall } from '../pair/call-pairer';
-import { PathFilter, statusShown } from '../select/call-filters';
+import { CallSelection } from '../select/call-selection';
 import { formatHistograms, type HistBy } from '../aggregate/format-hist';
-import type { DisplayOptions } from '../cli/display-options';
+import type { RenderOptions } from '../render/render-options';
+import type { StatusFilter } from '../select/call-filters';
+import { renderAggregate, type AggregateOptions } from '../aggregate/aggregate-view';
+import type { CallExport } from '../export/call-export';
 import { FdTable } from '../track/fd-table';
-import { JsonFormatter } from './format-json';
+import { CallTracker } from '../track/call-tracker';
+import { JsonFormatter } from '../render/format-json';
 import { bpftrace_ts } from '../generated/batch';
-import { stackLines, withStackField } from '../stack/format-stack';
-import { ProcessMaps } from '../stack/process-maps';
+import { stackLines, withStackField } from '../render/format-stack';
+import { ProcessMaps } from '../track/process-maps';
 import { STACK_DEFAULT_FRAMES, StackSymbols, type Stack } from '../stack/stack-symbols';
-import { PerfFormatter } from './format-perf';
-import { colorCallLine, colorEventLine } from './line-colors';
-import { StraceFormatter } from './format-strace';
-import { StraceLines, TimeOrder } from './strace-lines';
-import { fitTerminal, formatTop } from '../aggregate/format-top';
+import { PerfFormatter } from '../render/format-perf';
+import { colorCallLine, colorEventLine } from '../render/line-colors';
+import { StraceFormatter } from '../render/format-strace';
+import { StraceLines, TimeOrder } from '../render/strace-lines';
 import type { TriggerMark } from '../flight/trigger-mark';
 import type { LineSink } from '../sink/output-sink';
 import { SyscallSummary, type SummaryBy } from '../aggregate/syscall-summary';
 
-
-export type AggregateOptions = {
-  intervalMs?: number;
-  /** Output goes to -o, not to a terminal. */
-  toFile?: boolean;
-  /** Snapshots only feed onAggregate (--prometheus without -i): nothing is printed. */
-  silent?: boolean;
-} & ({ view: 'summary'; by: SummaryBy } | { view: 'hist'; by: HistBy; top: number } | { view: 'top'; by: 'process'; rows: number });
-
-/** Takes every call (past the -e and --pid filters of a report) besides the display: exports. */
-export interface CallExport {
-  add(call: SyscallCall): void;
-  /** The trace is over: write what is left. */
-  finish(): void;
-  /** The trace failed: leave no file that looks complete. */
-  discard(): void;
+/** How calls are shown: the options a live trace and `report` share. */
+export interface DisplayOptions extends RenderOptions {
+  /** -P: only calls that touch these paths (as given, absolute, resolved). */
+  paths?: string[];
+  /** -z, -Z (--failure), --errno. */
+  status?: StatusFilter;
+  /** -ff: one output file per task, the -o name with .TID after it. */
+  filePerTask: boolean;
+  /** -q: no attach and detach notices; -qq: no exit notices either. */
+  quiet: number;
 }
 
 export interface OutputOptions extends DisplayOptions {
@@ -88,12 +85,6 @@ export interface TraceEnd {
   signal: string | null;
 }
 
-/** A view redrawn over the last from the top left: each line erases what is left of the
- * old one after it, the last also the rest of the screen. Not by clearing the screen
- * (ED 2), which terminals such as tmux keep in their history, a copy per view. */
-const CURSOR_HOME = '\x1b[H';
-const ERASE_LINE_END = '\x1b[K';
-const ERASE_SCREEN_END = '\x1b[J';
 /** A call blocked this long when a batch closes is shown as started. */
 const ANNOUNCE_BLOCKED_AFTER_NS = 10e6;
 /** How far the eBPF backend's events may come out of time order (stamped, then queued after
@@ -109,7 +100,7 @@ function copyOfCall(call: SyscallCall): SyscallCall {
   const { captures } = call;
   return {
     state: call.state, atTraceEnd: call.atTraceEnd, tsNs: call.tsNs, durNs: call.durNs, pid: call.pid, tid: call.tid, comm: call.comm, nr: call.nr,
-    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered,
+    args: call.args && call.args.slice(), ret: call.ret, announced: call.announced, tampered: call.tampered, fdNotes: call.fdNotes,
     captures: captures && captures.map((capture) => ({ arg: capture.arg, kind: capture.kind, flags: capture.flags, data: capture.data })),
   };
 }
@@ -123,37 +114,6 @@ function threadsOf(pid: number): number[] {
   }
 }
 
-/** The text of one snapshot of the kernel's tables. */
-function renderAggregate(options: AggregateOptions, snapshot: Aggregate): { lines: string[]; calls: number } {
-  const calls = snapshot.rows.reduce((sum, row) => sum + (row.calls ?? 0), 0);
-  let lines: string[];
-  if (options.view === 'summary') {
-    const summary = new SyscallSummary(options.by);
-    for (const row of snapshot.rows) summary.addRow(row);
-    lines = summary.render();
-  } else if (options.view === 'hist') {
-    lines = formatHistograms(snapshot.rows, options.by, options.top);
-  } else {
-    const view = (shown: number) => formatTop(snapshot.rows, Math.max(1e-3, (snapshot.endNs - snapshot.startNs) / 1e9), shown);
-    // On a terminal each view replaces the last, fitted to its size as it is now (Node
-    // updates it on SIGWINCH): it never scrolls. Elsewhere the views follow one another.
-    if (process.stdout.isTTY && !options.toFile) {
-      lines = fitTerminal(view, options.rows, { rows: process.stdout.rows, columns: process.stdout.columns }).map((l) => l + ERASE_LINE_END);
-      lines[0] = CURSOR_HOME + lines[0];
-      lines[lines.length - 1] += ERASE_SCREEN_END;
-    } else {
-      lines = view(options.rows);
-      lines.unshift('');
-    }
-    return { lines, calls };
-  }
-  if (options.intervalMs !== undefined) {
-    const seconds = (ns: number): string => (ns / 1e9).toFixed(3);
-    lines.unshift('', `--- ${seconds(snapshot.startNs)} s to ${seconds(snapshot.endNs)} s: ${calls} calls ---`);
-  }
-  return { lines, calls };
-}
-
 export class TraceOutput {
   /** The reader of the output went away: nothing more is written. */
   closed = false;
@@ -162,7 +122,9 @@ export class TraceOutput {
   uncountedCalls = 0;
   private printed = 0;
   private lastCallNs = 0;
-  private readonly fds?: FdTable;
+  /** -y: what each descriptor is, learned from every call before it is selected. */
+  private readonly tracker?: CallTracker;
+  private readonly selection: CallSelection;
   private readonly straceFormatter?: StraceFormatter;
   private readonly format: (call: SyscallCall) => string | null;
   private readonly summary?: SyscallSummary;
@@ -173,7 +135,6 @@ export class TraceOutput {
   private readonly stackSymbols?: StackSymbols;
   /** Notes about stacks already given (by object, or by the cause of unresolved frames). */
   private readonly notedCutIn = new Set<string>();
-  private readonly paths?: PathFilter;
   /** strace's order of lines where several tasks' lines meet (a call's line begins at its
    * entry); undefined for -ff, the other formats, and filters that need a call's end. */
   private readonly lines?: StraceLines;
@@ -184,9 +145,12 @@ export class TraceOutput {
 
   /** onLimit: --max-events calls were shown. */
   constructor(private readonly sink: LineSink, private readonly options: OutputOptions, private readonly onLimit: () => void) {
-    this.fds = options.decodeFds && options.format !== 'json' ? new FdTable(options.decodeFds === 'sockets', options.live) : undefined;
-    if (options.live) for (const pid of options.attachedPids ?? []) this.fds?.snapshot(pid);
-    this.paths = options.paths ? new PathFilter(options.paths, options.live) : undefined;
+    if (options.decodeFds && options.format !== 'json') {
+      const fds = new FdTable(options.decodeFds === 'sockets', options.live);
+      if (options.live) for (const pid of options.attachedPids ?? []) fds.snapshot(pid);
+      this.tracker = new CallTracker(fds);
+    }
+    this.selection = new CallSelection(options);
     const captureOptions = { stringLimit: options.stringLimit, hex: options.hex };
     const times = {
       absoluteTime: options.absoluteTime, relativeTime: options.relativeTime, epochNsAtStart: () => options.epochNsAtStart(),
@@ -199,13 +163,13 @@ export class TraceOutput {
       formatProcessEvent = (event) => json.processEvent(event);
       formatLost = (tsNs, count) => json.lost(tsNs, count);
     } else if (options.format === 'perf') {
-      const perf = new PerfFormatter({ ...captureOptions, ...times, fds: this.fds });
+      const perf = new PerfFormatter({ ...captureOptions, ...times });
       this.format = (call) => perf.format(call);
       formatProcessEvent = (event) => perf.processEvent(event);
       formatLost = (_tsNs, count) => perf.lost(count);
     } else {
       const strace = new StraceFormatter({
-        ...captureOptions, ...times, fds: this.fds, callDuration: options.callDuration,
+        ...captureOptions, ...times, callDuration: options.callDuration,
         // -ff: each file holds one task's lines, never prefixed with its pid.
         pidPrefix: options.filePerTask ? 'never' : options.alwaysShowPid ? 'always' : 'several-tasks',
         pidColumn: options.pidColumn,
@@ -213,7 +177,7 @@ export class TraceOutput {
       this.straceFormatter = strace;
       this.format = (call) => strace.format(call);
       // Calls shown by their end (-z, -Z, --errno, a minimum duration, -P) are shown whole.
-      if (!options.filePerTask && !options.status && options.minDurationNs === null && !options.paths && !options.summaryOnly && !options.hist)
+      if (!options.filePerTask && !this.selection.needsEnd && !options.summaryOnly && !options.hist)
         this.lines = new StraceLines(strace, {
           line: (text, call, tid) => this.writeCallLine(text, call, tid),
           begin: (text) => this.sink.begin?.(text) ?? false,
@@ -247,6 +211,7 @@ export class TraceOutput {
       }),
       onEnter: lines && ((call) => {
         if (!this.shownAtEntry(call)) return;
+        this.tracker?.track(call, true);
         this.entered.add(call);
         this.inOrder(() => lines.entered(call));
       }),
@@ -324,10 +289,7 @@ export class TraceOutput {
   private showProcessEventLine(event: ProcessEvent, format: (event: ProcessEvent) => string): void {
     const { options } = this;
     if (options.format !== 'strace' && !options.fromPtrace()) return;
-    if (this.histograms || options.summaryOnly || this.closed || options.status || options.paths || options.minDurationNs !== null) return;
-    if (options.maxEvents !== undefined && this.printed >= options.maxEvents) return;
-    if (options.comm !== undefined && event.comm !== options.comm) return;
-    if (options.onlyPids && !options.onlyPids.has(event.pid)) return;
+    if (this.histograms || options.summaryOnly || this.closed || this.limitReached() || !this.selection.showsEvent(event)) return;
     if (event.type === 'exit' && options.quiet >= 2) return;
     this.lines?.other(); // before the event's line is formatted: the begun line's time comes first (-r)
     const line = format(event);
@@ -349,10 +311,12 @@ export class TraceOutput {
   /** Whether a call that just entered will be shown, as far as its entry tells (the strace
    * discipline runs only without the filters that need its end). */
   private shownAtEntry(call: SyscallCall): boolean {
-    const { options } = this;
-    if (this.closed || this.histograms || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
-    if (options.comm !== undefined && call.comm !== options.comm) return false;
-    return !(options.onlySyscalls && !options.onlySyscalls.has(call.nr)) && !(options.onlyPids && !options.onlyPids.has(call.pid));
+    return !this.closed && !this.histograms && !this.limitReached() && this.selection.mayShowAtEntry(call);
+  }
+
+  /** --max-events calls were shown. */
+  private limitReached(): boolean {
+    return this.options.maxEvents !== undefined && this.printed >= this.options.maxEvents;
   }
 
   /** -k: the call's line with its stack, shown with the first line of the call (a call
@@ -401,30 +365,18 @@ export class TraceOutput {
       '(built without -fno-omit-frame-pointer?); frames past it are not shown');
   }
 
-  private shown(call: SyscallCall): boolean {
-    const { options } = this;
-    if (options.summaryOnly || this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return false;
-    if (options.status && !statusShown(options.status, call)) return false;
-    return options.minDurationNs === null || call.state === 'started' ||
-      (call.state === 'returned' && call.durNs !== null && call.durNs >= options.minDurationNs);
-  }
-
+  /** Every call the pairer emits: selected (src/select/), tracked whatever the selection (the
+   * descriptor table selects nothing: -P keeps its own), then counted, exported, shown. */
   private show(call: SyscallCall): void {
     const { options } = this;
-    if (options.comm !== undefined && call.comm !== options.comm) return;
-    // -P learns what each descriptor is from every call, even those report's -e and -p
-    // leave out; it selects calls as -e does: before the tables and exports.
-    const touched = this.paths ? this.paths.touches(call) : true;
-    if ((options.onlySyscalls && !options.onlySyscalls.has(call.nr)) || (options.onlyPids && !options.onlyPids.has(call.pid)) || !touched) {
-      this.fds?.update(call);
-      return;
-    }
-    this.summary?.add(call); // every call, whatever the display filters below
+    const selected = this.selection.select(call);
+    this.tracker?.track(call, selected === 'shown');
+    if (selected === 'out') return;
+    this.summary?.add(call); // every call selected, whatever the display filters below
     if (options.exports) for (const exported of options.exports) exported.add(call);
-    if (!this.shown(call)) {
+    if (selected !== 'shown' || options.summaryOnly || this.closed || this.limitReached()) {
       const lines = this.lines;
       if (lines && this.entered.has(call)) this.inOrder(() => lines.drop(call));
-      this.fds?.update(call); // the formatters update it for the calls they show
       return;
     }
     if (this.histograms) {
@@ -445,7 +397,7 @@ export class TraceOutput {
 
   private showLine(call: SyscallCall): void {
     const { options } = this;
-    if (this.closed || (options.maxEvents !== undefined && this.printed >= options.maxEvents)) return;
+    if (this.closed || this.limitReached()) return;
     this.lastCallNs = call.tsNs;
     const before = options.triggerMark?.beforeCall(call);
     if (before) this.writeLine(before, call.tid);

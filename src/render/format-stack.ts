@@ -1,7 +1,7 @@
 // -k: a call's stack as each format shows it: strace's " > object(function+0x14) [0x...]"
 // lines, perf trace --call-graph's indented "function (object)" lines, or a JSON array.
-import type { OutputFormat } from '../cli/display-options';
-import type { Stack, StackFrame } from './stack-symbols';
+import type { OutputFormat } from './render-options';
+import type { Stack, StackFrame } from '../stack/stack-symbols';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
