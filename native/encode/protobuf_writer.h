@@ -5,9 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "generated/batch_schema.h"
+
 namespace protobuf_writer {
 
-enum WireType : uint32_t { kVarint = 0, kLengthDelimited = 2 };
+using batch_schema::WireType;
+using batch_schema::kVarint;
+using batch_schema::kLengthDelimited;
 
 inline void put_varint(std::string &out, uint64_t v)
 {

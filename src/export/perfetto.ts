@@ -12,6 +12,7 @@ import { ProgramName } from '../track/program-name';
 import { argSpecs, errnoName, errnoOf, formatReturn, formatValue } from '../syscalls/raw-args';
 import { syscallName } from '../syscalls/syscall-table';
 import type { CallExport } from './call-export';
+import { WireType } from '../generated/batch-fields';
 
 // Field numbers, from Perfetto's trace.proto, trace_packet.proto and track_event/*.proto.
 const TRACE_PACKET = 1;
@@ -27,8 +28,7 @@ const INSTANT = 3;
 const SEQ_INCREMENTAL_STATE_CLEARED = 1;
 const SEQUENCE_ID = 1;
 
-const WIRE_VARINT = 0;
-const WIRE_LENGTH = 2;
+const { varint: WIRE_VARINT, lengthDelimited: WIRE_LENGTH } = WireType;
 const FLUSH_BYTES = 1 << 20;
 
 type Fields = (w: Writer) => void;

@@ -5,12 +5,9 @@
 // compares the two on every field), into the generated Batch class.
 import * as protobuf from 'protobufjs/minimal';
 import { bpftrace_ts } from '../generated/batch';
-import { BatchField } from '../generated/batch-fields';
+import { BatchField, WireType } from '../generated/batch-fields';
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_FIXED32 = 5;
+const { varint: WIRE_VARINT, fixed64: WIRE_FIXED64, lengthDelimited: WIRE_LENGTH_DELIMITED, fixed32: WIRE_FIXED32 } = WireType;
 const MAX_VARINT_BYTES = 10;
 
 /** The message's bytes and the read position. */

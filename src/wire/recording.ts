@@ -11,6 +11,7 @@ import { allSyscalls } from '../syscalls/syscall-table';
 import { argSpecs } from '../syscalls/raw-args';
 import { FileError } from '../sink/file-error';
 import { UserError } from '../user-errors';
+import { WireType } from '../generated/batch-fields';
 
 export const RECORDING_MAGIC = Buffer.from('BPTSREC\n');
 export const RECORDING_FORMAT_VERSION = 1;
@@ -24,7 +25,7 @@ const FIELD_OF: Record<StoredKind, number> = { header: 1, batch: 2, aggregate: 3
 const KIND_OF_FIELD: readonly (StoredKind | undefined)[] = [undefined, 'header', 'batch', 'aggregate', 'trailer', 'deflated_batch'];
 /** Fast deflate: batches shrink to a tenth or less for ~0.1 us per call of CPU. */
 const DEFLATE_LEVEL = 1;
-const WIRE_LENGTH_DELIMITED = 2;
+const WIRE_LENGTH_DELIMITED = WireType.lengthDelimited;
 /** A record longer than this is taken as a corrupt length, not allocated. */
 const MAX_RECORD_BYTES = 256 << 20;
 const READ_CHUNK_BYTES = 1 << 20;
