@@ -21,6 +21,7 @@ import type { Backend } from '../session/trace-run';
 import type { AggregateOptions } from '../aggregate/aggregate-view';
 import { runLiveTrace, type LiveTraceOptions } from '../pipeline/live-trace';
 import { refuseEmptyFileNames, UsageError, UserError } from '../user-errors';
+import { tableValue } from '../decode/symbols';
 
 interface CliOptions extends DisplayCli {
   pid?: string;
@@ -235,7 +236,7 @@ function stackDepth(text: string): number {
   return frames;
 }
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
+const CGROUP2_SUPER_MAGIC = tableValue('fs_magic', 'CGROUP2_SUPER_MAGIC');
 
 /** The cgroup v2 id of a cgroup directory: its inode number. */
 function cgroupId(path: string): number {

@@ -1,8 +1,9 @@
 // -p/--pid: which running processes to attach to, checked before anything is started.
 import fs from 'node:fs';
 import { UsageError, UserError } from '../user-errors';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
-const PF_KTHREAD = 0x00200000;
+const { PF_KTHREAD } = K;
 
 /** "230,231" -> [230, 231]; a usage error for anything that is not a list of positive integers. */
 export function parsePidList(list: string): number[] {

@@ -3,6 +3,7 @@
 // reported as started, so a hung program shows at once what it waits in.
 import { CaptureFlag, EventKind, type Batch } from '../wire/batch-decoder';
 import { NR_EXECVE, NR_EXECVEAT, NR_EXIT, NR_EXIT_GROUP } from '../syscalls/syscall-table';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 export type CallState =
   | 'returned'    // entry and exit seen (or only the exit: entrySeen false)
@@ -84,7 +85,7 @@ const NR_RESTORED = 0xffffffff;
 /** How far ahead in a batch to look for the name of a thread whose exit came alone. */
 const COMM_LOOKAHEAD = 64;
 /** Signals 1-31 are standard: one pending at a time, a second is merged into the first. */
-const SIGRTMIN = 32;
+const SIGRTMIN = K.KERNEL_SIGRTMIN;
 /** Ignored signals held for one thread until its call returns (distinct ones: 31 standard,
  * then real-time ones, each queued). */
 const MAX_HELD_SIGNALS = 64;

@@ -3,6 +3,7 @@
 // the notice of a fallback to another backend say the same thing.
 import fs from 'node:fs';
 import { bpftrace_ts } from '../generated/batch';
+import { errnoNumber } from '../syscalls/raw-args';
 import type { NativeError } from './native-addon';
 
 /** Capability numbers from linux/capability.h. */
@@ -38,7 +39,7 @@ export function bpfCapabilityReason(effective: bigint = effectiveCapabilities())
   return `missing ${missing.join(' and ')}: the eBPF backend needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root or grant ${missing.length > 1 ? 'them' : 'it'}`;
 }
 
-const EPERM = 1;
+const EPERM = errnoNumber('EPERM');
 
 /** The missing capability, when lack of permission (EPERM) made the eBPF backend fail. */
 export function bpfCapabilityReasonOf(error: { errno?: number }, effective?: bigint): string | null {

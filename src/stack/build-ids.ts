@@ -9,9 +9,9 @@
 // distribution's debug files (/usr/lib/debug/.build-id/), for an object deleted since.
 import fs from 'node:fs';
 import path from 'node:path';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
-const PT_NOTE = 4;
-const NT_GNU_BUILD_ID = 3;
+const { PT_NOTE, NT_GNU_BUILD_ID } = K;
 /** Notes larger than this are not read (a build ID note is 36 bytes). */
 const MAX_NOTES_BYTES = 64 << 10;
 /** Files read by the scans at most: a directory of a million files must not stall the trace. */

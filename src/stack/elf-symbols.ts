@@ -2,6 +2,7 @@
 // loadable segments, read with positional reads: only the headers and the symbol and string
 // tables are read, never the whole file (a program can be hundreds of MiB).
 import fs from 'node:fs';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 export interface SymbolHit {
   name: string;
@@ -16,13 +17,7 @@ interface Segment {
   executable: boolean;
 }
 
-const SHT_SYMTAB = 2;
-const SHT_DYNSYM = 11;
-const PT_LOAD = 1;
-const PF_X = 1;
-const STT_FUNC = 2;
-const STT_GNU_IFUNC = 10;
-const SYMBOL_SIZE = 24;
+const { SHT_SYMTAB, SHT_DYNSYM, PT_LOAD, PF_X, STT_FUNC, STT_GNU_IFUNC, SIZEOF_ELF64_SYM: SYMBOL_SIZE } = K;
 /** A symbol table larger than this is not read (no object this side of sanity has one). */
 const MAX_TABLE_BYTES = 256 << 20;
 

@@ -7,6 +7,7 @@ import { BuildIdFiles } from './build-ids';
 import { ElfSymbols } from './elf-symbols';
 import type { MapsSnapshot } from '../track/process-maps';
 import { STACK_BUILD_ID_FRAME_SIZE, STACK_HEADER_SIZE } from '../generated/kernel-constants';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
 
 /** Frames per stack: the most, and the default. */
 export { STACK_DEFAULT_FRAMES, STACK_MAX_FRAMES } from '../generated/kernel-constants';
@@ -40,8 +41,7 @@ type Place =
 const UNKNOWN: Place = { kind: 'unknown' };
 
 /** struct bpf_stack_build_id.status: the frame has a build ID and a file offset. */
-const BUILD_ID_VALID = 1;
-const BUILD_ID_SIZE = 20;
+const { BUILD_ID_VALID, BPF_BUILD_ID_SIZE: BUILD_ID_SIZE } = K;
 
 /** Where every thread's stack starts: a walk that reaches one is complete. */
 const THREAD_STARTS = new Set(['main', '_start', '__libc_start_main', '__libc_start_call_main', 'start_thread', 'clone', 'clone3', '__clone', '__clone3']);

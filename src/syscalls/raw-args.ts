@@ -117,6 +117,13 @@ export function errnoOf(nr: number, ret: number): number | null {
   return ret < 0 && ret >= -MAX_ERRNO && nr !== NR_BRK ? -ret : null;
 }
 
+/** The number of an errno the code names (a missing one is a bug, found at load). */
+export function errnoNumber(name: string): number {
+  const errno = ERRNOS.findIndex((info) => info?.name === name);
+  if (errno < 0) throw new Error(`no errno ${name} in the table`);
+  return errno;
+}
+
 export function errnoName(errno: number): string {
   return ERRNOS[errno]?.name ?? `E${errno}`;
 }

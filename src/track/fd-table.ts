@@ -9,6 +9,9 @@ import type { Capture, SyscallCall } from '../pair/call-pairer';
 import { bpftrace_ts } from '../generated/batch';
 import { endpointText } from '../decode/sockaddr';
 import { syscallInfo } from '../syscalls/syscall-table';
+import { errnoNumber } from '../syscalls/raw-args';
+import { KERNEL_VALUES as K } from '../generated/flag-tables';
+import { tableValue } from '../decode/symbols';
 
 const { CaptureKind, CaptureFlag } = bpftrace_ts;
 
@@ -30,19 +33,9 @@ interface FdEntry {
 const MAX_PROCESSES = 4096;
 /** Descriptors kept per process, at most. */
 const MAX_FDS = 65536;
-const AT_FDCWD = -100;
-const EINPROGRESS = 115;
-const O_CLOEXEC = 0o2000000;
-const SOCK_CLOEXEC = 0o2000000;
-const F_DUPFD = 0;
-const F_DUPFD_CLOEXEC = 1030;
-const CLONE_FILES = 0x400;
-const AF_UNIX = 1;
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOCK_TYPE_MASK = 0xf;
-const SOCK_STREAM = 1;
-const SOCK_DGRAM = 2;
+const { AT_FDCWD, O_CLOEXEC, SOCK_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, CLONE_FILES, SOCK_TYPE_MASK, SOCK_STREAM, SOCK_DGRAM } = K;
+const EINPROGRESS = errnoNumber('EINPROGRESS');
+const [AF_UNIX, AF_INET, AF_INET6] = ['AF_UNIX', 'AF_INET', 'AF_INET6'].map((name) => tableValue('socket_family', name));
 
 function readLink(file: string): string | undefined {
   try {
