@@ -1,6 +1,7 @@
 // Storms of short-lived tasks under -a: 10,000 threads and 2,000 processes. The tracer
 // keeps every task's calls, its tables stay within their bounds, and what does not fit
-// is counted and reported, never a crash.
+// is counted and reported, never a crash. (The pairer's own bound on pending calls:
+// test/unit/call-pairer.test.js.)
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
@@ -8,9 +9,6 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, summary, waitFor } = require('../helpers');
-const { loadAddon } = require('../../dist/session/native-addon');
-const { decodeBatch } = require('../../dist/wire/batch-decoder');
-const { CallPairer } = require('../../dist/pair/call-pairer');
 
 const dir = tempDir();
 const STORMS = { threads: { count: 10000, wave: 100 }, processes: { count: 2000, wave: 50 } };
@@ -101,22 +99,6 @@ test('--hist by process: 2,000 processes fit the table, every call counted', asy
     const { result } = await underTracer('processes', ['-a', '--hist', '--hist-by', 'pid', '-e', 'getppid', '--cgroup', cgroup, '-o', out], { cgroup });
     assert.equal(kernelTotals(result.stderr), { counted: 3 * STORMS.processes.count, uncounted: 0 });
   });
-});
-
-test('the pending-call table is bounded: past its size the oldest call is reported unfinished and counted', () => {
-  const threads = 1000;
-  const maxPending = 100;
-  // Every thread enters a read that never returns (all its threads killed, say).
-  const events = Array.from({ length: threads }, (_, i) => ({ kind: 0, tsNs: i, tid: 1000 + i, pid: 1000, nr: 0, comm: 'storm', args: [0, 0, 0, 0, 0, 0] }));
-  const calls = [];
-  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: null, maxPending, commOf: () => '?' });
-  pairer.addBatch(decodeBatch(loadAddon().encodeBatch(events)));
-  assert.is(pairer.evicted, threads - maxPending);
-  assert.equal(calls.map((c) => c.tid), events.slice(0, threads - maxPending).map((e) => e.tid), 'the oldest first');
-  assert.ok(calls.every((c) => c.state === 'unfinished'));
-  pairer.finish();
-  assert.is(calls.length, threads, 'the rest when the trace ends');
-  assert.ok(calls.every((c) => c.state === 'unfinished' && c.nr === 0));
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 // The pairer on batches made by the production encoder: what it emits does not depend on
-// where the batches were cut, nor on whether the tasks still exist when they are read.
+// where the batches were cut, nor on whether the tasks still exist when they are read; its table
+// of pending calls stays bounded.
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
@@ -115,6 +116,22 @@ test('after lost events, a call shown as blocked whose exit never came is closed
     callDuration: false, pidPrefix: 'never' });
   assert.match(strace.format(calls[1]), /^<\.\.\. read resumed> <unfinished \.\.\.>\) += \?$/);
   assert.is(perf.format({ ...calls[1], atTraceEnd: true }), null, 'at the end of a trace it may still return: nothing more is said');
+});
+
+test('the pending-call table is bounded: past its size the oldest call is reported unfinished and counted', () => {
+  const threads = 1000;
+  const maxPending = 100;
+  // Every thread enters a read that never returns (all its threads killed, say).
+  const events = Array.from({ length: threads }, (_, i) => ({ kind: 0, tsNs: i, tid: 1000 + i, pid: 1000, nr: 0, comm: 'storm', args: [0, 0, 0, 0, 0, 0] }));
+  const calls = [];
+  const pairer = new CallPairer((call) => calls.push({ ...call }), { announceAfterNs: null, maxPending, commOf: () => '?' });
+  pairer.addBatch(decodeBatch(loadAddon().encodeBatch(events)));
+  assert.is(pairer.evicted, threads - maxPending);
+  assert.equal(calls.map((c) => c.tid), events.slice(0, threads - maxPending).map((e) => e.tid), 'the oldest first');
+  assert.ok(calls.every((c) => c.state === 'unfinished'));
+  pairer.finish();
+  assert.is(calls.length, threads, 'the rest when the trace ends');
+  assert.ok(calls.every((c) => c.state === 'unfinished' && c.nr === 0));
 });
 
 test.run();
