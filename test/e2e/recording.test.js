@@ -6,6 +6,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { fixture, tempDir, runTracer, readJson, waitFor } = require('../helpers');
+const { frames } = require('../recording-frames');
 
 const dir = tempDir();
 const file = path.join(dir, 'known-file');
@@ -25,24 +26,6 @@ async function report(args) {
   const run = await runTracer(['report', ...args]);
   assert.is(run.status, 0, run.stderr);
   return run;
-}
-
-/** The framing of a recording, read independently of src/wire/recording.ts: [start, end) of each record. */
-function frames(bytes) {
-  assert.is(bytes.subarray(0, 8).toString(), 'BPTSREC\n');
-  const out = [];
-  let at = 8;
-  while (at < bytes.length) {
-    let length = 0;
-    let scale = 1;
-    let i = at;
-    for (; bytes[i] >= 0x80; i++, scale *= 128) length += (bytes[i] & 0x7f) * scale;
-    length += bytes[i] * scale;
-    out.push({ start: at, end: i + 1 + length, field: bytes[i + 1] >> 3 });
-    at = i + 1 + length;
-  }
-  assert.is(at, bytes.length, 'whole records to the end');
-  return out;
 }
 
 for (const backend of ['bpf', 'ptrace'])
