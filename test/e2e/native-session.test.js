@@ -1,4 +1,6 @@
-// The native session on its own: lifetime and errors, without the CLI around it.
+// The native session on its own, without the CLI around it: its lifetime, and the errors of a
+// session started on a process that is gone. (The error on a refused spec, before anything is
+// loaded: test/unit/addon-errors.test.js.)
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
@@ -19,19 +21,6 @@ test('a running session survives JavaScript dropping every reference to it (no d
   const run = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 20000 });
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stdout.trim(), 'end command-exited 0');
-});
-
-test('load errors carry a message and the errno', () => {
-  const { loadAddon } = require('../../dist/session/native-addon');
-  const { TraceSession } = loadAddon();
-  try {
-    new TraceSession({ all: true, followChildren: false, ringBytes: 1 << 20, verbose: false, attachMode: 'nonsense' });
-    assert.unreachable('an unknown attach mode is refused');
-  } catch (error) {
-    assert.match(error.message, /unknown attach mode: nonsense/);
-    assert.is(error.errno, 22);
-    assert.is(error.code, 'EINVAL');
-  }
 });
 
 test('errors carry their kind (enum NativeErrorKind of proto/batch.proto); a process that cannot be traced, its pid', () => {
