@@ -14,7 +14,9 @@ const floor = JSON.parse(fs.readFileSync(path.join(ROOT, FLOOR_FILE), 'utf8'));
 const BACKENDS = ['bpf', 'ptrace'];
 
 test('the floor only rises: no value below main\'s', () => {
-  const main = spawnSync('git', ['show', `main:${FLOOR_FILE}`], { cwd: ROOT, encoding: 'utf8' });
+  // The unit tests run as an unprivileged user when npm test runs as root: git would refuse a
+  // checkout that user does not own (and the test would pass unchecked) without safe.directory.
+  const main = spawnSync('git', ['-c', `safe.directory=${ROOT}`, 'show', `main:${FLOOR_FILE}`], { cwd: ROOT, encoding: 'utf8' });
   if (main.status !== 0) return; // main has no floor yet (or this is not a checkout)
   const before = JSON.parse(main.stdout);
   for (const backend of BACKENDS) {
