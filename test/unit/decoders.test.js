@@ -75,8 +75,6 @@ test('siginfo CPU times: strace adds the seconds after a tick count that is not 
   assert.is(siginfoFieldText('si_pid', '150'), '150');
 });
 
-test.run();
-
 test('flock operations, mknod modes and devices, priorities as strace 6.1 prints them', () => {
   assert.is(fs.flockOp(2 | 4).strace, 'LOCK_EX|LOCK_NB');
   assert.is(fs.flockOp(0).strace, '0');
@@ -93,3 +91,5 @@ test('flock operations, mknod modes and devices, priorities as strace 6.1 prints
   assert.is(processes.priorityWho(1000, [2]).strace, '1000');
   assert.is(processes.priorityWho(-5, [1]).strace, '-5');
 });
+
+test.run();
