@@ -34,6 +34,7 @@ function unreadableAsNobody() {
 
 /** Runs uvu over test/DIR; its output is passed on; resolves with its tally. */
 function uvuRun(dir, options = {}) {
+  process.stdout.write(`test/${dir}${options.uid === undefined ? '' : ` (as user nobody, uid ${options.uid})`}:\n`);
   const result = spawnSync(process.execPath, [uvu, path.join('test', dir), '\\.test\\.js$', ...uvuArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
