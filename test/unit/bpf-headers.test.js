@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const BPF = path.join(__dirname, '..', 'bpf');
+const BPF = path.join(__dirname, '..', '..', 'bpf');
 // syscall_event.h is the layout shared with native/: its fixed-width types come from the
 // includer (vmlinux.h here, <linux/types.h> there), so it is compiled after vmlinux.h.
 const SHARED_WITH_NATIVE = { 'syscall_event.h': ['vmlinux.h'] };
