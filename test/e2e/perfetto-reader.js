@@ -2,6 +2,11 @@
 'use strict';
 const fs = require('node:fs');
 const protobuf = require('protobufjs');
+// protobufjs is one module for the whole process: the tracer's code sets it to read 64-bit
+// fields as numbers (src/wire/protobuf-numbers.ts), and a schema parsed before that setting
+// cannot decode after it. uvu loads every test file before it runs one, so whether another
+// file loaded it first is a matter of order: set it here, before the schema is parsed.
+require('../../dist/wire/protobuf-numbers');
 
 // The part of Perfetto's schema this test reads, with the field numbers Perfetto publishes
 // in protos/perfetto/trace/{trace,trace_packet}.proto and track_event/*.proto.
