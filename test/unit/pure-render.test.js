@@ -4,12 +4,12 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { PerfFormatter } = require('../dist/render/format-perf');
-const { StraceFormatter } = require('../dist/render/format-strace');
-const { JsonFormatter } = require('../dist/render/format-json');
-const { FdTable } = require('../dist/track/fd-table');
-const { CallTracker } = require('../dist/track/call-tracker');
-const { syscallByName } = require('../dist/syscalls/syscall-table');
+const { PerfFormatter } = require('../../dist/render/format-perf');
+const { StraceFormatter } = require('../../dist/render/format-strace');
+const { JsonFormatter } = require('../../dist/render/format-json');
+const { FdTable } = require('../../dist/track/fd-table');
+const { CallTracker } = require('../../dist/track/call-tracker');
+const { syscallByName } = require('../../dist/syscalls/syscall-table');
 
 const nr = (name) => syscallByName(name).nr;
 const AF_INET = 2, SOCK_STREAM = 1;

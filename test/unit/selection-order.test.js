@@ -5,10 +5,10 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { loadAddon } = require('../dist/session/native-addon');
-const { TraceOutput } = require('../dist/pipeline/trace-output');
-const { syscallByName } = require('../dist/syscalls/syscall-table');
-const { bpftrace_ts } = require('../dist/generated/batch');
+const { loadAddon } = require('../../dist/session/native-addon');
+const { TraceOutput } = require('../../dist/pipeline/trace-output');
+const { syscallByName } = require('../../dist/syscalls/syscall-table');
+const { bpftrace_ts } = require('../../dist/generated/batch');
 
 const ENTER = 0, EXIT = 1;
 const AF_INET = 2, SOCK_STREAM = 1;
