@@ -1,7 +1,7 @@
 // Reads a Batch (proto/batch.proto) column by column. A batch is mostly packed columns, one
 // value per event; protobufjs reads them a value at a time through its Reader, and makes a
 // Buffer object per bytes item: for a million calls, a seventh of the CPU of --format json.
-// This reader gives the values protobufjs's generated decoder gives (test/batch-codec.test.js
+// This reader gives the values protobufjs's generated decoder gives (test/unit/batch-codec.test.js
 // compares the two on every field), into the generated Batch class.
 import * as protobuf from 'protobufjs/minimal';
 import { bpftrace_ts } from '../generated/batch';
