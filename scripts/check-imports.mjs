@@ -3,16 +3,18 @@
 // files), and no folder imports itself through other folders (a circle of folders), in
 // src/ (TypeScript imports), native/ and bpf/ (#include "..."). Prints each circle with the
 // imports that close it; exits 1 when there is one. `--graph` prints every import between
-// folders, with how many files make it.
-//   node scripts/check-imports.mjs [--graph]
+// folders, with how many files make it; `--root DIR` checks another tree laid out the same way.
+//   node scripts/check-imports.mjs [--graph] [--root DIR]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rootAt = process.argv.indexOf('--root');
+const ROOT = rootAt > 0 ? path.resolve(process.argv[rootAt + 1]) : path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function filesUnder(dir, extensions) {
   const found = [];
+  if (!fs.existsSync(dir)) return found;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) found.push(...filesUnder(file, extensions));
