@@ -3,7 +3,11 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { execFileSync } = require('node:child_process');
-const { runTracer, waitFor } = require('../helpers');
+const fs = require('node:fs');
+const path = require('node:path');
+const { runTracer, tempDir, waitFor } = require('../helpers');
+
+const dir = tempDir();
 
 const OUR_PROGRAMS = /^(sys_(enter|exit)_(tp_btf|raw_tp|tracepoint|aggregate)|task_(fork|exit)_(tp_btf|raw_tp|tracepoint))$/;
 // Helpers that only read the current task, the clock or kernel memory, or use our maps.
@@ -46,15 +50,21 @@ for (const [mode, args] of [['streaming', []], ['in-kernel aggregation', ['--sum
   ['stacks (-k)', ['-k']], ['stacks (-k), classic tracepoint', ['-k', '--attach', 'tracepoint']]]) {
   test(`${mode}: every loaded program calls only observing helpers`, async () => {
     const baseline = newestProgramId();
-    const run = runTracer([...args, '-o', '/dev/null', '--', 'sleep', '1']);
-    let programs = [];
-    await waitFor(() => (programs = loadedPrograms(baseline)).length >= 4, 'the programs to load');
+    // The traced command runs until the programs have been read: a load slower than a fixed
+    // sleep on a busy host would otherwise find them gone.
+    const done = path.join(dir, `done-${mode.replace(/\W+/g, '-')}`);
+    const run = runTracer([...args, '-o', '/dev/null', '--', 'sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.05; done', 'sh', done]);
     const seen = new Set();
-    for (const program of programs) {
-      for (const helper of helpersOf(program.id)) {
-        seen.add(helper);
-        assert.ok(OBSERVING_HELPERS.has(helper), `${program.name} calls ${helper}, which is not an observing helper`);
+    try {
+      await waitFor(() => loadedPrograms(baseline).length >= 4, 'the programs to load');
+      for (const program of loadedPrograms(baseline)) {
+        for (const helper of helpersOf(program.id)) {
+          seen.add(helper);
+          assert.ok(OBSERVING_HELPERS.has(helper), `${program.name} calls ${helper}, which is not an observing helper`);
+        }
       }
+    } finally {
+      fs.writeFileSync(done, '');
     }
     assert.ok(seen.has('bpf_ktime_get_ns'), 'the dump was read');
     assert.is((await run).status, 0);
@@ -62,7 +72,6 @@ for (const [mode, args] of [['streaming', []], ['in-kernel aggregation', ['--sum
 }
 
 test('-o: created readable by its owner only, and never through a symlink planted in /tmp', async () => {
-  const fs = require('node:fs');
   const out = `/tmp/bpftrace-ts-test-out-${process.pid}`;
   const victim = `/tmp/bpftrace-ts-test-victim-${process.pid}`;
   const link = `/tmp/bpftrace-ts-test-link-${process.pid}`;
@@ -80,4 +89,5 @@ test('-o: created readable by its owner only, and never through a symlink plante
   }
 });
 
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test.run();
