@@ -73,7 +73,7 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 #define CALL_LINE_TS 0
 #define CALL_LINE_TID 1
 #define CALL_LINE_NR 2
-__u64 call_lines[CPU_LINES * WORDS_PER_LINE] = {};
+__u64 call_lines[CPU_LINES * WORDS_PER_LINE] __attribute__((aligned(64))) = {};
 
 static __always_inline __u64 *call_line(void)
 {
@@ -82,26 +82,30 @@ static __always_inline __u64 *call_line(void)
 	return cpu < CPU_LINES ? &call_lines[BOUNDED(cpu, 1023 /* CPU_LINES - 1 */) * WORDS_PER_LINE] : NULL;
 }
 
-static __always_inline __u32 current_tid(void)
+/* The current task's ids, read from the task with plain loads where the kernel gives
+ * BTF-typed tasks: bpf_get_current_pid_tgid() costs more on every syscall of the host. */
+static __always_inline __u64 current_pid_tgid(void)
 {
-	return has_task_btf ? bpf_get_current_task_btf()->pid : (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task;
+
+	if (!has_task_btf)
+		return bpf_get_current_pid_tgid();
+	task = bpf_get_current_task_btf();
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
 }
 
-/* sys_enter_aggregate takes the tgid from the task with a plain load where the kernel
- * gives BTF-typed tasks: bpf_get_current_pid_tgid() is one more helper call on every
- * syscall of the host. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 {
-	__u32 tgid = has_task_btf ? bpf_get_current_task_btf()->tgid : bpf_get_current_pid_tgid() >> 32;
+	__u64 pid_tgid = current_pid_tgid();
 	struct call_start *start;
 	__u64 *line;
 
-	if (!wanted(tgid, nr, true))
+	if (!wanted(pid_tgid >> 32, nr, true))
 		return 0;
 	line = call_line();
 	if (line) {
-		line[CALL_LINE_TID] = current_tid();
+		line[CALL_LINE_TID] = (__u32)pid_tgid;
 		line[CALL_LINE_NR] = nr;
 		line[CALL_LINE_TS] = bpf_ktime_get_ns();
 		return 0;
@@ -214,7 +218,7 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 	__u64 *line = call_line();
 	__u64 ns, nr;
 
-	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TID] == current_tid()) {
+	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TID] == (__u32)current_pid_tgid()) {
 		ns = bpf_ktime_get_ns() - line[CALL_LINE_TS];
 		nr = line[CALL_LINE_NR];
 		line[CALL_LINE_TS] = 0;
