@@ -63,17 +63,53 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 	return CLAMPED(bucket, 155 /* LATENCY_BUCKETS - 1 */);
 }
 
-/* sys_enter_aggregate takes the tgid from the task with a plain load where the kernel
- * gives BTF-typed tasks: bpf_get_current_pid_tgid() is one more helper call on every
- * syscall of the host. */
+/* The call in progress on each CPU (a cache line per CPU, written by that CPU only): its
+ * entry time (0: none), tid and number. A call that returns on the CPU it entered on, without
+ * being switched out, goes from sys_enter to sys_exit through its CPU's line, two plain loads
+ * and stores where task storage costs a helper call at each end; call_switched_out() moves
+ * the entry of a call that blocks or is preempted into the task's storage. CPUs from
+ * CPU_LINES on use task storage alone. A plain array: the skeleton has no name for a struct
+ * type here. */
+#define CALL_LINE_TS 0
+#define CALL_LINE_TID 1
+#define CALL_LINE_NR 2
+__u64 call_lines[CPU_LINES * WORDS_PER_LINE] __attribute__((aligned(64))) = {};
+
+static __always_inline __u64 *call_line(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return cpu < CPU_LINES ? &call_lines[BOUNDED(cpu, 1023 /* CPU_LINES - 1 */) * WORDS_PER_LINE] : NULL;
+}
+
+/* The current task's ids, read from the task with plain loads where the kernel gives
+ * BTF-typed tasks: bpf_get_current_pid_tgid() costs more on every syscall of the host. */
+static __always_inline __u64 current_pid_tgid(void)
+{
+	struct task_struct *task;
+
+	if (!has_task_btf)
+		return bpf_get_current_pid_tgid();
+	task = bpf_get_current_task_btf();
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 {
-	__u32 tgid = has_task_btf ? bpf_get_current_task_btf()->tgid : bpf_get_current_pid_tgid() >> 32;
+	__u64 pid_tgid = current_pid_tgid();
 	struct call_start *start;
+	__u64 *line;
 
-	if (!wanted(tgid, nr, true))
+	if (!wanted(pid_tgid >> 32, nr, true))
 		return 0;
+	line = call_line();
+	if (line) {
+		line[CALL_LINE_TID] = (__u32)pid_tgid;
+		line[CALL_LINE_NR] = nr;
+		line[CALL_LINE_TS] = bpf_ktime_get_ns();
+		return 0;
+	}
 	start = task_state(&call_starts, true);
 	if (!start) {
 		count(COUNTER_UNCOUNTED_CALLS); /* no memory for this task's entry time */
@@ -81,6 +117,32 @@ int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 	}
 	start->ts_ns = bpf_ktime_get_ns();
 	start->nr = nr;
+	return 0;
+}
+
+/* A task leaves its CPU (it blocks, is preempted or ends) in the middle of a call its CPU's
+ * line holds: the entry moves to its task storage, where its sys_exit finds it on whichever
+ * CPU it returns, and the line is free for the next task. Only the running task writes its
+ * CPU's line, so a line in use is prev's. A task that has exited (exit_group never returns)
+ * keeps nothing: where task storage is a hash by tid, its exit hook has already run. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(call_switched_out, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 *line = call_line();
+	struct call_start *start;
+
+	if (!line || !line[CALL_LINE_TS])
+		return 0;
+	if (line[CALL_LINE_TID] == (__u32)prev->pid && !prev->exit_state) {
+		start = task_state_of(&call_starts, prev);
+		if (start) {
+			start->ts_ns = line[CALL_LINE_TS];
+			start->nr = line[CALL_LINE_NR];
+		} else {
+			count(COUNTER_UNCOUNTED_CALLS);
+		}
+	}
+	line[CALL_LINE_TS] = 0;
 	return 0;
 }
 
@@ -152,18 +214,26 @@ static __always_inline void count_call_by_group(__u64 nr, __u64 ns, bool failed)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
-	struct call_start *start = task_state(&call_starts, false);
 	bool failed = ret < 0 && ret >= -4095;
+	__u64 *line = call_line();
 	__u64 ns, nr;
 
-	if (!start || !start->ts_ns)
-		return 0;
-	ns = bpf_ktime_get_ns() - start->ts_ns;
-	start->ts_ns = 0;
+	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TID] == (__u32)current_pid_tgid()) {
+		ns = bpf_ktime_get_ns() - line[CALL_LINE_TS];
+		nr = line[CALL_LINE_NR];
+		line[CALL_LINE_TS] = 0;
+	} else {
+		struct call_start *start = task_state(&call_starts, false);
+
+		if (!start || !start->ts_ns)
+			return 0;
+		ns = bpf_ktime_get_ns() - start->ts_ns;
+		nr = start->nr;
+		start->ts_ns = 0;
+	}
 	if (abandoned_by_dying_thread(ret)) /* unfinished: -S does not count it either */
 		return 0;
 	/* The entry's number: rt_sigreturn's exit reports -1. brk returns the break, never -errno. */
-	nr = start->nr;
 	if (nr == NR_brk)
 		failed = false;
 	if (failures_only && !failed)

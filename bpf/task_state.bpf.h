@@ -29,6 +29,19 @@ static __always_inline void *task_state(void *map, bool create)
 	return bpf_map_lookup_elem(map, &tid);
 }
 
+/* Another task's state, created if it has none (NULL when the hash is full): task is a
+ * BTF-typed task the program was given (tp_btf/sched_switch's prev), not the current one. */
+static __always_inline void *task_state_of(void *map, struct task_struct *task)
+{
+	__u32 tid;
+
+	if (has_task_storage)
+		return bpf_task_storage_get(map, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	tid = task->pid;
+	bpf_map_update_elem(map, &tid, (const void *)task_state_zeros, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, &tid);
+}
+
 /* What an exit needs of its entry when it copies outputs or retries faulted copies: the
  * arguments (registers may have changed) and which entry copies faulted. */
 struct saved_call {

@@ -111,6 +111,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct signal_struct *signal;
 	struct sigpending pending;
+	int exit_state;           /* set by exit_notify(), before the task's last switch */
 	int exit_code;            /* set by do_exit() before sched_process_exit */
 	struct pid *thread_pid;
 	const struct cred *real_cred;  /* the task's own (objective) credentials */

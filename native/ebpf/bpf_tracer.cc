@@ -286,7 +286,9 @@ bool BpfTracer::try_mode(const TracerConfig &config, AttachMode mode, std::strin
 	bpf_object__for_each_program(prog, skel_->obj) bpf_program__set_autoload(prog, false);
 	ModePrograms wanted = programs_of(skel_, mode);
 	std::vector<bpf_program *> to_attach = {wanted.sys_enter, wanted.sys_exit};
-	if (config.aggregate) to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate};
+	// Aggregation: call_switched_out moves the entry of a call that leaves its CPU to the task.
+	if (config.aggregate)
+		to_attach = {skel_->progs.sys_enter_aggregate, skel_->progs.sys_exit_aggregate, skel_->progs.call_switched_out};
 	// Without task storage, task_exited() also removes an ended thread's entries.
 	if (!config.trace_all || !config.aggregate || !features.task_storage) to_attach.push_back(wanted.task_exit);
 	if (!config.trace_all && config.follow_children) to_attach.push_back(wanted.task_fork);

@@ -43,6 +43,27 @@ test('--summary-only counts in the kernel what -S counts from the stream', async
   assert.is(totals(kernel.stderr).uncounted, 0);
 });
 
+test('--summary-only and --hist: a call that blocks while other threads make calls on its CPU, and returns on another CPU, is counted once with its whole time', async () => {
+  // The kernel keeps a call that does not leave its CPU in the CPU's line and moves it to the
+  // task when the task is switched out: here every sleep is switched out, and its CPU's line
+  // is taken by a spinner's getppid meanwhile.
+  for (const mode of ['--summary-only', '--hist']) {
+    const run = await runTracer([mode, '-e', 'getppid,nanosleep', '--', fixture('switch_calls')]);
+    assert.is(run.status, 0, run.stderr);
+    const spun = Number(/^getppid (\d+)$/m.exec(run.stdout)[1]);
+    if (mode === '--hist') {
+      assert.match(run.stdout, /^@nanosleep: 20 calls, 0 errors/m);
+      assert.match(run.stdout, new RegExp(`^@getppid: ${spun} calls, 0 errors`, 'm'));
+    } else {
+      const table = new Map(rows(run.stdout).map((r) => [r.name, r]));
+      assert.equal([table.get('nanosleep')?.calls, table.get('getppid')?.calls], [20, spun], run.stdout);
+      // 5 ms sleeps never end early: each was timed from its own entry.
+      assert.ok(table.get('nanosleep').p50 >= 4.5, run.stdout);
+    }
+    assert.equal(totals(run.stderr), { counted: 20 + spun, uncounted: 0 });
+  }
+});
+
 test('-i: interval tables of their own calls, adding up to all of them', async () => {
   const run = await runTracer(['--summary-only', '-i', '0.5', '-e', 'getppid', '--', fixture('paced_calls'), '600', '1600']);
   assert.is(run.status, 0, run.stderr);

@@ -9,11 +9,11 @@ const { runTracer, tempDir, waitFor } = require('../helpers');
 
 const dir = tempDir();
 
-const OUR_PROGRAMS = /^(sys_(enter|exit)_(tp_btf|raw_tp|tracepoint|aggregate)|task_(fork|exit)_(tp_btf|raw_tp|tracepoint))$/;
+const OUR_PROGRAMS = /^(sys_(enter|exit)_(tp_btf|raw_tp|tracepoint|aggregate)|task_(fork|exit)_(tp_btf|raw_tp|tracepoint)|call_switched_out)$/;
 // Helpers that only read the current task, the clock or kernel memory, or use our maps.
 const OBSERVING_HELPERS = new Set([
   'bpf_get_current_pid_tgid', 'bpf_get_current_task', 'bpf_get_current_task_btf', 'bpf_get_current_comm',
-  'bpf_get_current_cgroup_id', 'bpf_ktime_get_ns', 'bpf_probe_read_kernel', 'bpf_map_lookup_elem',
+  'bpf_get_current_cgroup_id', 'bpf_ktime_get_ns', 'bpf_get_smp_processor_id', 'bpf_probe_read_kernel', 'bpf_map_lookup_elem',
   'bpf_probe_read_kernel_str', // a process's end: its leader's name
   'bpf_map_update_elem', 'bpf_map_delete_elem', 'bpf_ringbuf_query', 'bpf_ringbuf_reserve', 'bpf_ringbuf_submit',
   'bpf_task_storage_get', 'bpf_task_storage_get_recur', // the kernel's name for it in tracing programs

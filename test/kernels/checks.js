@@ -188,6 +188,16 @@ const CHECKS = {
     check(rows.get('getppid')?.join() === '10000,0' && rows.get('nanosleep')?.join() === '60,0', run.stdout);
     check(/ 0 not counted/.test(run.stderr), run.stderr);
   },
+  // The entry of a call that leaves its CPU moves to the task (sched_switch): on 5.10 to the
+  // hash by tid that stands in for task storage.
+  async 'summary-switched'() {
+    const run = await traceBpf(['--summary-only', '-e', 'getppid,nanosleep', '--', fixture('switch_calls')]);
+    isTpBtf(run.stderr);
+    const spun = /^getppid (\d+)$/m.exec(run.stdout)?.[1];
+    const rows = summaryRows(run.stdout);
+    check(rows.get('nanosleep')?.join() === '20,0' && rows.get('getppid')?.join() === `${spun},0`, run.stdout);
+    check(/ 0 not counted/.test(run.stderr), run.stderr);
+  },
   async interval() {
     const run = await traceBpf(['--summary-only', '-i', '0.5', '-e', 'getppid', '--', fixture('paced_calls'), '600', '1600']);
     const intervals = [...run.stdout.matchAll(/^--- [\d.]+ s to [\d.]+ s: (\d+) calls ---$/gm)].map((m) => Number(m[1]));
@@ -297,7 +307,7 @@ const CHECKS = {
 
 const STACK_FIXTURES = [['stack_calls', STACK_CFLAGS]];
 const FIXTURES = ['corpus/files', 'corpus/net', 'corpus/process', 'signal_self', 'midcall', 'signal_helper', 'known_calls',
-  'paced_calls', 'storm'];
+  'paced_calls', 'storm', 'switch_calls'];
 
 async function main() {
   if (process.argv.includes('--build-only')) {
