@@ -64,14 +64,15 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 }
 
 /* The call in progress on each CPU (a cache line per CPU, written by that CPU only): its
- * entry time (0: none), tid and number. A call that returns on the CPU it entered on, without
+ * entry time (0: none), task and number. A call that returns on the CPU it entered on, without
  * being switched out, goes from sys_enter to sys_exit through its CPU's line, two plain loads
  * and stores where task storage costs a helper call at each end; call_switched_out() moves
- * the entry of a call that blocks or is preempted into the task's storage. CPUs from
- * CPU_LINES on use task storage alone. A plain array: the skeleton has no name for a struct
- * type here. */
+ * the entry of a call that blocks or is preempted into the task's storage. The task is its
+ * task_struct's address, not its tid: a thread that execs returns with its leader's tid.
+ * CPUs from CPU_LINES on use task storage alone. A plain array: the skeleton has no name for
+ * a struct type here. */
 #define CALL_LINE_TS 0
-#define CALL_LINE_TID 1
+#define CALL_LINE_TASK 1
 #define CALL_LINE_NR 2
 __u64 call_lines[CPU_LINES * WORDS_PER_LINE] __attribute__((aligned(64))) = {};
 
@@ -82,30 +83,27 @@ static __always_inline __u64 *call_line(void)
 	return cpu < CPU_LINES ? &call_lines[BOUNDED(cpu, 1023 /* CPU_LINES - 1 */) * WORDS_PER_LINE] : NULL;
 }
 
-/* The current task's ids, read from the task with plain loads where the kernel gives
- * BTF-typed tasks: bpf_get_current_pid_tgid() costs more on every syscall of the host. */
-static __always_inline __u64 current_pid_tgid(void)
+static __always_inline __u64 current_task_address(void)
 {
-	struct task_struct *task;
-
-	if (!has_task_btf)
-		return bpf_get_current_pid_tgid();
-	task = bpf_get_current_task_btf();
-	return (__u64)task->tgid << 32 | (__u32)task->pid;
+	return has_task_btf ? (__u64)bpf_get_current_task_btf() : bpf_get_current_task();
 }
 
+/* sys_enter_aggregate takes the tgid from the task with a plain load where the kernel
+ * gives BTF-typed tasks: bpf_get_current_pid_tgid() is one more helper call on every
+ * syscall of the host. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_aggregate, struct pt_regs *regs, long nr)
 {
-	__u64 pid_tgid = current_pid_tgid();
+	struct task_struct *task = has_task_btf ? bpf_get_current_task_btf() : NULL;
+	__u32 tgid = task ? task->tgid : bpf_get_current_pid_tgid() >> 32;
 	struct call_start *start;
 	__u64 *line;
 
-	if (!wanted(pid_tgid >> 32, nr, true))
+	if (!wanted(tgid, nr, true))
 		return 0;
 	line = call_line();
 	if (line) {
-		line[CALL_LINE_TID] = (__u32)pid_tgid;
+		line[CALL_LINE_TASK] = task ? (__u64)task : bpf_get_current_task();
 		line[CALL_LINE_NR] = nr;
 		line[CALL_LINE_TS] = bpf_ktime_get_ns();
 		return 0;
@@ -133,7 +131,7 @@ int BPF_PROG(call_switched_out, bool preempt, struct task_struct *prev, struct t
 
 	if (!line || !line[CALL_LINE_TS])
 		return 0;
-	if (line[CALL_LINE_TID] == (__u32)prev->pid && !prev->exit_state) {
+	if (line[CALL_LINE_TASK] == (__u64)prev && !prev->exit_state) {
 		start = task_state_of(&call_starts, prev);
 		if (start) {
 			start->ts_ns = line[CALL_LINE_TS];
@@ -218,7 +216,7 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 	__u64 *line = call_line();
 	__u64 ns, nr;
 
-	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TID] == (__u32)current_pid_tgid()) {
+	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TASK] == current_task_address()) {
 		ns = bpf_ktime_get_ns() - line[CALL_LINE_TS];
 		nr = line[CALL_LINE_NR];
 		line[CALL_LINE_TS] = 0;

@@ -64,6 +64,13 @@ test('--summary-only and --hist: a call that blocks while other threads make cal
   }
 });
 
+test('--summary-only: an execve by a thread other than the leader, which returns with the leader\'s tid, is counted', async () => {
+  const run = await runTracer(['--summary-only', '-e', 'execve', '--', fixture('midcall'), 'exec-thread']);
+  assert.is(run.status, 0, run.stderr);
+  assert.is(rows(run.stdout).find((r) => r.name === 'execve')?.calls, 2, run.stdout);
+  assert.equal(totals(run.stderr), { counted: 2, uncounted: 0 });
+});
+
 test('-i: interval tables of their own calls, adding up to all of them', async () => {
   const run = await runTracer(['--summary-only', '-i', '0.5', '-e', 'getppid', '--', fixture('paced_calls'), '600', '1600']);
   assert.is(run.status, 0, run.stderr);
