@@ -214,10 +214,11 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 {
 	bool failed = ret < 0 && ret >= -4095;
 	__u64 *line = call_line();
-	__u64 ns, nr;
+	__u64 start_ns, ns, nr;
 
+	/* The entry: in this CPU's line if the task never left it, else in its storage. */
 	if (line && line[CALL_LINE_TS] && line[CALL_LINE_TASK] == current_task_address()) {
-		ns = bpf_ktime_get_ns() - line[CALL_LINE_TS];
+		start_ns = line[CALL_LINE_TS];
 		nr = line[CALL_LINE_NR];
 		line[CALL_LINE_TS] = 0;
 	} else {
@@ -225,10 +226,11 @@ int BPF_PROG(sys_exit_aggregate, struct pt_regs *regs, long ret)
 
 		if (!start || !start->ts_ns)
 			return 0;
-		ns = bpf_ktime_get_ns() - start->ts_ns;
+		start_ns = start->ts_ns;
 		nr = start->nr;
 		start->ts_ns = 0;
 	}
+	ns = bpf_ktime_get_ns() - start_ns;
 	if (abandoned_by_dying_thread(ret)) /* unfinished: -S does not count it either */
 		return 0;
 	/* The entry's number: rt_sigreturn's exit reports -1. brk returns the break, never -errno. */

@@ -14,32 +14,31 @@
  * those maps; create: add a zeroed entry if the task has none (NULL when the hash is full). */
 const volatile __u8 task_state_zeros[TASK_STATE_MAX_SIZE] = {};
 
-static __always_inline void *task_state(void *map, bool create)
+/* The hash stand-in for task storage: tid's entry, added zeroed if create and it has none. */
+static __always_inline void *task_state_by_tid(void *map, __u32 tid, bool create)
 {
-	__u32 tid;
-	void *state;
+	void *state = bpf_map_lookup_elem(map, &tid);
 
-	if (has_task_storage)
-		return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	tid = (__u32)bpf_get_current_pid_tgid();
-	state = bpf_map_lookup_elem(map, &tid);
 	if (state || !create)
 		return state;
 	bpf_map_update_elem(map, &tid, (const void *)task_state_zeros, BPF_NOEXIST);
 	return bpf_map_lookup_elem(map, &tid);
 }
 
+static __always_inline void *task_state(void *map, bool create)
+{
+	if (has_task_storage)
+		return bpf_task_storage_get(map, bpf_get_current_task_btf(), 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return task_state_by_tid(map, (__u32)bpf_get_current_pid_tgid(), create);
+}
+
 /* Another task's state, created if it has none (NULL when the hash is full): task is a
  * BTF-typed task the program was given (tp_btf/sched_switch's prev), not the current one. */
 static __always_inline void *task_state_of(void *map, struct task_struct *task)
 {
-	__u32 tid;
-
 	if (has_task_storage)
 		return bpf_task_storage_get(map, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	tid = task->pid;
-	bpf_map_update_elem(map, &tid, (const void *)task_state_zeros, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, &tid);
+	return task_state_by_tid(map, task->pid, true);
 }
 
 /* What an exit needs of its entry when it copies outputs or retries faulted copies: the
